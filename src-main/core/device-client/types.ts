@@ -1,0 +1,66 @@
+/** The device client's public shapes. Implementation: ./send.ts and ./download.ts. */
+import type { DeviceReply, VideoHeader } from '../../../src-shared/protocol';
+
+export interface DeviceAddress {
+  host: string;
+  port: number;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** Default CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs?: number;
+  /** Default REPLY_TIMEOUT_MS[command]. */
+  replyTimeoutMs?: number;
+  /** Tries for connection-level failures (default 3); device answers are never retried. */
+  tries?: number;
+  /** Waits between tries (default 1 s, 2 s, 4 s). */
+  backoffMs?: readonly number[];
+  /** Controller wall clock in ms (high resolution); default performance.timeOrigin + performance.now(). */
+  now?: () => number;
+}
+
+/** A validated reply with the instants needed for clock estimation (controller clock, ms). */
+export interface TimedReply {
+  reply: DeviceReply;
+  /** Just before the command was written. */
+  sentAt: number;
+  /** When the last byte of the reply object arrived. */
+  receivedAt: number;
+  /** 1 = first try. */
+  attempts: number;
+}
+
+export interface DownloadProgress {
+  bytes: number;
+  /** From the header; null until it arrives. */
+  total: number | null;
+  /** Bytes per second, smoothed. */
+  rateBps: number;
+  /** Seconds remaining, null when unknown. */
+  etaSeconds: number | null;
+}
+
+export interface DownloadOptions {
+  signal?: AbortSignal;
+  /** Local file name (sanitised again); default the sanitised basename of `fileName`. */
+  localName?: string;
+  connectTimeoutMs?: number;
+  /** Time allowed for the header to arrive (OAK packages first). */
+  headerTimeoutMs?: number;
+  /** No body byte for this long is a stall. */
+  stallTimeoutMs?: number;
+  onProgress?: (p: DownloadProgress) => void;
+  /** Minimum ms between progress callbacks (default 250). */
+  progressIntervalMs?: number;
+  now?: () => number;
+}
+
+export interface DownloadResult {
+  /** Absolute path of the verified file. */
+  path: string;
+  bytes: number;
+  sha256: string;
+  seconds: number;
+  header: VideoHeader;
+}

@@ -1,0 +1,301 @@
+/**
+ * ControllerApi — the one contract between the UI and the controller. Implemented by
+ * src-main/core/controller.ts; carried over Electron IPC (src-main/electron) and over a
+ * WebSocket (src-main/bridge). Everything here is plain, structured-clone-safe data.
+ *
+ * Events: subscribe, then take a snapshot, then apply events whose `seq` is newer than the
+ * snapshot's.
+ */
+import { z } from 'zod';
+import type { UploadItem } from './protocol/replies';
+
+// ---------- envelopes ----------
+
+export interface ApiError {
+  /** Stable machine code, e.g. `invalid_argument`, `not_found`, `busy`, `unsupported`. */
+  code: string;
+  /** One sentence for the operator. */
+  message: string;
+}
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const err = <T = never>(code: string, message: string): Result<T> => ({ ok: false, error: { code, message } });
+
+// ---------- devices ----------
+
+export type DeviceState = 'discovered' | 'online' | 'recording' | 'uploading' | 'stale' | 'offline';
+export type DeviceSource = 'mdns' | 'manual' | 'virtual';
+
+export interface ClockView {
+  /** Device raw clock minus controller clock, ms. */
+  offsetMs: number;
+  /** ± ms (half the best round trip). */
+  uncertaintyMs: number;
+  rttMs: number;
+  samples: number;
+  /** |offset| is over the configured threshold. */
+  flagged: boolean;
+}
+
+export interface DeviceView {
+  /** Fleet key: mDNS instance name, or `host:port` for a manual entry. */
+  id: string;
+  /** What the operator sees: their label, else the instance name. */
+  name: string;
+  /** Operator-chosen label colour (CSS colour) or null. */
+  color: string | null;
+  source: DeviceSource;
+  /** Address used for commands (IPv4 preferred). */
+  host: string | null;
+  port: number | null;
+  /** Every address seen for this device. */
+  addresses: string[];
+  deviceId: string | null;
+  deviceType: string | null;
+  state: DeviceState;
+  /** Why it is in that state (e.g. "no reply for 5 s: connection refused"). */
+  stateReason: string | null;
+  /** ms epoch of the last good reply. */
+  lastSeen: number | null;
+  /** 0–100, or null when unknown. */
+  battery: number | null;
+  /** Last status the device reported (normalised). */
+  deviceStatus: string | null;
+  /** ms epoch when recording began as far as we know. */
+  recordingSince: number | null;
+  clock: ClockView | null;
+  uploadQueue: UploadItem[];
+  failedUploadQueue: UploadItem[];
+  /** Included in the next take. */
+  included: boolean;
+}
+
+export interface ControllerClockView {
+  /** `sntp` when a server answered recently; `unverified` otherwise. */
+  state: 'sntp' | 'unverified';
+  server: string;
+  /** True time minus local clock, ms. */
+  offsetMs: number | null;
+  uncertaintyMs: number | null;
+  lastSync: number | null;
+  error: string | null;
+}
+
+export interface DiscoveryView {
+  state: 'running' | 'unavailable' | 'stopped';
+  reason: string | null;
+  interfaces: string[];
+}
+
+// ---------- takes, downloads, uploads ----------
+
+export type TakePhase = 'starting' | 'scheduled' | 'recording' | 'stopping' | 'downloading' | 'done' | 'failed';
+
+export interface DownloadView {
+  /** Opaque id; the only handle the renderer has on a file (drag-out, reveal). */
+  id: string;
+  takeId: string;
+  deviceKey: string;
+  deviceName: string;
+  /** Name on the device. */
+  remoteName: string;
+  /** Path relative to the take folder. */
+  path: string;
+  state: 'queued' | 'active' | 'done' | 'failed' | 'cancelled';
+  bytes: number;
+  total: number | null;
+  rateBps: number;
+  etaSeconds: number | null;
+  sha256: string | null;
+  error: string | null;
+  /** Bytes were kept from a failed transfer (e.g. an OAK device deleted its copy). */
+  partial: boolean;
+}
+
+export interface UploadView {
+  id: string;
+  takeId: string;
+  deviceKey: string;
+  deviceName: string;
+  fileName: string;
+  key: string;
+  state: 'queued' | 'uploading' | 'verifying' | 'done' | 'failed';
+  bytes: number;
+  total: number | null;
+  percent: number | null;
+  rateBps: number | null;
+  error: string | null;
+}
+
+export interface TakeDeviceView {
+  deviceKey: string;
+  name: string;
+  deviceType: string | null;
+  /** START outcome: `accepted`, `failed`, `skipped` (excluded or pre-flight), `pending`. */
+  start: 'pending' | 'accepted' | 'failed' | 'skipped';
+  startError: string | null;
+  /** Reported `recording` after the target instant; null while unknown. */
+  confirmedRecording: boolean | null;
+  stop: 'pending' | 'stopped' | 'failed' | 'not_sent' | 'unreachable';
+  stopError: string | null;
+  /** The device may still be recording (STOP could not be delivered). */
+  mayStillBeRecording: boolean;
+  fileName: string | null;
+  fileSize: number | null;
+  downloadId: string | null;
+  uploadId: string | null;
+  warnings: string[];
+}
+
+export interface TakeView {
+  takeId: string;
+  name: string;
+  /** Absolute path of the take folder. */
+  folder: string;
+  createdAt: string;
+  /** Unix seconds, controller time base. */
+  targetStart: number;
+  delaySeconds: number;
+  phase: TakePhase;
+  devices: TakeDeviceView[];
+}
+
+// ---------- settings ----------
+
+export const StorageSettingsSchema = z.object({
+  bucket: z.string().max(255),
+  prefixTemplate: z.string().max(512),
+  region: z.string().max(64),
+  endpoint: z.string().max(2048),
+  profile: z.string().max(128),
+  forcePathStyle: z.boolean(),
+});
+export type StorageSettings = z.infer<typeof StorageSettingsSchema>;
+
+export const SettingsSchema = z.object({
+  recordingsDir: z.string().min(1).max(4096),
+  delaySeconds: z.number().min(0.5).max(60),
+  pollIntervalMs: z.number().int().min(250).max(60_000),
+  clockThresholdMs: z.number().min(1).max(10_000),
+  ntpServer: z.string().max(255),
+  /** Local IPv4 addresses discovery is confined to; empty = every IPv4 interface. */
+  interfaces: z.array(z.string().max(64)).max(32),
+  /** Manual `host:port` entries. */
+  manualDevices: z.array(z.string().max(300)).max(500),
+  autoDownload: z.boolean(),
+  maxConcurrentDownloads: z.number().int().min(1).max(16),
+  batteryWarnPercent: z.number().min(0).max(100),
+  storage: StorageSettingsSchema,
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+export const SettingsPatchSchema = SettingsSchema.partial();
+export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
+
+// ---------- snapshot & events ----------
+
+export interface Snapshot {
+  /** Events with seq ≤ this are already reflected. */
+  seq: number;
+  devices: DeviceView[];
+  takes: TakeView[];
+  downloads: DownloadView[];
+  uploads: UploadView[];
+  activeTakeId: string | null;
+  settings: Settings;
+  controllerClock: ControllerClockView;
+  discovery: DiscoveryView;
+  /** Whether this transport can drag files out / reveal them (Electron only). */
+  capabilities: { dragOut: boolean; reveal: boolean; virtualDevices: boolean };
+}
+
+export type ControllerEvent =
+  | { seq: number; type: 'deviceChanged'; device: DeviceView }
+  | { seq: number; type: 'deviceRemoved'; id: string }
+  | { seq: number; type: 'takeChanged'; take: TakeView }
+  | { seq: number; type: 'activeTakeChanged'; takeId: string | null }
+  | { seq: number; type: 'downloadChanged'; download: DownloadView }
+  | { seq: number; type: 'uploadChanged'; upload: UploadView }
+  | { seq: number; type: 'settingsChanged'; settings: Settings }
+  | { seq: number; type: 'controllerClockChanged'; clock: ControllerClockView }
+  | { seq: number; type: 'discoveryChanged'; discovery: DiscoveryView };
+
+// ---------- methods ----------
+
+const id = z.string().min(1).max(512);
+const personality = z.enum(['ios', 'android', 'oak', 'spec', 'mixed']);
+
+/**
+ * Argument schemas for every method, by name: the one validation used by both transports.
+ * Each entry is the tuple of arguments.
+ */
+export const API_ARGS = {
+  getSnapshot: z.tuple([]),
+  refreshDiscovery: z.tuple([]),
+  addDevice: z.tuple([z.string().min(1).max(300)]),
+  removeDevice: z.tuple([id]),
+  renameDevice: z.tuple([id, z.string().max(64)]),
+  setDeviceColor: z.tuple([id, z.string().regex(/^#[0-9a-fA-F]{6}$/).nullable()]),
+  setDeviceIncluded: z.tuple([id, z.boolean()]),
+  startTake: z.tuple([
+    z.object({
+      name: z.string().max(120).optional(),
+      delaySeconds: z.number().min(0.5).max(60).optional(),
+    }),
+  ]),
+  stopTake: z.tuple([]),
+  retryStop: z.tuple([id, id]),
+  retryDownload: z.tuple([id]),
+  cancelDownload: z.tuple([id]),
+  revealDownload: z.tuple([id]),
+  startDrag: z.tuple([id]),
+  uploadTake: z.tuple([id]),
+  retryUpload: z.tuple([id]),
+  testStorage: z.tuple([]),
+  updateSettings: z.tuple([SettingsPatchSchema]),
+  addVirtualDevices: z.tuple([z.number().int().min(1).max(100), personality.optional()]),
+  thumbnail: z.tuple([id]),
+} as const;
+
+export type ApiMethod = keyof typeof API_ARGS;
+export const API_METHODS = Object.keys(API_ARGS) as ApiMethod[];
+
+export interface ControllerApi {
+  getSnapshot(): Promise<Result<Snapshot>>;
+  refreshDiscovery(): Promise<Result<void>>;
+  /** `host:port` (port defaults to 8080). */
+  addDevice(address: string): Promise<Result<DeviceView>>;
+  removeDevice(id: string): Promise<Result<void>>;
+  renameDevice(id: string, name: string): Promise<Result<DeviceView>>;
+  setDeviceColor(id: string, color: string | null): Promise<Result<DeviceView>>;
+  setDeviceIncluded(id: string, included: boolean): Promise<Result<DeviceView>>;
+  startTake(options: { name?: string; delaySeconds?: number }): Promise<Result<TakeView>>;
+  stopTake(): Promise<Result<TakeView>>;
+  retryStop(takeId: string, deviceKey: string): Promise<Result<TakeView>>;
+  retryDownload(downloadId: string): Promise<Result<DownloadView>>;
+  cancelDownload(downloadId: string): Promise<Result<DownloadView>>;
+  /** Electron: show the file in the OS file manager. Browser mode: `unsupported`. */
+  revealDownload(downloadId: string): Promise<Result<void>>;
+  /** Electron: begin an OS drag of the finished file. Browser mode: `unsupported`. */
+  startDrag(downloadId: string): Promise<Result<void>>;
+  uploadTake(takeId: string): Promise<Result<TakeView>>;
+  retryUpload(uploadId: string): Promise<Result<UploadView>>;
+  testStorage(): Promise<Result<{ bucket: string; message: string }>>;
+  updateSettings(patch: SettingsPatch): Promise<Result<Settings>>;
+  addVirtualDevices(count: number, personality?: 'ios' | 'android' | 'oak' | 'spec' | 'mixed'): Promise<Result<DeviceView[]>>;
+  /** A data: URL (image/png or image/jpeg) of the video's first frame, or `unsupported`. */
+  thumbnail(downloadId: string): Promise<Result<string>>;
+  /** Push channel. Returns the unsubscribe function. */
+  subscribe(listener: (event: ControllerEvent) => void): () => void;
+}
+
+/** Validate a method call's arguments; the transports call this before the controller sees anything. */
+export function validateArgs(method: string, args: unknown): Result<unknown[]> {
+  if (!Object.prototype.hasOwnProperty.call(API_ARGS, method)) return err('unknown_method', `no such method: ${String(method).slice(0, 64)}`);
+  const schema = API_ARGS[method as ApiMethod];
+  const r = schema.safeParse(args);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    return err('invalid_argument', `${method}: ${i ? `${i.path.join('.') || 'arguments'}: ${i.message}` : 'invalid arguments'}`);
+  }
+  return ok(r.data as unknown[]);
+}

@@ -1,0 +1,129 @@
+/**
+ * Incremental JSON-object framer: bytes in, the first complete top-level object out.
+ * Replies have no framing (no newline, no length) and the iPhone app never closes, so the
+ * end of the reply is found by brace depth, aware of strings and escapes. Scanning bytes is
+ * safe for UTF-8: every byte of a multi-byte sequence is ≥ 0x80, never `{ } " \`.
+ */
+import { MAX_REPLY_BYTES } from './constants';
+import { ProtocolError } from './errors';
+
+const OPEN = 0x7b; // {
+const CLOSE = 0x7d; // }
+const QUOTE = 0x22; // "
+const BACKSLASH = 0x5c; // \
+
+function isWhitespace(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+}
+
+export type FramerResult =
+  | { done: false }
+  | {
+      done: true;
+      /** The parsed object. */
+      value: Record<string, unknown>;
+      /** Bytes after the object in the last chunk (normally empty). */
+      rest: Uint8Array;
+    };
+
+export class JsonObjectFramer {
+  private readonly chunks: Uint8Array[] = [];
+  private size = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private started = false;
+  private finished = false;
+
+  constructor(private readonly maxBytes: number = MAX_REPLY_BYTES) {}
+
+  /** Bytes buffered so far (leading whitespace included). */
+  get bufferedBytes(): number {
+    return this.size;
+  }
+
+  /** Feed one chunk. Throws a `ProtocolError` on garbage, oversize or malformed JSON. */
+  push(chunk: Uint8Array): FramerResult {
+    if (this.finished) throw new Error('JsonObjectFramer: already produced an object');
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (!this.started) {
+        if (isWhitespace(b)) continue;
+        if (b !== OPEN) {
+          throw new ProtocolError('not_json_object', `reply does not start with a JSON object (first byte 0x${b.toString(16).padStart(2, '0')})`);
+        }
+        this.started = true;
+        this.depth = 1;
+        // keep only from the opening brace
+        chunk = chunk.subarray(i);
+        i = 0;
+        continue;
+      }
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (b === BACKSLASH) this.escaped = true;
+        else if (b === QUOTE) this.inString = false;
+        continue;
+      }
+      if (b === QUOTE) this.inString = true;
+      else if (b === OPEN) this.depth++;
+      else if (b === CLOSE) {
+        this.depth--;
+        if (this.depth === 0) {
+          const head = chunk.subarray(0, i + 1);
+          this.checkSize(head.length);
+          this.chunks.push(head);
+          this.size += head.length;
+          this.finished = true;
+          return { done: true, value: this.decode(), rest: chunk.subarray(i + 1) };
+        }
+      }
+    }
+    if (this.started) {
+      this.checkSize(chunk.length);
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+    }
+    return { done: false };
+  }
+
+  private checkSize(adding: number): void {
+    if (this.size + adding > this.maxBytes) {
+      throw new ProtocolError('reply_too_large', `reply exceeds ${this.maxBytes} bytes without completing a JSON object`);
+    }
+  }
+
+  private decode(): Record<string, unknown> {
+    const all = concat(this.chunks, this.size);
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(all);
+    } catch (cause) {
+      throw new ProtocolError('invalid_utf8', 'reply is not valid UTF-8', { cause });
+    }
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch (cause) {
+      const preview = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+      throw new ProtocolError('malformed_json', `reply is not valid JSON: ${preview}`, { cause });
+    }
+  }
+}
+
+export function concat(chunks: readonly Uint8Array[], total?: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const size = total ?? chunks.reduce((n, c) => n + c.length, 0);
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+/** One-shot: the first complete object in `bytes`, or null if it is incomplete. */
+export function decodeFirstObject(bytes: Uint8Array, maxBytes = MAX_REPLY_BYTES): Record<string, unknown> | null {
+  const r = new JsonObjectFramer(maxBytes).push(bytes);
+  return r.done ? r.value : null;
+}

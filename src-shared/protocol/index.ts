@@ -1,0 +1,7 @@
+export * from './constants';
+export * from './errors';
+export * from './status';
+export * from './commands';
+export * from './replies';
+export * from './framer';
+export * from './video-frame';
