@@ -1,0 +1,2 @@
+/** Subcommands beyond `sim` register here as they are built. */
+export {};

@@ -1,0 +1,42 @@
+/** What discovery tells the fleet. Implementation: ./discovery.ts (bonjour-service behind this interface). */
+
+export interface Sighting {
+  /** mDNS instance name, e.g. `multiCam-Mountain-A1B2C3D4` (the fleet key). */
+  instance: string;
+  /** Addresses from the answer, IPv4 first (link-local IPv6 kept, last). */
+  addresses: string[];
+  port: number;
+  /** TXT as strings; unreliable across device apps (may be empty). */
+  txt: Record<string, string>;
+  /** Local interface address the answer arrived on, when known. */
+  via: string | null;
+  /** ms epoch when this answer was seen. */
+  seenAt: number;
+  /** ms after which the answer expires unless refreshed. */
+  ttlMs: number;
+}
+
+export interface DiscoveryStatus {
+  state: 'running' | 'unavailable' | 'stopped';
+  /** Why discovery is unavailable (e.g. "bind 0.0.0.0:5353: EADDRINUSE"). */
+  reason: string | null;
+  interfaces: string[];
+}
+
+export interface DiscoveryEvents {
+  /** A new device or a changed answer (new address/port/TXT). Not re-emitted for identical answers. */
+  sighting: (s: Sighting) => void;
+  /** Goodbye packet, or TTL expired without refresh. */
+  gone: (instance: string, reason: 'goodbye' | 'expired') => void;
+  status: (s: DiscoveryStatus) => void;
+}
+
+export interface Discovery {
+  start(): void;
+  /** Ask again now (the "Refresh" button). */
+  refresh(): void;
+  stop(): Promise<void>;
+  status(): DiscoveryStatus;
+  current(): Sighting[];
+  on<E extends keyof DiscoveryEvents>(event: E, listener: DiscoveryEvents[E]): () => void;
+}
