@@ -1,0 +1,17 @@
+/**
+ * Browser-mode wire format: the ControllerApi carried over one WebSocket.
+ * The page is opened as `http://127.0.0.1:PORT/#token=TOKEN`; the socket connects to
+ * `ws://127.0.0.1:PORT/api?token=TOKEN` and the server checks the token and the Origin.
+ */
+import type { ControllerEvent, Result } from './api';
+
+export const BRIDGE_PATH = '/api';
+
+export type BridgeClientMessage = { type: 'call'; id: number; method: string; args: unknown[] };
+
+export type BridgeServerMessage =
+  | { type: 'result'; id: number; result: Result<unknown> }
+  | { type: 'event'; event: ControllerEvent };
+
+/** Biggest message the server accepts from a page (settings patches are the largest). */
+export const BRIDGE_MAX_MESSAGE_BYTES = 256 * 1024;
