@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_STATIC_DIR, parseServeArgs } from './serve';
+
+describe('serve.ts arguments', () => {
+  it('defaults: loopback, any port, no demo, dist/renderer', () => {
+    expect(parseServeArgs([])).toEqual({ port: 0, host: '127.0.0.1', demo: 0, open: false, staticDir: DEFAULT_STATIC_DIR });
+    expect(DEFAULT_STATIC_DIR.replaceAll('\\', '/')).toMatch(/\/dist\/renderer$/);
+  });
+  it('parses --port, --demo, --open', () => {
+    expect(parseServeArgs(['--port', '5180', '--demo', '4', '--open'])).toMatchObject({ port: 5180, demo: 4, open: true });
+  });
+  it('rejects bad values and unknown options', () => {
+    expect(parseServeArgs(['--port', 'x'])).toHaveProperty('error');
+    expect(parseServeArgs(['--demo', '0'])).toHaveProperty('error');
+    expect(parseServeArgs(['--demo', '101'])).toHaveProperty('error');
+    expect(parseServeArgs(['--wat'])).toHaveProperty('error');
+  });
+});

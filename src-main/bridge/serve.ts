@@ -1,0 +1,98 @@
+/**
+ * Browser mode, runnable: `npx tsx src-main/bridge/serve.ts [--port P] [--host H] [--demo N] [--open] [--static DIR]`
+ * Creates the real controller, starts the bridge, prints the URL (with its token).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ControllerApi } from '../../src-shared/api';
+import { startBridge } from './server';
+
+export interface ServeArgs {
+  port: number;
+  host: string;
+  demo: number;
+  open: boolean;
+  staticDir: string;
+}
+
+export const DEFAULT_STATIC_DIR = resolve(import.meta.dirname, '../../dist/renderer');
+
+export function parseServeArgs(argv: string[]): ServeArgs | { error: string } {
+  const out: ServeArgs = { port: 0, host: '127.0.0.1', demo: 0, open: false, staticDir: DEFAULT_STATIC_DIR };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string | undefined => argv[++i];
+    if (a === '--open') out.open = true;
+    else if (a === '--port') {
+      const p = Number(value());
+      if (!Number.isInteger(p) || p < 0 || p > 65535) return { error: '--port needs 0–65535' };
+      out.port = p;
+    } else if (a === '--demo') {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1 || n > 100) return { error: '--demo needs 1–100' };
+      out.demo = n;
+    } else if (a === '--host') {
+      const h = value();
+      if (!h) return { error: '--host needs an address' };
+      out.host = h;
+    } else if (a === '--static') {
+      const d = value();
+      if (!d) return { error: '--static needs a directory' };
+      out.staticDir = resolve(d);
+    } else return { error: `unknown option: ${a}` };
+  }
+  return out;
+}
+
+function openInBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
+  child.on('error', () => process.stderr.write(`could not open a browser; open ${url} yourself\n`));
+  child.unref();
+}
+
+async function main(): Promise<number> {
+  const args = parseServeArgs(process.argv.slice(2));
+  if ('error' in args) {
+    process.stderr.write(`${args.error}\nusage: serve.ts [--port P] [--host H] [--demo N] [--open] [--static DIR]\n`);
+    return 1;
+  }
+  if (!existsSync(join(args.staticDir, 'index.html'))) {
+    process.stderr.write(`warning: no renderer build in ${args.staticDir} (run: npx vite build)\n`);
+  }
+  const { createController } = await import('../core/controller');
+  const api = (await createController({})) as ControllerApi & { shutdown?: () => Promise<void> };
+  if (args.demo > 0) {
+    const r = await api.addVirtualDevices(args.demo);
+    if (!r.ok) process.stderr.write(`demo devices: ${r.error.message}\n`);
+  }
+  const bridge = await startBridge({ api, host: args.host, port: args.port, staticDir: args.staticDir });
+  process.stdout.write(`MultiCam Controller (browser mode): ${bridge.url}\n`);
+  if (args.open) openInBrowser(bridge.url);
+
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await bridge.close();
+    await api.shutdown?.().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  main().then(
+    (code) => {
+      if (code !== 0) process.exit(code);
+    },
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
