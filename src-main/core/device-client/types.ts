@@ -1,4 +1,5 @@
-/** The device client's public shapes. Implementation: ./send.ts and ./download.ts. */
+/** The device client's public shapes. Implementation: ./send.ts and ./download.ts; failures are
+ * `ProtocolError`s (downloads: `DownloadError`, with `partialPath` when received bytes were kept). */
 import type { DeviceReply, VideoHeader } from '../../../src-shared/protocol';
 
 export interface DeviceAddress {
@@ -46,6 +47,10 @@ export interface DownloadOptions {
   /** Local file name (sanitised again); default the sanitised basename of `fileName`. */
   localName?: string;
   connectTimeoutMs?: number;
+  /** Tries for connection failures before the command is written (default 3); never after. */
+  tries?: number;
+  /** Waits between tries (default 1 s, 2 s, 4 s). */
+  backoffMs?: readonly number[];
   /** Time allowed for the header to arrive (OAK packages first). */
   headerTimeoutMs?: number;
   /** No body byte for this long is a stall. */

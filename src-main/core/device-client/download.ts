@@ -1,0 +1,318 @@
+/**
+ * GET_VIDEO to a file: socket → frame decoder (SHA-256 on the way) → `<final>.part`, with
+ * backpressure, never holding the file in memory. Verified bytes are fsynced and published under
+ * the final name without ever overwriting an existing file. On failure nothing is left under the
+ * final name, the `.part` is gone, and body bytes that did arrive are kept at `<final>.partial`
+ * (an OAK device deletes its file once sent, so they may be all there is).
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import fsp from 'node:fs/promises';
+import type net from 'node:net';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import {
+  CONNECT_TIMEOUT_MS,
+  DOWNLOAD_STALL_TIMEOUT_MS,
+  ProtocolError,
+  REPLY_TIMEOUT_MS,
+  VideoFrameDecoder,
+  encodeCommand,
+  getVideo,
+  type ProtocolErrorCode,
+  type VideoHeader,
+} from '../../../src-shared/protocol';
+import { openConnection, validateAddress, withRetries } from './connect';
+import { DownloadError, classifySocketError, formatAddress } from './errors';
+import { ProgressMeter } from './progress';
+import { sanitizeFileName } from './sanitize';
+import { defaultNow } from './send';
+import type { DeviceAddress, DownloadOptions, DownloadResult } from './types';
+
+const PROGRESS_INTERVAL_MS = 250;
+/** Lets a few socket chunks queue while the disk catches up, without holding much memory. */
+const WRITE_HIGH_WATER_MARK = 1024 * 1024;
+/** Errnos meaning "this file system has no hard links": fall back to an exclusive claim + rename. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK']);
+
+/** `.part` paths being written by this process: two downloads to one name would corrupt it. */
+const activeParts = new Set<string>();
+
+export async function download(
+  address: DeviceAddress,
+  fileName: string,
+  destDir: string,
+  options: DownloadOptions = {},
+): Promise<DownloadResult> {
+  const context = `GET_VIDEO ${JSON.stringify(fileName)} from ${address && typeof address === 'object' ? formatAddress(address) : String(address)}`;
+  validateAddress(address, context);
+  if (typeof fileName !== 'string' || fileName.length === 0) {
+    throw new DownloadError('invalid_reply', `${context}: no file name to ask the device for`);
+  }
+  if (typeof destDir !== 'string' || destDir.length === 0) {
+    throw new DownloadError('write_failed', `${context}: no destination folder`);
+  }
+  const dir = path.resolve(destDir);
+  // The local name comes from the controller, never from the device's header.
+  const finalPath = path.join(dir, sanitizeFileName(options.localName ?? fileName));
+  if (path.dirname(finalPath) !== dir) throw new DownloadError('write_failed', `${context}: unsafe local name`);
+  const partPath = `${finalPath}.part`;
+
+  if (activeParts.has(partPath)) {
+    throw new DownloadError('file_exists', `${context}: another download to ${finalPath} is in progress`);
+  }
+  // Checked before asking the device: an OAK device deletes the file once it has sent it.
+  if (await pathExists(finalPath)) {
+    throw new DownloadError('file_exists', `${context}: ${finalPath} already exists; not overwriting it`);
+  }
+  activeParts.add(partPath);
+  try {
+    return await transfer(address, fileName, context, finalPath, partPath, options);
+  } finally {
+    activeParts.delete(partPath);
+  }
+}
+
+async function transfer(
+  address: DeviceAddress,
+  fileName: string,
+  context: string,
+  finalPath: string,
+  partPath: string,
+  options: DownloadOptions,
+): Promise<DownloadResult> {
+  const now = options.now ?? defaultNow;
+  const signal = options.signal;
+  const headerTimeoutMs = options.headerTimeoutMs ?? REPLY_TIMEOUT_MS.GET_VIDEO;
+  const stallTimeoutMs = options.stallTimeoutMs ?? DOWNLOAD_STALL_TIMEOUT_MS;
+  const meter = new ProgressMeter(now, options.progressIntervalMs ?? PROGRESS_INTERVAL_MS, options.onProgress);
+  const command = encodeCommand(getVideo(fileName, now));
+  const startedAt = now();
+
+  const decoder = new VideoFrameDecoder();
+  const hash = createHash('sha256');
+  // `as`: assigned inside the decode stage, so flow analysis must not pin it to null.
+  let header = null as VideoHeader | null;
+  let socket: net.Socket | null = null;
+  let writeError: unknown = null;
+  let fileStream: ReturnType<typeof createWriteStream> | null = null;
+  let headerTimer: NodeJS.Timeout | undefined;
+  let stallTimer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+
+  try {
+    if (signal?.aborted) throw new ProtocolError('aborted', 'aborted before starting');
+    // 'w': a leftover `.part` can only be a crashed run's (activeParts rules out a live one).
+    fileStream = createWriteStream(partPath, { flags: 'w', flush: true, highWaterMark: WRITE_HIGH_WATER_MARK });
+    fileStream.on('error', (e) => {
+      writeError ??= e;
+    });
+    await waitOpen(fileStream);
+
+    socket = await withRetries({ tries: options.tries, backoffMs: options.backoffMs, signal }, context, (attempt, tries) =>
+      openConnection(address, tries > 1 ? `attempt ${attempt} of ${tries}` : 'connect', {
+        connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+        signal,
+      }),
+    );
+    const sock = socket;
+    // Timeouts and abort destroy the socket with a typed error; the pipeline rejects with it.
+    const fail = (err: ProtocolError) => sock.destroy(err);
+    headerTimer = setTimeout(() => fail(new ProtocolError('reply_timeout', `no GET_VIDEO header within ${headerTimeoutMs} ms`)), headerTimeoutMs);
+    onAbort = () => fail(new ProtocolError('aborted', 'aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) throw new ProtocolError('aborted', 'aborted while connecting');
+    sock.write(command);
+
+    await pipeline(
+      sock,
+      async function* decode(source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          let complete = false;
+          for (const ev of decoder.push(chunk)) {
+            if (ev.type === 'data') {
+              hash.update(ev.chunk);
+              yield ev.chunk;
+            } else if (ev.type === 'header') {
+              header = ev.header;
+              clearTimeout(headerTimer);
+              meter.setTotal(ev.header.fileSize);
+              stallTimer = setTimeout(
+                () => fail(new ProtocolError('stalled', `no body byte for ${stallTimeoutMs} ms`)),
+                stallTimeoutMs,
+              );
+            } else if (ev.type === 'complete') {
+              complete = true;
+            } else {
+              const r = ev.reply;
+              throw new ProtocolError('device_error', `device answered ${r.status}${r.message ? `: ${r.message}` : ''}`, { reply: r });
+            }
+          }
+          stallTimer?.refresh();
+          meter.update(decoder.bytesReceived);
+          if (complete) {
+            if (decoder.extraBytes > 0) {
+              throw new ProtocolError('size_mismatch', `device sent more than the ${header!.fileSize} bytes its header announced`);
+            }
+            // No trailer and no close from the device: stop reading here (this closes the socket).
+            return;
+          }
+        }
+        decoder.end(); // throws closed_early, saying how far it got
+      },
+      fileStream,
+    );
+    cleanup();
+
+    const expected = header!.fileSize;
+    const written = (await fsp.stat(partPath)).size;
+    if (decoder.bytesReceived !== expected || written !== expected) {
+      throw new ProtocolError('size_mismatch', `wrote ${written} bytes, expected ${expected}`);
+    }
+    await publishExclusive(partPath, finalPath).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'EEXIST') throw new ProtocolError('file_exists', `${finalPath} appeared during the download; not overwriting it`);
+      throw e;
+    });
+    await syncDir(path.dirname(finalPath));
+    meter.finish();
+    return { path: finalPath, bytes: expected, sha256: hash.digest('hex'), seconds: (now() - startedAt) / 1000, header: header! };
+  } catch (e) {
+    cleanup();
+    if (fileStream && !fileStream.closed) {
+      fileStream.destroy();
+      await new Promise<void>((resolve) => (fileStream!.closed ? resolve() : fileStream!.once('close', () => resolve())));
+    }
+    const received = decoder.bytesReceived;
+    let partialPath: string | undefined;
+    if (received > 0) partialPath = await keepPartial(partPath, finalPath);
+    await fsp.rm(partPath, { force: true }).catch(() => {});
+    meter.finish();
+    throw describeFailure(e, writeError, context, {
+      received,
+      expected: header?.fileSize ?? null,
+      partialPath,
+      partPath,
+    });
+  }
+
+  function cleanup(): void {
+    clearTimeout(headerTimer);
+    clearTimeout(stallTimer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    socket?.destroy();
+  }
+}
+
+function describeFailure(
+  e: unknown,
+  writeError: unknown,
+  context: string,
+  f: { received: number; expected: number | null; partialPath: string | undefined; partPath: string },
+): DownloadError {
+  let code: ProtocolErrorCode;
+  let reason: string;
+  let reply: unknown;
+  if (e instanceof ProtocolError) {
+    code = e.code;
+    reason = e.message;
+    reply = e.reply;
+  } else if (writeError !== null && e === writeError) {
+    code = 'write_failed';
+    reason = `cannot write ${f.partPath}: ${(e as Error).message}`;
+  } else if ((e as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    code = 'closed_early';
+    reason = 'the connection closed before the transfer completed';
+  } else if (isFsError(e)) {
+    code = 'write_failed';
+    reason = (e as Error).message;
+  } else {
+    ({ code, text: reason } = classifySocketError(e));
+  }
+  const progress = `received ${f.received} of ${f.expected ?? 'unknown'} bytes`;
+  const kept = f.partialPath ? `; kept what arrived at ${f.partialPath}` : '';
+  return new DownloadError(code, `${context}: ${reason} (${progress}${kept})`, {
+    reply,
+    bytesReceived: f.received,
+    expectedBytes: f.expected,
+    cause: e,
+    ...(f.partialPath !== undefined ? { partialPath: f.partialPath } : {}),
+  });
+}
+
+function isFsError(e: unknown): boolean {
+  const syscall = (e as NodeJS.ErrnoException | null)?.syscall;
+  return typeof syscall === 'string' && ['open', 'write', 'writev', 'fsync', 'close', 'link', 'rename', 'stat', 'unlink'].includes(syscall);
+}
+
+async function pathExists(p: string): Promise<boolean> {
+  try {
+    await fsp.lstat(p);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new DownloadError('write_failed', `cannot check ${p}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function waitOpen(stream: ReturnType<typeof createWriteStream>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onOpen = () => {
+      stream.off('error', onError);
+      resolve();
+    };
+    const onError = (e: unknown) => {
+      stream.off('open', onOpen);
+      reject(e);
+    };
+    stream.once('open', onOpen);
+    stream.once('error', onError);
+  });
+}
+
+/**
+ * Move `src` to `dest` only if `dest` does not exist (EEXIST otherwise). A hard link is atomic
+ * and exclusive; file systems without links (FAT/exFAT card readers) get an exclusive claim of
+ * the name followed by a rename over the claim.
+ */
+export async function publishExclusive(src: string, dest: string): Promise<void> {
+  try {
+    await fsp.link(src, dest);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (!NO_HARD_LINKS.has(code)) throw e;
+    const claim = await fsp.open(dest, 'wx');
+    await claim.close();
+    await fsp.rename(src, dest);
+    return;
+  }
+  await fsp.unlink(src);
+}
+
+/** Keep received bytes at `<final>.partial` (or `.partial-2`, … never overwriting). */
+async function keepPartial(partPath: string, finalPath: string): Promise<string | undefined> {
+  for (let n = 1; n <= 100; n++) {
+    const candidate = n === 1 ? `${finalPath}.partial` : `${finalPath}.partial-${n}`;
+    try {
+      await publishExclusive(partPath, candidate);
+      return candidate;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Make the rename durable (POSIX); best effort, Windows cannot open folders. */
+async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  try {
+    const h = await fsp.open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // durability nicety only
+  }
+}

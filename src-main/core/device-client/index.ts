@@ -1,0 +1,6 @@
+/** Talk to one device: one command (`send`), one file (`download`). */
+export { send } from './send';
+export { download } from './download';
+export { sanitizeFileName } from './sanitize';
+export { DownloadError } from './errors';
+export * from './types';

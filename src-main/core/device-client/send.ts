@@ -1,0 +1,147 @@
+/**
+ * One command, one TCP connection: connect, write the command in ONE write, read the first
+ * complete JSON object (never wait for EOF: the iPhone app never closes), validate, close.
+ * A device answer of any status is returned, never thrown; callers classify `status`.
+ */
+import type net from 'node:net';
+import {
+  CONNECT_TIMEOUT_MS,
+  JsonObjectFramer,
+  MAX_REPLY_BYTES,
+  ProtocolError,
+  REPLY_TIMEOUT_MS,
+  encodeCommand,
+  parseReply,
+  type Command,
+  type CommandName,
+  type DeviceReply,
+} from '../../../src-shared/protocol';
+import { abortedError, openConnection, validateAddress, withRetries } from './connect';
+import { classifySocketError, formatAddress, withContext } from './errors';
+import type { DeviceAddress, SendOptions, TimedReply } from './types';
+
+/** Commands a device may safely receive twice: a reply timeout on these is retried. */
+const IDEMPOTENT: ReadonlySet<CommandName> = new Set<CommandName>(['DEVICE_STATUS', 'HEARTBEAT', 'LIST_FILES']);
+
+export const defaultNow = (): number => performance.timeOrigin + performance.now();
+
+export async function send(address: DeviceAddress, command: Command, options: SendOptions = {}): Promise<TimedReply> {
+  const name = typeof command?.command === 'string' ? command.command : 'command';
+  const context = `${name} to ${address && typeof address === 'object' ? formatAddress(address) : String(address)}`;
+  validateAddress(address, context);
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeCommand(command);
+  } catch (e) {
+    if (e instanceof ProtocolError) throw withContext(e, context);
+    // Not a device failure: the caller built an unencodable command (a bug), so no ProtocolError.
+    throw new TypeError(`${context}: cannot encode the command: ${(e as Error).message}`, { cause: e });
+  }
+  const now = options.now ?? defaultNow;
+  const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  const replyTimeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS[name as CommandName] ?? 60_000;
+  const idempotent = IDEMPOTENT.has(name as CommandName);
+
+  return withRetries({ tries: options.tries, backoffMs: options.backoffMs, signal: options.signal }, context, async (attempt, tries) => {
+    const ctx = tries > 1 ? `${context} (attempt ${attempt} of ${tries})` : context;
+    const socket = await openConnection(address, ctx, { connectTimeoutMs, signal: options.signal });
+    const r = await exchange(socket, bytes, ctx, { replyTimeoutMs, idempotent, now, signal: options.signal });
+    return { ...r, attempts: attempt };
+  });
+}
+
+interface ExchangeOptions {
+  replyTimeoutMs: number;
+  idempotent: boolean;
+  now: () => number;
+  signal?: AbortSignal | undefined;
+}
+
+/** Write the command and read one reply on a connected socket; always destroys the socket. */
+function exchange(
+  socket: net.Socket,
+  bytes: Uint8Array,
+  context: string,
+  opts: ExchangeOptions,
+): Promise<{ reply: DeviceReply; sentAt: number; receivedAt: number }> {
+  return new Promise((resolve, reject) => {
+    const framer = new JsonObjectFramer(MAX_REPLY_BYTES);
+    let received = 0;
+    let settled = false;
+    let sentAt = 0;
+
+    const finish = (err: ProtocolError | null, value?: { reply: DeviceReply; sentAt: number; receivedAt: number }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      socket.removeListener('data', onData);
+      socket.removeListener('error', onError);
+      socket.removeListener('end', onEnd);
+      socket.removeListener('close', onEnd);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(value!);
+    };
+
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      let result;
+      try {
+        result = framer.push(chunk);
+      } catch (e) {
+        finish(e instanceof ProtocolError ? withContext(e, context, { retryable: false }) : asNetworkError(e, context));
+        return;
+      }
+      if (!result.done) return;
+      const receivedAt = opts.now();
+      try {
+        finish(null, { reply: parseReply(result.value), sentAt, receivedAt });
+      } catch (e) {
+        finish(e instanceof ProtocolError ? withContext(e, context, { retryable: false }) : asNetworkError(e, context));
+      }
+    };
+    const onError = (e: unknown) => {
+      const { code, text } = classifySocketError(e);
+      // A reset before any reply byte is connection-level (retried); after, the device was answering.
+      const retryable = code !== 'network_error' && received === 0;
+      finish(new ProtocolError(code, `${context}: ${text} after ${received} reply bytes`, { retryable, cause: e }));
+    };
+    const onEnd = () => {
+      finish(
+        new ProtocolError(
+          'closed_early',
+          received === 0
+            ? `${context}: device closed the connection without replying`
+            : `${context}: device closed the connection after ${received} bytes, before the reply was complete`,
+        ),
+      );
+    };
+    const onAbort = () => finish(abortedError(context, 'while waiting for the reply'));
+
+    const timer = setTimeout(() => {
+      finish(
+        new ProtocolError('reply_timeout', `${context}: no complete reply within ${opts.replyTimeoutMs} ms (${received} bytes received)`, {
+          // START/STOP/UPLOAD may have been acted on by a slow device: never send them twice.
+          retryable: opts.idempotent,
+        }),
+      );
+    }, opts.replyTimeoutMs);
+
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.once('end', onEnd);
+    socket.once('close', onEnd);
+    if (opts.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    sentAt = opts.now();
+    socket.write(bytes);
+  });
+}
+
+function asNetworkError(e: unknown, context: string): ProtocolError {
+  return new ProtocolError('network_error', `${context}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+}
