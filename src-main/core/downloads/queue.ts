@@ -1,0 +1,287 @@
+/**
+ * The download queue: files from devices into take folders. One transfer per device at a time
+ * and a global limit; progress/rate/ETA as `DownloadView`; cancel; manual retry.
+ *
+ * Safety rules (notes rule 6): the local name is ours (never the device's), a name that exists in
+ * any form is never reused, and bytes kept from a failed transfer (`.partial`, e.g. from an OAK
+ * device that deleted its copy after sending) are never deleted or overwritten — a retry writes
+ * to a fresh name. Retrying is always manual; nothing here re-requests a file on its own.
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { relative, resolve } from 'node:path';
+import type { DownloadView } from '../../../src-shared/api';
+import type { DeviceAddress, DownloadOptions, DownloadResult } from '../device-client/types';
+import { isInside, realInside } from '../takes/folder';
+import { localFileName, pickFreeName } from './naming';
+
+export type DownloadFn = (address: DeviceAddress, fileName: string, destDir: string, options?: DownloadOptions) => Promise<DownloadResult>;
+
+export interface DownloadRequest {
+  takeId: string;
+  /** Absolute take folder: the only place this download may write. */
+  folder: string;
+  deviceKey: string;
+  deviceName: string;
+  address: DeviceAddress;
+  /** Name on the device (from the STOP reply). */
+  remoteName: string;
+  /** `fileSize` from the STOP reply when known and non-zero (OAK reports 0). */
+  expectedSize?: number | null;
+}
+
+/** What the manifest needs beyond the view. */
+export interface DownloadInfo {
+  folder: string;
+  seconds: number | null;
+  /** Kept partial files, relative to the take folder. */
+  keptPartials: string[];
+  /** A remark worth a manifest warning (e.g. size differs from the STOP reply). */
+  note: string | null;
+}
+
+export interface DownloadQueueOptions {
+  download: DownloadFn;
+  /** Global limit of simultaneous transfers (default 3). */
+  maxConcurrent?: number;
+  headerTimeoutMs?: number;
+  stallTimeoutMs?: number;
+  progressIntervalMs?: number;
+}
+
+interface Job {
+  view: DownloadView;
+  req: DownloadRequest;
+  controller: AbortController | null;
+  info: DownloadInfo;
+}
+
+const TERMINAL = new Set<DownloadView['state']>(['done', 'failed', 'cancelled']);
+
+export class DownloadQueue {
+  private readonly jobs = new Map<string, Job>();
+  private readonly order: string[] = [];
+  private readonly busyDevices = new Set<string>();
+  private active = 0;
+  private readonly events = new EventEmitter();
+  /** Names handed out but maybe not on disk yet, per folder. */
+  private readonly reserved = new Map<string, Set<string>>();
+  /** Name picking is check-then-reserve: serialise it so two jobs never pick the same name. */
+  private naming: Promise<unknown> = Promise.resolve();
+  maxConcurrent: number;
+
+  constructor(private readonly opts: DownloadQueueOptions) {
+    this.maxConcurrent = Math.max(1, opts.maxConcurrent ?? 3);
+  }
+
+  on(event: 'downloadChanged', listener: (view: DownloadView, info: DownloadInfo) => void): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  enqueue(req: DownloadRequest): DownloadView {
+    const id = `dl-${randomBytes(6).toString('hex')}`;
+    const view: DownloadView = {
+      id,
+      takeId: req.takeId,
+      deviceKey: req.deviceKey,
+      deviceName: req.deviceName,
+      remoteName: req.remoteName,
+      path: localFileName(req.deviceName, req.remoteName),
+      state: 'queued',
+      bytes: 0,
+      total: req.expectedSize && req.expectedSize > 0 ? req.expectedSize : null,
+      rateBps: 0,
+      etaSeconds: null,
+      sha256: null,
+      error: null,
+      partial: false,
+    };
+    const job: Job = { view, req: { ...req, folder: resolve(req.folder) }, controller: null, info: { folder: resolve(req.folder), seconds: null, keptPartials: [], note: null } };
+    this.jobs.set(id, job);
+    this.order.push(id);
+    this.emit(job);
+    this.pump();
+    return { ...view };
+  }
+
+  get(id: string): DownloadView | undefined {
+    const j = this.jobs.get(id);
+    return j ? { ...j.view } : undefined;
+  }
+
+  list(takeId?: string): DownloadView[] {
+    return this.order.map((id) => this.jobs.get(id)!.view).filter((v) => !takeId || v.takeId === takeId).map((v) => ({ ...v }));
+  }
+
+  cancel(id: string): DownloadView {
+    const job = this.need(id);
+    if (job.view.state === 'queued') {
+      job.view.state = 'cancelled';
+      job.view.error = 'cancelled';
+      this.emit(job);
+    } else if (job.view.state === 'active') {
+      job.controller?.abort(); // the transfer settles as `cancelled`
+    }
+    return { ...job.view };
+  }
+
+  /**
+   * Manual retry of a failed or cancelled download. Writes to a fresh name, so bytes kept from
+   * the failed attempt stay as they are. (An OAK device may no longer have the file: then the
+   * retry fails with the device's answer, and the kept bytes are still there.)
+   */
+  retry(id: string): DownloadView {
+    const job = this.need(id);
+    if (job.view.state !== 'failed' && job.view.state !== 'cancelled') {
+      throw new Error(`download ${id} is ${job.view.state}: only a failed or cancelled download can be retried`);
+    }
+    Object.assign(job.view, { state: 'queued', bytes: 0, rateBps: 0, etaSeconds: null, sha256: null, error: null });
+    this.emit(job);
+    this.pump();
+    return { ...job.view };
+  }
+
+  /**
+   * Absolute path of a finished file, proven (symlinks resolved) to be inside its take folder.
+   * The Electron drag-out uses this: the renderer only ever names a download id.
+   */
+  async resolveDownloadPath(id: string): Promise<string> {
+    const job = this.need(id);
+    if (job.view.state !== 'done') throw new Error(`download ${id} is not finished (${job.view.state})`);
+    const abs = await realInside(job.info.folder, job.view.path);
+    if (!abs) throw new Error(`download ${id}: file is missing or outside its take folder`);
+    return abs;
+  }
+
+  /** Resolves when nothing is queued or running (optionally: for one take). */
+  idle(takeId?: string): Promise<void> {
+    const busy = () => [...this.jobs.values()].some((j) => (!takeId || j.view.takeId === takeId) && !TERMINAL.has(j.view.state));
+    if (!busy()) return Promise.resolve();
+    return new Promise((res) => {
+      const off = this.on('downloadChanged', () => {
+        if (!busy()) {
+          off();
+          res();
+        }
+      });
+    });
+  }
+
+  private need(id: string): Job {
+    const job = this.jobs.get(id);
+    if (!job) throw new Error(`no download ${id}`);
+    return job;
+  }
+
+  private emit(job: Job): void {
+    this.events.emit('downloadChanged', { ...job.view }, { ...job.info, keptPartials: [...job.info.keptPartials] });
+  }
+
+  private pump(): void {
+    for (const id of this.order) {
+      if (this.active >= this.maxConcurrent) return;
+      const job = this.jobs.get(id)!;
+      if (job.view.state !== 'queued' || this.busyDevices.has(job.view.deviceKey)) continue;
+      this.active++;
+      this.busyDevices.add(job.view.deviceKey);
+      job.view.state = 'active';
+      job.controller = new AbortController();
+      void this.run(job).finally(() => {
+        this.active--;
+        this.busyDevices.delete(job.view.deviceKey);
+        job.controller = null;
+        this.pump();
+      });
+    }
+  }
+
+  private reserve(folder: string, preferred: string): Promise<string> {
+    const next = this.naming.then(async () => {
+      const set = this.reserved.get(folder) ?? new Set<string>();
+      this.reserved.set(folder, set);
+      const name = await pickFreeName(folder, preferred, set);
+      set.add(name);
+      return name;
+    });
+    this.naming = next.catch(() => undefined);
+    return next;
+  }
+
+  private async run(job: Job): Promise<void> {
+    const { req, view } = job;
+    const signal = job.controller!.signal;
+    const preferred = localFileName(req.deviceName, req.remoteName);
+    const started = Date.now();
+    let name: string | null = null;
+    try {
+      // A collision with a file created behind our back (`file_exists`) just moves to the next name.
+      for (let attempt = 0; ; attempt++) {
+        if (name) this.release(req.folder, name);
+        name = await this.reserve(req.folder, preferred);
+        view.path = name;
+        this.emit(job);
+        try {
+          const result = await this.opts.download(req.address, req.remoteName, req.folder, {
+            localName: name,
+            signal,
+            onProgress: (p) => {
+              Object.assign(view, { bytes: p.bytes, total: p.total, rateBps: p.rateBps, etaSeconds: p.etaSeconds });
+              this.emit(job);
+            },
+            ...(this.opts.headerTimeoutMs !== undefined ? { headerTimeoutMs: this.opts.headerTimeoutMs } : {}),
+            ...(this.opts.stallTimeoutMs !== undefined ? { stallTimeoutMs: this.opts.stallTimeoutMs } : {}),
+            ...(this.opts.progressIntervalMs !== undefined ? { progressIntervalMs: this.opts.progressIntervalMs } : {}),
+          });
+          const abs = resolve(result.path);
+          if (!isInside(req.folder, abs)) throw new Error(`download landed outside the take folder: ${abs}`);
+          Object.assign(view, {
+            state: 'done',
+            path: relative(req.folder, abs),
+            bytes: result.bytes,
+            total: result.bytes,
+            rateBps: result.seconds > 0 ? result.bytes / result.seconds : 0,
+            etaSeconds: 0,
+            sha256: result.sha256,
+            error: null,
+          });
+          job.info.seconds = result.seconds;
+          const expected = req.expectedSize ?? 0;
+          job.info.note = expected > 0 && expected !== result.bytes ? `STOP reply said ${expected} bytes; the transfer (verified against its header) has ${result.bytes}` : null;
+          this.emit(job);
+          return;
+        } catch (e) {
+          const code = (e as { code?: unknown }).code;
+          if (code === 'file_exists' && attempt < 3 && !signal.aborted) continue;
+          throw e;
+        }
+      }
+    } catch (e) {
+      const err = e as Error & { code?: string; partialPath?: unknown; bytesReceived?: unknown };
+      const kept = typeof err.partialPath === 'string' ? resolve(err.partialPath) : null;
+      if (kept && isInside(req.folder, kept)) {
+        job.info.keptPartials.push(relative(req.folder, kept));
+        view.partial = true;
+      }
+      if (typeof err.bytesReceived === 'number') view.bytes = err.bytesReceived;
+      view.state = signal.aborted ? 'cancelled' : 'failed';
+      view.error = signal.aborted ? 'cancelled' : oneLine(err);
+      view.rateBps = 0;
+      view.etaSeconds = null;
+      job.info.seconds = (Date.now() - started) / 1000;
+      this.emit(job);
+    } finally {
+      // Whatever was written is on disk now, and pickFreeName checks the disk for every form.
+      if (name) this.release(req.folder, name);
+    }
+  }
+
+  private release(folder: string, name: string): void {
+    this.reserved.get(folder)?.delete(name);
+  }
+}
+
+function oneLine(e: Error & { code?: string }): string {
+  const msg = (e.message || String(e)).split('\n')[0]!.slice(0, 500);
+  return e.code && !msg.startsWith(e.code) ? `${e.code}: ${msg}` : msg;
+}

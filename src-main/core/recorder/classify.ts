@@ -1,0 +1,89 @@
+/** Pure decisions of a take: clock estimates, per-device targets, reply classification. */
+import { isFailureStatus, isStartAccepted, type DeviceReply } from '../../../src-shared/protocol';
+import type { TimedReply } from '../device-client/types';
+import type { ClockEstimate, RecorderDevice } from './types';
+
+export function schedulesOnRawClock(d: RecorderDevice): boolean {
+  if (typeof d.scheduleOnRawClock === 'boolean') return d.scheduleOnRawClock;
+  return (d.deviceType ?? '').trim().toLowerCase() === 'oak';
+}
+
+/**
+ * Cristian-style estimate (notes rule 9) from DEVICE_STATUS samples: the minimum-RTT sample's
+ * `timestamp − midpoint`, ± RTT/2. Null when no sample carried a device timestamp.
+ */
+export function estimateClock(samples: readonly TimedReply[]): ClockEstimate | null {
+  let best: TimedReply | null = null;
+  for (const s of samples) {
+    if (s.reply.timestamp === null) continue;
+    if (!best || s.receivedAt - s.sentAt < best.receivedAt - best.sentAt) best = s;
+  }
+  if (!best || best.reply.timestamp === null) return null;
+  const rtt = Math.max(0, best.receivedAt - best.sentAt);
+  return {
+    offsetMs: best.reply.timestamp * 1000 - (best.sentAt + best.receivedAt) / 2,
+    uncertaintyMs: rtt / 2,
+    rttMs: rtt,
+    samples: samples.length,
+  };
+}
+
+export interface TargetDecision {
+  /** START `timestamp`, Unix seconds in the device's time base. */
+  targetSent: number;
+  targetReason: string;
+  warning: string | null;
+}
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+/** One take target; a raw-clock device gets it shifted by its measured offset so starts align in true time. */
+export function targetFor(d: RecorderDevice, targetStart: number, clock: ClockEstimate | null): TargetDecision {
+  if (!schedulesOnRawClock(d)) {
+    return { targetSent: targetStart, targetReason: 'device schedules on synchronized time: take target sent as is', warning: null };
+  }
+  if (!clock) {
+    return {
+      targetSent: targetStart,
+      targetReason: 'device schedules on its raw clock but no clock estimate: take target sent uncorrected',
+      warning: 'no clock estimate: start may be misaligned by the device clock offset',
+    };
+  }
+  return {
+    targetSent: targetStart + clock.offsetMs / 1000,
+    targetReason: `device schedules on its raw clock: take target + measured offset ${r1(clock.offsetMs)} ms (±${r1(clock.uncertaintyMs)} ms)`,
+    warning: null,
+  };
+}
+
+/** "time_not_synchronized" → "time not synchronized"; the device's own message wins when present. */
+export function describeReplyFailure(reply: DeviceReply): string {
+  const status = reply.status.replace(/_/g, ' ');
+  return reply.message ? `${status}: ${reply.message}` : status;
+}
+
+export function classifyStart(reply: DeviceReply): { accepted: boolean; error: string | null } {
+  if (isStartAccepted(reply.status)) return { accepted: true, error: null };
+  return { accepted: false, error: isFailureStatus(reply.status) ? describeReplyFailure(reply) : `unexpected reply '${reply.rawStatus}'${reply.message ? `: ${reply.message}` : ''}` };
+}
+
+/** One line for an error thrown by the device client (no stack). */
+export function errorLine(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown };
+  const msg = typeof err?.message === 'string' ? err.message.split('\n')[0]!.slice(0, 500) : String(e).slice(0, 500);
+  const code = typeof err?.code === 'string' ? err.code : null;
+  return code && !msg.startsWith(code) ? `${code}: ${msg}` : msg;
+}
+
+/**
+ * A STOP reply that failed validation may still name the file (e.g. a wrong-typed `fileSize`).
+ * Salvage `fileName` (or `fileId`) and a sane `fileSize` from the raw reply.
+ */
+export function salvageStopReply(raw: unknown): { fileName: string; fileSize: number | null } | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const o = raw as Record<string, unknown>;
+  const name = typeof o.fileName === 'string' && o.fileName ? o.fileName : typeof o.fileId === 'string' && o.fileId ? o.fileId : null;
+  if (!name || name.length > 1024) return null;
+  const size = typeof o.fileSize === 'number' && Number.isSafeInteger(o.fileSize) && o.fileSize >= 0 ? o.fileSize : null;
+  return { fileName: name, fileSize: size };
+}

@@ -1,0 +1,3 @@
+export * from './recorder';
+export * from './types';
+export * from './classify';

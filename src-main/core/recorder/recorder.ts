@@ -1,0 +1,656 @@
+/**
+ * The recorder: one take from "Record" to files owed, across every device.
+ *
+ * pre-flight (DEVICE_STATUS) → one target instant → START to all at once → confirm `recording`
+ * after the target → STOP to the devices that may be recording → hand the files to the download
+ * queue. Every change is written to the take's `take.json` (atomic) and emitted as `takeChanged`,
+ * so a controller restart can pick the take up again (`recoverTakes`). One device's failure is
+ * recorded on that device and never blocks the others.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { DownloadView, TakeView } from '../../../src-shared/api';
+import { deviceStatus, isFailureStatus, isProtocolError, startRecording, stopRecording, type DeviceReply } from '../../../src-shared/protocol';
+import type { DeviceAddress, TimedReply } from '../device-client/types';
+import type { DownloadInfo, DownloadQueue } from '../downloads/queue';
+import { createTakeFolder } from '../takes/folder';
+import { ManifestWriter, emptyDownload, toTakeView, type ManifestDevice, type TakeManifest } from '../takes/manifest';
+import { listTakes, owedWork, reviveManifest, type OwedWork } from '../takes/recover';
+import { classifyStart, describeReplyFailure, errorLine, estimateClock, salvageStopReply, schedulesOnRawClock, targetFor } from './classify';
+import { DEFAULT_TIMEOUTS, wallClock, type ClockEstimate, type ControllerClock, type RecorderDevice, type RecorderTimeouts, type SendFn } from './types';
+
+export interface RecorderOptions {
+  recordingsDir: string;
+  send: SendFn;
+  clock?: ControllerClock;
+  /** The fleet's clock estimate for a device, if it has one. */
+  clockOf?: (deviceKey: string) => ClockEstimate | null;
+  /** Every reply the recorder gets, for the fleet's state and clock (fleet.noteReply). */
+  noteReply?: (deviceKey: string, reply: TimedReply) => void;
+  /** Where stopped devices' files go; null = no downloads. */
+  downloads?: DownloadQueue | null;
+  /** Download automatically after STOP (default true). */
+  autoDownload?: boolean;
+  /** Battery below this warns (never blocks). Default 20. */
+  batteryWarnPercent?: number;
+  /** Pre-flight DEVICE_STATUS samples for a raw-clock device the fleet has no estimate for (default 5). */
+  clockSamples?: number;
+  timeouts?: Partial<RecorderTimeouts>;
+  /** Local date for folder names and `createdAt`. */
+  date?: () => Date;
+  /** A manifest write failed (the take goes on; the operator should know). */
+  onWriteError?: (folder: string, e: Error) => void;
+}
+
+export interface StartTakeOptions {
+  devices: RecorderDevice[];
+  delaySeconds?: number;
+  name?: string;
+}
+
+export interface RecoveredTake {
+  take: TakeView;
+  owed: OwedWork;
+}
+
+interface Session {
+  m: TakeManifest;
+  folder: string;
+  writer: ManifestWriter;
+  confirmAbort: AbortController;
+  confirm: Promise<void>;
+  stopping: Promise<TakeView> | null;
+}
+
+const ACTIVE_PHASES = new Set(['starting', 'scheduled', 'recording', 'stopping']);
+const sec = (ms: number) => ms / 1000;
+
+export function formatAddress(a: DeviceAddress): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+export function parseAddress(s: string): DeviceAddress | null {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:\s]+):(\d{1,5})$/.exec(s);
+  if (!m) return null;
+  const port = Number(m[2]);
+  return port > 0 && port < 65536 ? { host: m[1]!, port } : null;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((res, rej) => {
+    if (signal?.aborted) return rej(new Error('aborted'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      res();
+    }, Math.max(0, ms));
+    const onAbort = () => {
+      clearTimeout(t);
+      rej(new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function isRecordingReply(r: DeviceReply): boolean {
+  return r.status === 'recording' || r.raw.isRecording === true;
+}
+
+export class Recorder {
+  private readonly sessions = new Map<string, Session>();
+  private readonly events = new EventEmitter();
+  private readonly clock: ControllerClock;
+  private readonly t: RecorderTimeouts;
+  private activeTakeId: string | null = null;
+  private readonly unsubscribe: (() => void) | null;
+
+  constructor(private readonly opts: RecorderOptions) {
+    this.clock = opts.clock ?? wallClock;
+    this.t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    this.unsubscribe = opts.downloads ? opts.downloads.on('downloadChanged', (v, info) => this.onDownload(v, info)) : null;
+  }
+
+  on(event: 'takeChanged', listener: (take: TakeView) => void): () => void {
+    this.events.on(event, listener);
+    return () => this.events.off(event, listener);
+  }
+
+  get activeTake(): TakeView | null {
+    const s = this.activeTakeId ? this.sessions.get(this.activeTakeId) : undefined;
+    return s ? this.view(s) : null;
+  }
+  takes(): TakeView[] {
+    return [...this.sessions.values()].map((s) => this.view(s));
+  }
+  get(takeId: string): TakeView | null {
+    const s = this.sessions.get(takeId);
+    return s ? this.view(s) : null;
+  }
+
+  /** Everything changed so far is on disk. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((s) => s.writer.flush().catch(() => undefined)));
+  }
+
+  dispose(): void {
+    this.unsubscribe?.();
+    for (const s of this.sessions.values()) s.confirmAbort.abort();
+    this.events.removeAllListeners();
+  }
+
+  // ---------------------------------------------------------------- start
+
+  async startTake(options: StartTakeOptions): Promise<TakeView> {
+    const active = this.activeTakeId ? this.sessions.get(this.activeTakeId) : undefined;
+    if (active && ACTIVE_PHASES.has(active.m.phase)) throw new Error(`take '${active.m.name}' is still ${active.m.phase}: stop it first`);
+    const delaySeconds = options.delaySeconds ?? 3;
+    if (!Number.isFinite(delaySeconds) || delaySeconds < 0 || delaySeconds > 600) throw new RangeError('delaySeconds must be between 0 and 600');
+    const seen = new Set<string>();
+    const devices = options.devices.filter((d) => !seen.has(d.key) && seen.add(d.key));
+    if (devices.length === 0) throw new Error('no devices for the take');
+
+    const name = (options.name ?? '').trim() || 'Take';
+    const date = this.opts.date?.() ?? new Date();
+    const { folder, folderName } = await createTakeFolder(this.opts.recordingsDir, name, date);
+    const cs = this.clock.state();
+    const m: TakeManifest = {
+      manifestVersion: 1,
+      takeId: randomUUID(),
+      name,
+      folderName,
+      createdAt: date.toISOString(),
+      targetStart: 0,
+      delaySeconds,
+      controllerClock: { source: cs.state, offsetMs: cs.offsetMs, uncertaintyMs: cs.uncertaintyMs },
+      phase: 'starting',
+      stoppedAt: null,
+      devices: devices.map((d) => this.newDevice(d)),
+    };
+    const confirmAbort = new AbortController();
+    const s: Session = {
+      m,
+      folder,
+      writer: new ManifestWriter(folder, (e) => this.opts.onWriteError?.(folder, e)),
+      confirmAbort,
+      confirm: Promise.resolve(),
+      stopping: null,
+    };
+    this.sessions.set(m.takeId, s);
+    this.activeTakeId = m.takeId;
+    this.changed(s);
+
+    // Pre-flight, all devices at once; a bad device is skipped with its reason, never silently.
+    const byKey = new Map(devices.map((d) => [d.key, d]));
+    await Promise.all(m.devices.map((e) => this.preflight(s, byKey.get(e.deviceKey)!, e)));
+    const participants = m.devices.filter((e) => e.start.status === 'pending');
+
+    // One target instant for the take; per device, what to send and why.
+    m.targetStart = sec(this.clock.now() + delaySeconds * 1000);
+    for (const e of participants) {
+      const clock = e.clock.offsetMs !== null && e.clock.uncertaintyMs !== null ? { offsetMs: e.clock.offsetMs, uncertaintyMs: e.clock.uncertaintyMs } : null;
+      const decision = targetFor({ key: e.deviceKey, name: e.name, host: '', port: 0, scheduleOnRawClock: e.scheduleOnRawClock }, m.targetStart, clock);
+      e.start.targetSent = decision.targetSent;
+      e.start.targetReason = decision.targetReason;
+      if (decision.warning) e.warnings.push(decision.warning);
+    }
+    // On disk before any START leaves: a crash from here on knows these devices may be recording.
+    this.changed(s);
+    await s.writer.flush().catch(() => undefined);
+
+    // Fan-out: every command built first, then all sends issued in one synchronous loop.
+    const plan = participants.map((e) => ({ e, address: parseAddress(e.address)!, cmd: startRecording(e.start.targetSent!) }));
+    const fanOutAt = this.clock.now();
+    const pending = plan.map(({ e, address, cmd }) =>
+      this.opts
+        .send(address, cmd, { replyTimeoutMs: this.t.startMs, connectTimeoutMs: this.t.startMs, tries: 2, backoffMs: [250], now: () => this.clock.now() })
+        .then(
+          (r) => ({ e, r, err: null as unknown }),
+          (err: unknown) => ({ e, r: null, err }),
+        ),
+    );
+    for (const { e, r, err } of await Promise.all(pending)) {
+      e.start.sentAt = sec(r?.sentAt ?? fanOutAt);
+      if (r) {
+        this.opts.noteReply?.(e.deviceKey, r);
+        e.start.replyAt = sec(r.receivedAt);
+        e.start.reply = r.reply.raw;
+        const c = classifyStart(r.reply);
+        e.start.status = c.accepted ? 'accepted' : 'failed';
+        e.start.error = c.error;
+      } else {
+        e.start.status = 'failed';
+        e.start.transportError = !this.refusedBeforeSending(err);
+        e.start.error = errorLine(err);
+        if (isProtocolError(err) && err.reply && typeof err.reply === 'object') e.start.reply = err.reply as Record<string, unknown>;
+        if (e.start.transportError) e.warnings.push('START got no usable reply: the device may have started anyway (checked at stop)');
+      }
+    }
+    m.phase = m.devices.some((e) => e.start.status === 'accepted') ? 'scheduled' : 'failed';
+    if (m.phase === 'failed' && !m.devices.some((e) => e.start.transportError)) this.activeTakeId = null;
+    this.changed(s);
+    if (m.phase === 'scheduled') s.confirm = this.confirm(s);
+    return this.view(s);
+  }
+
+  /** Connection refused / unreachable means nothing reached the device. */
+  private refusedBeforeSending(err: unknown): boolean {
+    const code = isProtocolError(err) ? err.code : null;
+    return code === 'connection_refused' || code === 'host_unreachable' || code === 'connect_timeout' || code === 'command_too_large';
+  }
+
+  private newDevice(d: RecorderDevice): ManifestDevice {
+    const excluded = d.included === false;
+    return {
+      deviceKey: d.key,
+      name: d.name,
+      address: formatAddress(d),
+      deviceType: d.deviceType ?? null,
+      scheduleOnRawClock: schedulesOnRawClock(d),
+      preflight: { reachable: null, status: null, battery: null, error: null },
+      start: {
+        status: excluded ? 'skipped' : 'pending',
+        sentAt: null,
+        replyAt: null,
+        targetSent: null,
+        targetReason: null,
+        reply: null,
+        error: excluded ? 'excluded by the operator' : null,
+        transportError: false,
+      },
+      clock: { offsetMs: null, uncertaintyMs: null, source: null },
+      confirmedRecording: null,
+      confirmStatus: null,
+      mayStillBeRecording: false,
+      stop: { status: 'not_sent', sentAt: null, replyAt: null, fileName: null, fileSize: null, error: null },
+      download: emptyDownload(),
+      warnings: [],
+    };
+  }
+
+  private async status(e: ManifestDevice, timeoutMs: number): Promise<TimedReply> {
+    const address = parseAddress(e.address);
+    if (!address) throw new Error(`bad address '${e.address}'`);
+    const r = await this.opts.send(address, deviceStatus(() => this.clock.now()), {
+      replyTimeoutMs: timeoutMs,
+      connectTimeoutMs: timeoutMs,
+      tries: 1,
+      now: () => this.clock.now(),
+    });
+    this.opts.noteReply?.(e.deviceKey, r);
+    return r;
+  }
+
+  private async preflight(s: Session, d: RecorderDevice, e: ManifestDevice): Promise<void> {
+    if (e.start.status === 'skipped') return;
+    let first: TimedReply;
+    try {
+      first = await this.status(e, this.t.preflightMs);
+    } catch (err) {
+      e.preflight = { reachable: false, status: null, battery: null, error: errorLine(err) };
+      e.start.status = 'skipped';
+      e.start.error = `unreachable: ${errorLine(err)}`;
+      this.changed(s);
+      return;
+    }
+    const r = first.reply;
+    e.preflight = { reachable: true, status: r.status, battery: r.batteryLevel, error: null };
+    if (!e.deviceType && r.deviceType) {
+      e.deviceType = r.deviceType;
+      if (d.scheduleOnRawClock === undefined) e.scheduleOnRawClock = schedulesOnRawClock({ ...d, deviceType: r.deviceType });
+    }
+    if (isRecordingReply(r)) {
+      e.start.status = 'skipped';
+      e.start.error = 'already recording before this take (stop it on the device first)';
+      this.changed(s);
+      return;
+    }
+    if (isFailureStatus(r.status)) e.warnings.push(`pre-flight status: ${describeReplyFailure(r)}`);
+    const warnAt = this.opts.batteryWarnPercent ?? 20;
+    if (r.batteryLevel !== null && r.batteryLevel < warnAt) e.warnings.push(`battery low: ${Math.round(r.batteryLevel)}%`);
+
+    const fleet = this.opts.clockOf?.(e.deviceKey) ?? null;
+    if (fleet) {
+      e.clock = { offsetMs: fleet.offsetMs, uncertaintyMs: fleet.uncertaintyMs, source: 'fleet' };
+    } else {
+      // Raw-clock devices need a good offset: take a few samples and keep the fastest round trip.
+      const samples = [first];
+      const want = e.scheduleOnRawClock ? Math.max(1, this.opts.clockSamples ?? 5) : 1;
+      for (let i = 1; i < want; i++) {
+        try {
+          samples.push(await this.status(e, this.t.preflightMs));
+        } catch {
+          break;
+        }
+      }
+      const est = estimateClock(samples);
+      if (est) e.clock = { offsetMs: est.offsetMs, uncertaintyMs: est.uncertaintyMs, source: 'preflight' };
+      else e.warnings.push('clock health unknown: the device sent no timestamp');
+    }
+    this.changed(s);
+  }
+
+  // ---------------------------------------------------------------- confirm
+
+  private async confirm(s: Session): Promise<void> {
+    const signal = s.confirmAbort.signal;
+    try {
+      await sleep(s.m.targetStart * 1000 - this.clock.now() + this.t.confirmGraceMs, signal);
+      let pending = s.m.devices.filter((e) => e.start.status === 'accepted');
+      for (let attempt = 0; attempt < this.t.confirmAttempts && pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(this.t.confirmIntervalMs, signal);
+        const results = await Promise.all(
+          pending.map((e) =>
+            this.status(e, this.t.statusMs).then(
+              (r) => ({ e, r, err: null as unknown }),
+              (err: unknown) => ({ e, r: null, err }),
+            ),
+          ),
+        );
+        if (signal.aborted) return;
+        for (const { e, r, err } of results) {
+          if (r && isRecordingReply(r.reply)) {
+            e.confirmedRecording = true;
+            e.confirmStatus = r.reply.status;
+          } else {
+            e.confirmStatus = r ? r.reply.status + (r.reply.message ? `: ${r.reply.message}` : '') : `no reply: ${errorLine(err)}`;
+          }
+        }
+        pending = pending.filter((e) => e.confirmedRecording !== true);
+        this.changed(s);
+      }
+      for (const e of pending) {
+        e.confirmedRecording = false;
+        e.warnings.push(`did not report recording after the target instant (${e.confirmStatus ?? 'unknown'})`);
+      }
+      if (s.m.phase === 'scheduled') s.m.phase = 'recording';
+      this.changed(s);
+    } catch {
+      // Aborted by stopTake: confirmation simply ends; unconfirmed devices stay null.
+    }
+  }
+
+  /** Resolves once the post-target confirmation of a take has finished. */
+  async confirmed(takeId?: string): Promise<TakeView> {
+    const s = this.session(takeId);
+    await s.confirm;
+    return this.view(s);
+  }
+
+  // ---------------------------------------------------------------- stop
+
+  /** STOP the take's devices that may be recording, collect file names, queue downloads. */
+  stopTake(takeId?: string): Promise<TakeView> {
+    const s = this.session(takeId);
+    if (s.stopping) return s.stopping;
+    const stoppable = s.m.devices.some((e) => this.mayBeRecording(e));
+    if (!ACTIVE_PHASES.has(s.m.phase) && !stoppable) return Promise.reject(new Error(`take '${s.m.name}' is not recording (${s.m.phase})`));
+    s.stopping = this.doStop(s).finally(() => {
+      s.stopping = null;
+    });
+    return s.stopping;
+  }
+
+  private mayBeRecording(e: ManifestDevice): boolean {
+    return (
+      e.mayStillBeRecording ||
+      (e.stop.status === 'not_sent' && (e.start.status === 'accepted' || (e.start.status === 'failed' && e.start.transportError)))
+    );
+  }
+
+  private async doStop(s: Session): Promise<TakeView> {
+    s.confirmAbort.abort();
+    await s.confirm;
+    s.m.phase = 'stopping';
+    s.m.stoppedAt = sec(this.clock.now());
+    const targets = s.m.devices.filter((e) => this.mayBeRecording(e));
+    for (const e of targets) e.stop.status = 'pending';
+    this.changed(s);
+    await Promise.all(targets.map((e) => this.stopDevice(s, e)));
+    this.afterStop(s);
+    return this.view(s);
+  }
+
+  /**
+   * STOP one device. A device not known to be recording is asked first (the iPhone app never
+   * answers a STOP when idle, which would cost the whole STOP timeout).
+   */
+  private async stopDevice(s: Session, e: ManifestDevice): Promise<void> {
+    const address = parseAddress(e.address);
+    if (!address) {
+      Object.assign(e.stop, { status: 'failed', error: `bad address '${e.address}'` });
+      this.changed(s);
+      return;
+    }
+    const beforeTarget = this.clock.now() < s.m.targetStart * 1000 + this.t.confirmGraceMs;
+    const known = e.confirmedRecording === true || (e.start.status === 'accepted' && beforeTarget && !e.mayStillBeRecording);
+    if (!known) {
+      try {
+        const r = await this.status(e, this.t.statusMs);
+        if (!isRecordingReply(r.reply)) {
+          Object.assign(e.stop, { status: 'not_sent', error: `not recording at stop time (status ${r.reply.rawStatus})` });
+          e.mayStillBeRecording = false;
+          this.changed(s);
+          return;
+        }
+      } catch (err) {
+        Object.assign(e.stop, { status: 'unreachable', error: `no reply to DEVICE_STATUS: ${errorLine(err)}` });
+        e.mayStillBeRecording = true;
+        this.changed(s);
+        return;
+      }
+    }
+    const cmd = stopRecording(() => this.clock.now());
+    e.stop.sentAt = sec(this.clock.now());
+    this.changed(s);
+    try {
+      const r = await this.opts.send(address, cmd, {
+        replyTimeoutMs: this.t.stopMs,
+        connectTimeoutMs: Math.min(this.t.stopMs, 5_000),
+        tries: this.t.stopTries,
+        backoffMs: this.t.stopBackoffMs,
+        now: () => this.clock.now(),
+      });
+      this.opts.noteReply?.(e.deviceKey, r);
+      e.stop.replyAt = sec(r.receivedAt);
+      if (isFailureStatus(r.reply.status)) {
+        // The device answered and refused: it is not recording (e.g. "not recording" errors).
+        Object.assign(e.stop, { status: 'failed', error: describeReplyFailure(r.reply) });
+        e.mayStillBeRecording = false;
+      } else {
+        Object.assign(e.stop, { status: 'stopped', error: null, fileName: r.reply.fileName, fileSize: r.reply.fileSize });
+        e.mayStillBeRecording = false;
+        if (!r.reply.fileName) e.warnings.push(`STOP reply '${r.reply.rawStatus}' named no file: nothing to download`);
+      }
+    } catch (err) {
+      const salvaged = isProtocolError(err) && err.code === 'invalid_reply' ? salvageStopReply(err.reply) : null;
+      e.stop.replyAt = sec(this.clock.now());
+      if (salvaged) {
+        Object.assign(e.stop, { status: 'stopped', error: null, fileName: salvaged.fileName, fileSize: salvaged.fileSize });
+        e.mayStillBeRecording = false;
+        e.warnings.push(`STOP reply failed validation (${errorLine(err)}); file name salvaged`);
+      } else if (isProtocolError(err) && err.code === 'device_error') {
+        Object.assign(e.stop, { status: 'failed', error: errorLine(err) });
+        e.mayStillBeRecording = false;
+      } else {
+        Object.assign(e.stop, { status: 'unreachable', error: errorLine(err) });
+        e.mayStillBeRecording = true;
+      }
+    }
+    this.changed(s);
+  }
+
+  private afterStop(s: Session): void {
+    const q = this.opts.downloads;
+    if (q && this.opts.autoDownload !== false) {
+      for (const e of s.m.devices) if (this.downloadOwed(e)) this.enqueue(s, e, q);
+    }
+    this.updatePhase(s);
+    this.changed(s);
+  }
+
+  private downloadOwed(e: ManifestDevice): boolean {
+    // Never re-request blindly after a partial transfer (an OAK device deleted its copy).
+    return e.stop.status === 'stopped' && !!e.stop.fileName && e.download.ok !== true && !e.download.partial && e.download.state !== 'queued' && e.download.state !== 'active';
+  }
+
+  private enqueue(s: Session, e: ManifestDevice, q: DownloadQueue): DownloadView {
+    const address = parseAddress(e.address)!;
+    // Mark before enqueue: the queue emits synchronously and onDownload matches by id.
+    const view = q.enqueue({
+      takeId: s.m.takeId,
+      folder: s.folder,
+      deviceKey: e.deviceKey,
+      deviceName: e.name,
+      address,
+      remoteName: e.stop.fileName!,
+      expectedSize: e.stop.fileSize,
+    });
+    const kept = e.download.keptPartials;
+    e.download = { ...emptyDownload(), id: view.id, state: view.state, path: view.path, total: view.total, keptPartials: kept, partial: kept.length > 0 };
+    return view;
+  }
+
+  private updatePhase(s: Session): void {
+    if (ACTIVE_PHASES.has(s.m.phase) && s.m.phase !== 'stopping') return;
+    if (s.m.devices.some((e) => e.stop.status === 'pending')) return;
+    const busy = s.m.devices.some((e) => e.download.state === 'queued' || e.download.state === 'active');
+    const anyRecorded = s.m.devices.some((e) => e.start.status === 'accepted' || e.stop.status === 'stopped');
+    s.m.phase = busy ? 'downloading' : anyRecorded ? 'done' : 'failed';
+    if (!busy && this.activeTakeId === s.m.takeId && !s.m.devices.some((e) => e.mayStillBeRecording)) this.activeTakeId = null;
+  }
+
+  /** Try STOP again for a device left `mayStillBeRecording` (or whose STOP failed). */
+  async retryStop(deviceKey: string, takeId?: string): Promise<TakeView> {
+    const s = this.session(takeId);
+    const e = s.m.devices.find((d) => d.deviceKey === deviceKey);
+    if (!e) throw new Error(`no device '${deviceKey}' in take '${s.m.name}'`);
+    if (!e.mayStillBeRecording && e.stop.status !== 'unreachable' && e.stop.status !== 'failed') {
+      throw new Error(`device '${e.name}' does not need a STOP (${e.stop.status})`);
+    }
+    e.stop.status = 'pending';
+    this.changed(s);
+    await this.stopDevice(s, e);
+    this.afterStop(s);
+    return this.view(s);
+  }
+
+  /**
+   * Retry a download by id. Known to the queue: a queue retry (fresh name, kept bytes untouched).
+   * From a recovered take (queue restarted): a new download of the device's file.
+   */
+  retryDownload(downloadId: string): DownloadView {
+    const q = this.opts.downloads;
+    if (!q) throw new Error('downloads are not available');
+    if (q.get(downloadId)) return q.retry(downloadId);
+    for (const s of this.sessions.values()) {
+      const e = s.m.devices.find((d) => d.download.id === downloadId);
+      if (!e) continue;
+      if (e.stop.status !== 'stopped' || !e.stop.fileName) throw new Error(`device '${e.name}' has no file to download`);
+      const v = this.enqueue(s, e, q);
+      this.updatePhase(s);
+      this.changed(s);
+      return v;
+    }
+    throw new Error(`no download ${downloadId}`);
+  }
+
+  /** Queue the files a recovered take is still owed (skipping partial transfers: those need a manual retry). */
+  downloadOwedFiles(takeId: string): DownloadView[] {
+    const s = this.session(takeId);
+    const q = this.opts.downloads;
+    if (!q) return [];
+    const out = s.m.devices.filter((e) => this.downloadOwed(e)).map((e) => this.enqueue(s, e, q));
+    this.updatePhase(s);
+    this.changed(s);
+    return out;
+  }
+
+  private onDownload(v: DownloadView, info: DownloadInfo): void {
+    const s = this.sessions.get(v.takeId);
+    const e = s?.m.devices.find((d) => d.deviceKey === v.deviceKey && d.download.id === v.id);
+    if (!s || !e) return;
+    const d = e.download;
+    d.state = v.state;
+    d.path = v.path;
+    d.bytes = v.bytes;
+    d.total = v.total;
+    d.sha256 = v.sha256;
+    d.seconds = info.seconds;
+    d.ok = v.state === 'done' ? true : v.state === 'failed' || v.state === 'cancelled' ? false : null;
+    d.error = v.error;
+    for (const p of info.keptPartials) if (!d.keptPartials.includes(p)) d.keptPartials.push(p);
+    d.partial = v.state !== 'done' && d.keptPartials.length > 0;
+    if (info.note && !e.warnings.includes(info.note)) e.warnings.push(info.note);
+    if (v.state === 'done' || v.state === 'failed' || v.state === 'cancelled') this.updatePhase(s);
+    this.changed(s);
+  }
+
+  /** Resolves when the take has reached `done` or `failed` (downloads finished). */
+  settled(takeId?: string): Promise<TakeView> {
+    const s = this.session(takeId);
+    const finished = () => s.m.phase === 'done' || s.m.phase === 'failed';
+    if (finished()) return Promise.resolve(this.view(s));
+    return new Promise((res) => {
+      const off = this.on('takeChanged', (t) => {
+        if (t.takeId === s.m.takeId && finished()) {
+          off();
+          res(t);
+        }
+      });
+    });
+  }
+
+  /** The take's manifest as written to disk (a copy). */
+  manifest(takeId?: string): TakeManifest {
+    return structuredClone(this.session(takeId).m);
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /**
+   * After a controller restart: load every take under the recordings folder that still owes
+   * something (devices that may be recording, files not downloaded), so `stopTake(takeId)`,
+   * `retryStop` and `downloadOwedFiles` can finish it.
+   */
+  async recoverTakes(recordingsDir: string = this.opts.recordingsDir): Promise<RecoveredTake[]> {
+    const { takes } = await listTakes(recordingsDir);
+    const out: RecoveredTake[] = [];
+    for (const { folder, manifest } of takes) {
+      if (this.sessions.has(manifest.takeId)) continue;
+      const owed = owedWork(manifest);
+      if (owed.mayStillBeRecording.length === 0 && owed.owedFiles.length === 0) continue;
+      const m = reviveManifest(manifest, folder);
+      const s: Session = {
+        m,
+        folder: resolve(folder),
+        writer: new ManifestWriter(folder, (e) => this.opts.onWriteError?.(folder, e)),
+        confirmAbort: new AbortController(),
+        confirm: Promise.resolve(),
+        stopping: null,
+      };
+      this.sessions.set(m.takeId, s);
+      if (owed.mayStillBeRecording.length > 0 && !this.activeTakeId) this.activeTakeId = m.takeId;
+      this.changed(s);
+      out.push({ take: this.view(s), owed });
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private session(takeId?: string): Session {
+    const id = takeId ?? this.activeTakeId;
+    const s = id ? this.sessions.get(id) : undefined;
+    if (!s) throw new Error(takeId ? `no take ${takeId}` : 'no active take');
+    return s;
+  }
+
+  private view(s: Session): TakeView {
+    return toTakeView(s.m, s.folder);
+  }
+
+  /** Every change: to disk (atomic, coalesced) and to listeners. */
+  private changed(s: Session): void {
+    void s.writer.save(s.m).catch(() => undefined);
+    this.events.emit('takeChanged', this.view(s));
+  }
+}

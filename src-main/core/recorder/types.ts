@@ -1,0 +1,75 @@
+/** The recorder's collaborators, passed in so tests can use sim devices, fakes and fake clocks. */
+import type { ControllerClockView } from '../../../src-shared/api';
+import type { Command } from '../../../src-shared/protocol';
+import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
+
+export type SendFn = (address: DeviceAddress, command: Command, options?: SendOptions) => Promise<TimedReply>;
+
+/** One device as the recorder needs it (the fleet, the CLI or a test builds these). */
+export interface RecorderDevice {
+  /** Fleet key (mDNS instance or `host:port`). */
+  key: string;
+  name: string;
+  host: string;
+  port: number;
+  deviceType?: string | null;
+  /**
+   * The device schedules START on its own raw clock rather than synchronized time, so its target
+   * is corrected by the measured offset. Default: true for deviceType `Oak`.
+   */
+  scheduleOnRawClock?: boolean;
+  /** The operator's include/exclude (default included). */
+  included?: boolean;
+}
+
+/** Device raw clock minus controller clock (ms), as the fleet measures it. */
+export interface ClockEstimate {
+  offsetMs: number;
+  uncertaintyMs: number;
+  rttMs?: number;
+  samples?: number;
+}
+
+/** The controller's time base (SNTP-corrected when available). */
+export interface ControllerClock {
+  /** ms, controller time base. */
+  now(): number;
+  state(): ControllerClockView;
+}
+
+export const wallClock: ControllerClock = {
+  now: () => performance.timeOrigin + performance.now(),
+  state: () => ({ state: 'unverified', server: '', offsetMs: null, uncertaintyMs: null, lastSync: null, error: null }),
+};
+
+export interface RecorderTimeouts {
+  /** Pre-flight DEVICE_STATUS (connect and reply), ms. */
+  preflightMs: number;
+  /** START reply, ms. */
+  startMs: number;
+  /** Confirmation / stop-time DEVICE_STATUS, ms. */
+  statusMs: number;
+  /** STOP reply: the Android app may trim for up to 60 s (notes rule 5). */
+  stopMs: number;
+  /** DEVICE_STATUS polls after the target instant. */
+  confirmAttempts: number;
+  confirmIntervalMs: number;
+  /** Wait after the target instant before the first confirmation poll. */
+  confirmGraceMs: number;
+  /** Tries for STOP on connection-level failures (device client policy). */
+  stopTries: number;
+  /** Backoff between STOP tries. */
+  stopBackoffMs: readonly number[];
+}
+
+export const DEFAULT_TIMEOUTS: RecorderTimeouts = {
+  preflightMs: 1_500,
+  startMs: 5_000,
+  statusMs: 1_500,
+  stopMs: 90_000,
+  confirmAttempts: 3,
+  confirmIntervalMs: 800,
+  confirmGraceMs: 250,
+  stopTries: 3,
+  stopBackoffMs: [1_000, 2_000],
+};

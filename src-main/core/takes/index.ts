@@ -1,0 +1,3 @@
+export * from './folder';
+export * from './manifest';
+export * from './recover';

@@ -1,0 +1,242 @@
+/**
+ * `take.json`: the take as a person or a script reads it, and the recorder's crash-safe state.
+ * Field names are the UI's and the CLI's names. Instants are Unix seconds in the controller
+ * time base (like `targetStart`), except `createdAt` (ISO 8601 UTC). Read back through a zod
+ * schema (recovery): a manifest is a file on disk, so it is validated like any input, and
+ * `download.path` is never used without re-checking it is inside the take folder.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { TakeDeviceView, TakePhase, TakeView } from '../../../src-shared/api';
+
+export const MANIFEST_FILE = 'take.json';
+export const MANIFEST_VERSION = 1;
+
+const seconds = z.number().finite().nullable();
+const text = z.string().max(4096).nullable();
+
+export const StartSchema = z.object({
+  status: z.enum(['pending', 'accepted', 'failed', 'skipped']),
+  sentAt: seconds,
+  replyAt: seconds,
+  /** START `timestamp` as sent, in the device's time base. */
+  targetSent: seconds,
+  /** Why that target (synchronized time, or raw clock corrected by the measured offset). */
+  targetReason: text,
+  /** The device's reply as received (normalised status in `reply.status`). */
+  reply: z.record(z.string(), z.unknown()).nullable(),
+  error: text,
+  /** START failed in transport (not a device answer): the device may have started anyway. */
+  transportError: z.boolean(),
+});
+
+export const StopSchema = z.object({
+  status: z.enum(['pending', 'stopped', 'failed', 'not_sent', 'unreachable']),
+  sentAt: seconds,
+  replyAt: seconds,
+  fileName: text,
+  fileSize: z.number().int().nonnegative().nullable(),
+  error: text,
+});
+
+export const DownloadEntrySchema = z.object({
+  id: z.string().max(200).nullable(),
+  state: z.enum(['none', 'queued', 'active', 'done', 'failed', 'cancelled']),
+  /** Relative to the take folder. */
+  path: text,
+  bytes: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative().nullable(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  seconds: z.number().nonnegative().nullable(),
+  ok: z.boolean().nullable(),
+  error: text,
+  /** Bytes were kept from a failed transfer. */
+  partial: z.boolean(),
+  /** Kept partial files, relative to the take folder (never deleted or overwritten). */
+  keptPartials: z.array(z.string().max(4096)).max(100),
+});
+
+export const ManifestDeviceSchema = z.object({
+  deviceKey: z.string().min(1).max(512),
+  name: z.string().max(512),
+  /** `host:port` */
+  address: z.string().max(600),
+  deviceType: text,
+  scheduleOnRawClock: z.boolean(),
+  preflight: z.object({
+    reachable: z.boolean().nullable(),
+    status: text,
+    battery: z.number().nullable(),
+    error: text,
+  }),
+  start: StartSchema,
+  clock: z.object({
+    offsetMs: z.number().finite().nullable(),
+    uncertaintyMs: z.number().finite().nullable(),
+    source: z.enum(['fleet', 'preflight']).nullable(),
+  }),
+  confirmedRecording: z.boolean().nullable(),
+  /** Last DEVICE_STATUS seen while confirming (why a device did not confirm). */
+  confirmStatus: text,
+  mayStillBeRecording: z.boolean(),
+  stop: StopSchema,
+  download: DownloadEntrySchema,
+  warnings: z.array(z.string().max(4096)).max(100),
+});
+
+export const TakeManifestSchema = z.object({
+  manifestVersion: z.literal(MANIFEST_VERSION),
+  takeId: z.string().min(1).max(200),
+  name: z.string().max(512),
+  folderName: z.string().max(512),
+  createdAt: z.string().max(64),
+  targetStart: z.number().finite(),
+  delaySeconds: z.number().finite().nonnegative(),
+  controllerClock: z.object({ source: z.string().max(64), offsetMs: z.number().finite().nullable(), uncertaintyMs: z.number().finite().nullable() }),
+  phase: z.enum(['starting', 'scheduled', 'recording', 'stopping', 'downloading', 'done', 'failed']),
+  stoppedAt: seconds,
+  devices: z.array(ManifestDeviceSchema).max(1000),
+});
+
+export type TakeManifest = z.infer<typeof TakeManifestSchema>;
+export type ManifestDevice = z.infer<typeof ManifestDeviceSchema>;
+export type DownloadEntry = z.infer<typeof DownloadEntrySchema>;
+
+export function emptyDownload(): DownloadEntry {
+  return { id: null, state: 'none', path: null, bytes: 0, total: null, sha256: null, seconds: null, ok: null, error: null, partial: false, keptPartials: [] };
+}
+
+/** Atomic write: a unique temp file in the same folder, fsync, then rename over `take.json`. */
+export async function writeManifestAtomic(folder: string, manifest: TakeManifest): Promise<void> {
+  const final = join(folder, MANIFEST_FILE);
+  const tmp = join(folder, `.${MANIFEST_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx');
+  try {
+    await fh.writeFile(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await rename(tmp, final);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+export class ManifestError extends Error {
+  constructor(
+    readonly folder: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ManifestError';
+  }
+}
+
+/** Read and validate `take.json`; throws `ManifestError` with a one-line reason. */
+export async function readManifest(folder: string): Promise<TakeManifest> {
+  let raw: string;
+  try {
+    raw = await readFile(join(folder, MANIFEST_FILE), 'utf8');
+  } catch (e) {
+    throw new ManifestError(folder, `cannot read ${MANIFEST_FILE}: ${(e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ManifestError(folder, `${MANIFEST_FILE} is not valid JSON`);
+  }
+  const r = TakeManifestSchema.safeParse(value);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new ManifestError(folder, `${MANIFEST_FILE} is not a valid manifest: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid'}`);
+  }
+  return r.data;
+}
+
+/**
+ * Serialises writes of one take's manifest: the latest state always wins, writes never overlap
+ * (two renames racing could put an older state last), and bursts coalesce into one write.
+ */
+export class ManifestWriter {
+  private pending: TakeManifest | null = null;
+  private running: Promise<void> | null = null;
+  private lastError: Error | null = null;
+
+  constructor(
+    readonly folder: string,
+    private readonly onError: (e: Error) => void = () => undefined,
+  ) {}
+
+  save(manifest: TakeManifest): Promise<void> {
+    // Snapshot now: the caller keeps mutating its object.
+    this.pending = structuredClone(manifest);
+    if (!this.running) this.running = this.loop();
+    return this.running;
+  }
+
+  /** Resolves once everything saved so far is on disk. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.lastError) {
+      const e = this.lastError;
+      this.lastError = null;
+      throw e;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.pending) {
+        const m = this.pending;
+        this.pending = null;
+        try {
+          await writeManifestAtomic(this.folder, m);
+        } catch (e) {
+          this.lastError = e as Error;
+          this.onError(e as Error);
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+}
+
+function deviceView(d: ManifestDevice): TakeDeviceView {
+  return {
+    deviceKey: d.deviceKey,
+    name: d.name,
+    deviceType: d.deviceType,
+    start: d.start.status,
+    startError: d.start.error,
+    confirmedRecording: d.confirmedRecording,
+    stop: d.stop.status,
+    stopError: d.stop.error,
+    mayStillBeRecording: d.mayStillBeRecording,
+    fileName: d.stop.fileName,
+    fileSize: d.stop.fileSize,
+    downloadId: d.download.id,
+    uploadId: null,
+    warnings: [...d.warnings],
+  };
+}
+
+/** The UI's view of a take (api.ts `TakeView`). */
+export function toTakeView(m: TakeManifest, folder: string): TakeView {
+  return {
+    takeId: m.takeId,
+    name: m.name,
+    folder,
+    createdAt: m.createdAt,
+    targetStart: m.targetStart,
+    delaySeconds: m.delaySeconds,
+    phase: m.phase as TakePhase,
+    devices: m.devices.map(deviceView),
+  };
+}
