@@ -16,11 +16,25 @@ export interface Sighting {
   ttlMs: number;
 }
 
-export interface DiscoveryStatus {
+export interface InterfaceStatus {
+  /** Local IPv4 address browsed on. */
+  address: string;
   state: 'running' | 'unavailable' | 'stopped';
-  /** Why discovery is unavailable (e.g. "bind 0.0.0.0:5353: EADDRINUSE"). */
+  /** e.g. "10.77.0.9: EADDRNOTAVAIL (no local IPv4 interface has address 10.77.0.9)". */
+  reason: string | null;
+}
+
+export interface DiscoveryStatus {
+  /** 'running' while at least one interface browses; 'unavailable' when none can. */
+  state: 'running' | 'unavailable' | 'stopped';
+  /**
+   * Why discovery (or some interface) is unavailable: "<interface>: <error code> (<message>)",
+   * joined with "; " when several failed. Non-null with state 'running' means degraded.
+   */
   reason: string | null;
   interfaces: string[];
+  /** Per interface detail (added compatibly; absent from older producers). */
+  perInterface?: InterfaceStatus[];
 }
 
 export interface DiscoveryEvents {
