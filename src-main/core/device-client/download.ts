@@ -61,12 +61,12 @@ export async function download(
   if (activeParts.has(partPath)) {
     throw new DownloadError('file_exists', `${context}: another download to ${finalPath} is in progress`);
   }
-  // Checked before asking the device: an OAK device deletes the file once it has sent it.
-  if (await pathExists(finalPath)) {
-    throw new DownloadError('file_exists', `${context}: ${finalPath} already exists; not overwriting it`);
-  }
-  activeParts.add(partPath);
+  activeParts.add(partPath); // before any await, so a concurrent call sees it
   try {
+    // Checked before asking the device: an OAK device deletes the file once it has sent it.
+    if (await pathExists(finalPath, context)) {
+      throw new DownloadError('file_exists', `${context}: ${finalPath} already exists; not overwriting it`);
+    }
     return await transfer(address, fileName, context, finalPath, partPath, options);
   } finally {
     activeParts.delete(partPath);
@@ -105,7 +105,8 @@ async function transfer(
     // 'w': a leftover `.part` can only be a crashed run's (activeParts rules out a live one).
     fileStream = createWriteStream(partPath, { flags: 'w', flush: true, highWaterMark: WRITE_HIGH_WATER_MARK });
     fileStream.on('error', (e) => {
-      writeError ??= e;
+      // The pipeline also destroys this stream with the socket's error: only keep the disk's own.
+      if (isFsError(e)) writeError ??= e;
     });
     await waitOpen(fileStream);
 
@@ -244,13 +245,13 @@ function isFsError(e: unknown): boolean {
   return typeof syscall === 'string' && ['open', 'write', 'writev', 'fsync', 'close', 'link', 'rename', 'stat', 'unlink'].includes(syscall);
 }
 
-async function pathExists(p: string): Promise<boolean> {
+async function pathExists(p: string, context: string): Promise<boolean> {
   try {
     await fsp.lstat(p);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new DownloadError('write_failed', `cannot check ${p}: ${(e as Error).message}`, { cause: e });
+    throw new DownloadError('write_failed', `${context}: cannot check ${p}: ${(e as Error).message}`, { cause: e });
   }
 }
 
