@@ -1,0 +1,165 @@
+/**
+ * The ControllerApi over Electron IPC, main-process side. No `electron` import: main.ts hands in
+ * `ipcMain`, `shell` and the window; tests hand in plain objects.
+ *
+ * Every `api:<method>` handler: 1) checks the sender is our window's main frame showing our
+ * renderer (`app://renderer` or the dev server), 2) validates the arguments with the contract's
+ * schemas, 3) returns a `Result` (a thrown error becomes `internal`, without its stack).
+ * Drag-out and reveal work from a download id only; a path never comes from the renderer.
+ */
+import { stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { API_METHODS, err, ok, validateArgs, type ApiMethod, type ControllerApi, type ControllerEvent, type Result, type Snapshot } from '../../src-shared/api';
+import { isTrustedRendererUrl, type ShellLike } from './security';
+
+export const API_EVENT_CHANNEL = 'api:event';
+export const channelFor = (method: ApiMethod): string => `api:${method}`;
+
+export interface FrameLike {
+  readonly url: string;
+  readonly parent: FrameLike | null;
+  readonly processId?: number;
+  readonly routingId?: number;
+}
+
+export interface IpcEventLike {
+  readonly sender: unknown;
+  readonly senderFrame: FrameLike | null;
+}
+
+export interface IpcMainLike {
+  handle(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => unknown): void;
+  removeHandler(channel: string): void;
+}
+
+export interface WebContentsLike {
+  readonly mainFrame: FrameLike;
+  isDestroyed(): boolean;
+  send(channel: string, ...args: unknown[]): void;
+  startDrag(item: { file: string; icon: never }): void;
+}
+
+/** What the shell needs from the controller to turn a download id into a finished file. */
+export interface DownloadFileResolver {
+  /** Absolute path of a finished download inside its take folder, or an error Result. */
+  resolveDownloadPath(downloadId: string): Result<string> | Promise<Result<string>>;
+}
+
+export interface IpcHandlerOptions {
+  ipcMain: IpcMainLike;
+  api: ControllerApi;
+  /** The one window allowed to call (null while there is none). */
+  getWebContents(): WebContentsLike | null;
+  /** Dev only: the vite dev server URL the window shows. */
+  devServerUrl?: string | null;
+  files: DownloadFileResolver;
+  shell: Pick<ShellLike, 'showItemInFolder'>;
+  /** Drag image: a NativeImage (or a path) of the bundled drag icon. */
+  dragIcon: unknown;
+  /** Default: `fs.stat(path).isFile()`. */
+  isFile?: (path: string) => Promise<boolean>;
+}
+
+/** Why this IPC event must be refused, or null when it comes from our renderer's main frame. */
+export function senderProblem(event: IpcEventLike, wc: WebContentsLike | null, devServerUrl?: string | null): string | null {
+  if (!wc || wc.isDestroyed()) return 'no window';
+  if (event.sender !== wc) return 'not our window';
+  const frame = event.senderFrame;
+  if (!frame) return 'no sender frame';
+  if (frame.parent !== null) return 'not the main frame';
+  const main = wc.mainFrame;
+  const sameFrame = frame === main || (frame.processId !== undefined && frame.processId === main.processId && frame.routingId === main.routingId);
+  if (!sameFrame) return 'not the main frame';
+  if (!isTrustedRendererUrl(frame.url, devServerUrl)) return 'untrusted origin';
+  return null;
+}
+
+const defaultIsFile = async (path: string): Promise<boolean> => {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+};
+
+function internal(e: unknown): Result<never> {
+  const message = e instanceof Error ? e.message : String(e);
+  return err('internal', message.split('\n')[0]!.slice(0, 500) || 'internal error');
+}
+
+function isResult(v: unknown): v is Result<unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as { ok?: unknown; error?: { code?: unknown; message?: unknown } | null };
+  if (r.ok === true) return true;
+  return r.ok === false && typeof r.error === 'object' && r.error !== null && typeof r.error.code === 'string' && typeof r.error.message === 'string';
+}
+
+/** Register `api:<method>` for every contract method. Returns `dispose()` (removes them all). */
+export function registerIpcHandlers(o: IpcHandlerOptions): { dispose(): void } {
+  const isFile = o.isFile ?? defaultIsFile;
+
+  async function resolveFile(downloadId: string): Promise<Result<string>> {
+    const r = await o.files.resolveDownloadPath(downloadId);
+    if (!r.ok) return r;
+    if (typeof r.value !== 'string' || !isAbsolute(r.value)) return err('internal', 'download path is not absolute');
+    if (!(await isFile(r.value))) return err('not_found', 'the downloaded file is missing from the take folder');
+    return r;
+  }
+
+  /** Electron-only methods: implemented here, not by the controller. */
+  const local: Partial<Record<ApiMethod, (args: unknown[], wc: WebContentsLike) => Promise<Result<unknown>>>> = {
+    async startDrag([downloadId], wc) {
+      const f = await resolveFile(downloadId as string);
+      if (!f.ok) return f;
+      wc.startDrag({ file: f.value, icon: o.dragIcon as never });
+      return ok(undefined);
+    },
+    async revealDownload([downloadId]) {
+      const f = await resolveFile(downloadId as string);
+      if (!f.ok) return f;
+      o.shell.showItemInFolder(f.value);
+      return ok(undefined);
+    },
+    async getSnapshot() {
+      const r = await o.api.getSnapshot();
+      if (!isResult(r) || !r.ok) return r;
+      // This transport does drag-out and reveal itself.
+      const snap: Snapshot = { ...r.value, capabilities: { ...r.value.capabilities, dragOut: true, reveal: true } };
+      return ok(snap);
+    },
+  };
+
+  const channels: string[] = [];
+  for (const method of API_METHODS) {
+    const channel = channelFor(method);
+    o.ipcMain.handle(channel, async (event: IpcEventLike, ...rawArgs: unknown[]) => {
+      const wc = o.getWebContents();
+      const problem = senderProblem(event, wc, o.devServerUrl);
+      if (problem || !wc) return err('forbidden', `refused IPC call from an untrusted sender (${problem ?? 'no window'})`);
+      const checked = validateArgs(method, rawArgs);
+      if (!checked.ok) return checked;
+      try {
+        const handler = local[method];
+        const fn = (o.api as unknown as Record<string, (...a: unknown[]) => unknown>)[method];
+        const value = handler ? await handler(checked.value, wc) : typeof fn === 'function' ? await fn.apply(o.api, checked.value) : err('unsupported', `${method} is not available`);
+        return isResult(value) ? value : err('internal', `${method} returned no result`);
+      } catch (e) {
+        return internal(e);
+      }
+    });
+    channels.push(channel);
+  }
+  return {
+    dispose() {
+      for (const c of channels) o.ipcMain.removeHandler(c);
+    },
+  };
+}
+
+/** Push controller events to the window. Returns the unsubscribe function. */
+export function forwardEvents(api: Pick<ControllerApi, 'subscribe'>, getWebContents: () => Pick<WebContentsLike, 'isDestroyed' | 'send'> | null): () => void {
+  return api.subscribe((event: ControllerEvent) => {
+    const wc = getWebContents();
+    if (wc && !wc.isDestroyed()) wc.send(API_EVENT_CHANNEL, event);
+  });
+}
