@@ -16,7 +16,7 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export type Handler = (socket: net.Socket, command: Record<string, unknown>) => void | Promise<void>;
+export type Handler = (socket: net.Socket, command: Record<string, unknown>) => unknown;
 
 /** A server that reads one command per connection, then hands the socket to `handler`. */
 export async function startServer(handler: Handler): Promise<TestServer> {
