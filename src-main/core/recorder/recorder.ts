@@ -101,6 +101,8 @@ export class Recorder {
   private readonly clock: ControllerClock;
   private readonly t: RecorderTimeouts;
   private activeTakeId: string | null = null;
+  /** The most recent take: the default for `settled()`/`confirmed()` once the take is no longer active. */
+  private lastTakeId: string | null = null;
   private readonly unsubscribe: (() => void) | null;
 
   constructor(private readonly opts: RecorderOptions) {
@@ -176,6 +178,7 @@ export class Recorder {
     };
     this.sessions.set(m.takeId, s);
     this.activeTakeId = m.takeId;
+    this.lastTakeId = m.takeId;
     this.changed(s);
 
     // Pre-flight, all devices at once; a bad device is skipped with its reason, never silently.
@@ -216,12 +219,15 @@ export class Recorder {
         const c = classifyStart(r.reply);
         e.start.status = c.accepted ? 'accepted' : 'failed';
         e.start.error = c.error;
+        // The device refused: it is not recording, and an idle iPhone would never answer a STOP.
+        if (!c.accepted) e.stop.status = 'not_sent';
       } else {
         e.start.status = 'failed';
         e.start.transportError = !this.refusedBeforeSending(err);
         e.start.error = errorLine(err);
         if (isProtocolError(err) && err.reply && typeof err.reply === 'object') e.start.reply = err.reply as Record<string, unknown>;
         if (e.start.transportError) e.warnings.push('START got no usable reply: the device may have started anyway (checked at stop)');
+        else e.stop.status = 'not_sent';
       }
     }
     m.phase = m.devices.some((e) => e.start.status === 'accepted') ? 'scheduled' : 'failed';
@@ -260,7 +266,8 @@ export class Recorder {
       confirmedRecording: null,
       confirmStatus: null,
       mayStillBeRecording: false,
-      stop: { status: 'not_sent', sentAt: null, replyAt: null, fileName: null, fileSize: null, error: null },
+      // 'pending' = part of the take and not stopped yet; 'not_sent' once we know no STOP is owed.
+      stop: { status: excluded ? 'not_sent' : 'pending', sentAt: null, replyAt: null, fileName: null, fileSize: null, error: null },
       download: emptyDownload(),
       warnings: [],
     };
@@ -288,6 +295,7 @@ export class Recorder {
       e.preflight = { reachable: false, status: null, battery: null, error: errorLine(err) };
       e.start.status = 'skipped';
       e.start.error = `unreachable: ${errorLine(err)}`;
+      e.stop.status = 'not_sent';
       this.changed(s);
       return;
     }
@@ -300,6 +308,7 @@ export class Recorder {
     if (isRecordingReply(r)) {
       e.start.status = 'skipped';
       e.start.error = 'already recording before this take (stop it on the device first)';
+      e.stop.status = 'not_sent';
       this.changed(s);
       return;
     }
@@ -390,10 +399,11 @@ export class Recorder {
   }
 
   private mayBeRecording(e: ManifestDevice): boolean {
-    return (
-      e.mayStillBeRecording ||
-      (e.stop.status === 'not_sent' && (e.start.status === 'accepted' || (e.start.status === 'failed' && e.start.transportError)))
-    );
+    const started =
+      e.start.status === 'accepted' ||
+      (e.start.status === 'failed' && e.start.transportError) ||
+      (e.start.status === 'pending' && e.start.targetSent !== null);
+    return e.mayStillBeRecording || (e.stop.status === 'pending' && started);
   }
 
   private async doStop(s: Session): Promise<TakeView> {
@@ -402,7 +412,10 @@ export class Recorder {
     s.m.phase = 'stopping';
     s.m.stoppedAt = sec(this.clock.now());
     const targets = s.m.devices.filter((e) => this.mayBeRecording(e));
-    for (const e of targets) e.stop.status = 'pending';
+    for (const e of s.m.devices) {
+      if (targets.includes(e)) e.stop.status = 'pending';
+      else if (e.stop.status === 'pending') e.stop.status = 'not_sent';
+    }
     this.changed(s);
     await Promise.all(targets.map((e) => this.stopDevice(s, e)));
     this.afterStop(s);
@@ -511,7 +524,7 @@ export class Recorder {
 
   private updatePhase(s: Session): void {
     if (ACTIVE_PHASES.has(s.m.phase) && s.m.phase !== 'stopping') return;
-    if (s.m.devices.some((e) => e.stop.status === 'pending')) return;
+    if (s.m.phase === 'stopping' && s.m.devices.some((e) => e.stop.status === 'pending')) return;
     const busy = s.m.devices.some((e) => e.download.state === 'queued' || e.download.state === 'active');
     const anyRecorded = s.m.devices.some((e) => e.start.status === 'accepted' || e.stop.status === 'stopped');
     s.m.phase = busy ? 'downloading' : anyRecorded ? 'done' : 'failed';
@@ -580,7 +593,7 @@ export class Recorder {
     for (const p of info.keptPartials) if (!d.keptPartials.includes(p)) d.keptPartials.push(p);
     d.partial = v.state !== 'done' && d.keptPartials.length > 0;
     if (info.note && !e.warnings.includes(info.note)) e.warnings.push(info.note);
-    if (v.state === 'done' || v.state === 'failed' || v.state === 'cancelled') this.updatePhase(s);
+    this.updatePhase(s);
     this.changed(s);
   }
 
@@ -638,7 +651,7 @@ export class Recorder {
   // ---------------------------------------------------------------- plumbing
 
   private session(takeId?: string): Session {
-    const id = takeId ?? this.activeTakeId;
+    const id = takeId ?? this.activeTakeId ?? this.lastTakeId;
     const s = id ? this.sessions.get(id) : undefined;
     if (!s) throw new Error(takeId ? `no take ${takeId}` : 'no active take');
     return s;

@@ -1,0 +1,235 @@
+/**
+ * Whole takes against REAL sim devices over loopback TCP, through the real device client:
+ * every personality in one take, faults, a device dropping out, a controller restart.
+ */
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimDevice, type SimDevice, type SimDeviceOptions } from '../../../sim/index';
+import { download, send } from '../device-client/index';
+import { DownloadQueue } from '../downloads/queue';
+import { readManifest } from '../takes/manifest';
+import { isInside } from '../takes/folder';
+import { Recorder, type RecorderOptions } from './recorder';
+import type { RecorderDevice } from './types';
+
+const sims: SimDevice[] = [];
+const dirs: string[] = [];
+const recorders: Recorder[] = [];
+
+afterEach(async () => {
+  recorders.splice(0).forEach((r) => r.dispose());
+  await Promise.all(sims.splice(0).map((d) => d.kill().catch(() => undefined)));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function sim(o: SimDeviceOptions): Promise<SimDevice> {
+  const d = await startSimDevice(o);
+  sims.push(d);
+  return d;
+}
+const entry = (d: SimDevice, name?: string): RecorderDevice => ({ key: `${d.host}:${d.port}`, name: name ?? d.personality, host: d.host, port: d.port });
+
+async function setup(extra: Partial<RecorderOptions> = {}) {
+  // The take folder lives one level down, so "nothing outside the take folder" can be checked on `root`.
+  const root = await mkdtemp(join(tmpdir(), 'mc-takes-'));
+  dirs.push(root);
+  const recordingsDir = join(root, 'recordings');
+  const downloads = new DownloadQueue({ download, maxConcurrent: 3, headerTimeoutMs: 10_000, stallTimeoutMs: 5_000 });
+  const rec = new Recorder({
+    recordingsDir,
+    send,
+    downloads,
+    // Same code paths as production, shorter waits so the suite is quick on a shared machine.
+    timeouts: { stopMs: 15_000, stopBackoffMs: [100, 100], confirmIntervalMs: 400 },
+    ...extra,
+  });
+  recorders.push(rec);
+  return { root, recordingsDir, downloads, rec };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const commands = (d: SimDevice) => d.received.map((c) => c.command);
+
+async function listAll(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listAll(join(dir, e.name), rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+describe('recorder: whole takes against sim devices', () => {
+  it('records a mixed take and every downloaded file matches the device file', async () => {
+    const ios = await sim({ personality: 'ios' });
+    const android = await sim({ personality: 'android', stopDelayMs: 700 });
+    const oak = await sim({ personality: 'oak', clockOffsetMs: 1500 });
+    const spec = await sim({ personality: 'spec', clockOffsetMs: -800 });
+    const { rec, root } = await setup();
+    const seen: string[] = [];
+    rec.on('takeChanged', (t) => seen.push(t.phase));
+
+    const started = await rec.startTake({ devices: [entry(ios), entry(android), entry(oak), entry(spec)], delaySeconds: 1, name: 'Scene 1' });
+    expect(started.devices.map((d) => d.start)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+    expect(started.phase).toBe('scheduled');
+    expect(started.folder).toMatch(/\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d_Scene-1$/);
+
+    const confirmed = await rec.confirmed();
+    expect(confirmed.devices.map((d) => d.confirmedRecording)).toEqual([true, true, true, true]);
+    await sleep(300);
+    const stopped = await rec.stopTake();
+    expect(stopped.devices.map((d) => d.stop)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
+    const done = await rec.settled();
+    expect(done.phase).toBe('done');
+    await rec.flush();
+
+    const m = await readManifest(done.folder);
+    expect(m.name).toBe('Scene 1');
+    expect(m.devices).toHaveLength(4);
+    // OAK schedules on its raw clock: its target was shifted by the measured offset, and it says why.
+    const oakEntry = m.devices[2]!;
+    expect(oakEntry.scheduleOnRawClock).toBe(true);
+    expect(oakEntry.start.targetSent! - m.targetStart).toBeCloseTo(1.5, 1);
+    expect(oakEntry.start.targetReason).toMatch(/raw clock/);
+    expect(m.devices[3]!.start.targetSent).toBe(m.targetStart);
+
+    for (const [i, d] of [ios, android, oak, spec].entries()) {
+      const e = m.devices[i]!;
+      expect(e.download.ok, `${d.personality}: ${e.download.error}`).toBe(true);
+      const rec0 = d.recordings.find((r) => r.fileName === e.stop.fileName);
+      expect(rec0, d.personality).toBeDefined();
+      expect(e.download.sha256).toBe(rec0!.sha256);
+      expect(e.download.bytes).toBe(rec0!.size);
+      const abs = join(done.folder, e.download.path!);
+      expect(isInside(done.folder, abs)).toBe(true);
+      expect((await stat(abs)).size).toBe(rec0!.size);
+    }
+    expect(m.devices[1]!.stop.replyAt! - m.devices[1]!.stop.sentAt!).toBeGreaterThanOrEqual(0.6); // android trim waited out
+    expect(seen).toContain('recording');
+    // Only the take folder (take.json + 4 videos) under the root.
+    const files = await listAll(root);
+    expect(files.every((f) => f.startsWith(`recordings/${m.folderName}/`))).toBe(true);
+    expect(files.filter((f) => f.endsWith('.part') || f.endsWith('.partial') || f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('handles refusals, a dropout, a truncated transfer and a path-named header without harming the others', async () => {
+    const good = await sim({ personality: 'ios' });
+    const iosUnsynced = await sim({ personality: 'ios', synced: false });
+    const androidUnsynced = await sim({ personality: 'android', synced: false });
+    const dropout = await sim({ personality: 'spec' });
+    const truncated = await sim({ personality: 'oak', faults: [{ name: 'truncate', afterBytes: 3000 }] });
+    const pathy = await sim({ personality: 'spec', faults: [{ name: 'path-filename', fileName: '../../x' }] });
+    const all = [good, iosUnsynced, androidUnsynced, dropout, truncated, pathy];
+    const { rec, root } = await setup();
+    const names = ['good', 'ios-unsynced', 'android-unsynced', 'dropout', 'truncated', 'pathy'];
+
+    const t = await rec.startTake({ devices: all.map((d, i) => entry(d, names[i])), delaySeconds: 0.8, name: 'faults' });
+    expect(t.devices.map((d) => d.start)).toEqual(['accepted', 'failed', 'failed', 'accepted', 'accepted', 'accepted']);
+    expect(t.devices[1]!.startError).toMatch(/^error/);
+    expect(t.devices[2]!.startError).toBe('time not synchronized');
+
+    await rec.confirmed();
+    await dropout.kill();
+    const stopped = await rec.stopTake();
+    const by = (n: string) => stopped.devices[names.indexOf(n)]!;
+    // The iPhone that refused START was never asked to STOP (it would never answer).
+    expect(commands(iosUnsynced)).not.toContain('STOP_RECORDING');
+    expect(commands(androidUnsynced)).not.toContain('STOP_RECORDING');
+    expect(by('ios-unsynced').stop).toBe('not_sent');
+    expect(by('dropout').stop).toBe('unreachable');
+    expect(by('dropout').mayStillBeRecording).toBe(true);
+    expect(by('good').stop).toBe('stopped');
+
+    const done = await rec.settled();
+    await rec.flush();
+    const m = await readManifest(done.folder);
+    const dev = (n: string) => m.devices[names.indexOf(n)]!;
+
+    // Truncated OAK transfer: what arrived is kept as .partial and said so; no file under the final name.
+    const tr = dev('truncated');
+    expect(tr.download.ok).toBe(false);
+    expect(tr.download.partial).toBe(true);
+    expect(tr.download.keptPartials).toHaveLength(1);
+    expect((await stat(join(done.folder, tr.download.keptPartials[0]!))).size).toBe(3000);
+    await expect(stat(join(done.folder, tr.download.path!))).rejects.toThrow();
+
+    // A header naming ../../x changes nothing: our name, inside the take folder, verified.
+    const p = dev('pathy');
+    expect(p.download.ok, p.download.error ?? '').toBe(true);
+    expect(p.download.path).toBe(`pathy_${p.stop.fileName}`);
+    expect(p.download.sha256).toBe(pathy.recordings.find((r) => r.fileName === p.stop.fileName)!.sha256);
+
+    const g = dev('good');
+    expect(g.download.sha256).toBe(good.recordings[0]!.sha256);
+
+    const files = await listAll(root);
+    expect(files.every((f) => f.startsWith(`recordings/${m.folderName}/`))).toBe(true);
+    expect(files.some((f) => /(^|\/)x$/.test(f))).toBe(false);
+
+    // Manual retry of the truncated one never touches the kept bytes (the OAK device deleted its copy).
+    const downloadId = tr.download.id!;
+    rec.retryDownload(downloadId);
+    await rec.settled();
+    await rec.flush();
+    const m2 = await readManifest(done.folder);
+    const tr2 = m2.devices[names.indexOf('truncated')]!;
+    expect(tr2.download.ok).toBe(false);
+    // The first kept bytes are still listed and untouched; a second attempt's bytes (if any) went to a fresh name.
+    expect(tr2.download.keptPartials[0]).toBe(tr.download.keptPartials[0]);
+    expect(new Set(tr2.download.keptPartials).size).toBe(tr2.download.keptPartials.length);
+    expect((await stat(join(done.folder, tr.download.keptPartials[0]!))).size).toBe(3000);
+  });
+
+  it('skips excluded and unreachable devices with a reason, and still records the rest', async () => {
+    const a = await sim({ personality: 'spec' });
+    const b = await sim({ personality: 'android', stopDelayMs: 100 });
+    const gone = await sim({ personality: 'spec' });
+    const goneEntry = entry(gone, 'gone');
+    await gone.kill();
+    const { rec } = await setup({ autoDownload: false });
+    const t = await rec.startTake({ devices: [entry(a, 'a'), { ...entry(b, 'b'), included: false }, goneEntry], delaySeconds: 0.5 });
+    expect(t.devices.map((d) => d.start)).toEqual(['accepted', 'skipped', 'skipped']);
+    expect(t.devices[1]!.startError).toMatch(/excluded/);
+    expect(t.devices[2]!.startError).toMatch(/unreachable/);
+    expect(commands(b)).toEqual([]);
+    await rec.confirmed();
+    const s = await rec.stopTake();
+    expect(s.devices.map((d) => d.stop)).toEqual(['stopped', 'not_sent', 'not_sent']);
+    expect((await rec.settled()).phase).toBe('done');
+  });
+
+  it('a controller restart mid-take recovers which devices may be recording and finishes the take', async () => {
+    const a = await sim({ personality: 'ios' });
+    const b = await sim({ personality: 'oak', clockOffsetMs: 700 });
+    const first = await setup();
+    const t = await first.rec.startTake({ devices: [entry(a, 'a'), entry(b, 'b')], delaySeconds: 0.5, name: 'restart' });
+    await first.rec.confirmed();
+    await first.rec.flush();
+    first.rec.dispose(); // the controller "crashes": nothing more from this instance
+
+    const downloads = new DownloadQueue({ download });
+    const second = new Recorder({ recordingsDir: first.recordingsDir, send, downloads, timeouts: { stopMs: 15_000 } });
+    recorders.push(second);
+    const recovered = await second.recoverTakes();
+    expect(recovered).toHaveLength(1);
+    expect(recovered[0]!.take.takeId).toBe(t.takeId);
+    expect(recovered[0]!.owed.mayStillBeRecording.sort()).toEqual([entry(a).key, entry(b).key].sort());
+    expect(recovered[0]!.take.devices.every((d) => d.mayStillBeRecording)).toBe(true);
+
+    const stopped = await second.stopTake(t.takeId);
+    expect(stopped.devices.map((d) => d.stop)).toEqual(['stopped', 'stopped']);
+    const done = await second.settled(t.takeId);
+    expect(done.phase).toBe('done');
+    await second.flush();
+    const m = await readManifest(done.folder);
+    expect(m.devices.map((d) => d.download.ok)).toEqual([true, true]);
+    expect(m.devices[0]!.download.sha256).toBe(a.recordings[0]!.sha256);
+    // Nothing more owed: a third instance recovers nothing.
+    const third = new Recorder({ recordingsDir: first.recordingsDir, send });
+    recorders.push(third);
+    expect(await third.recoverTakes()).toEqual([]);
+  });
+});
