@@ -1,0 +1,18 @@
+import { createLab } from './lab';
+import { createDiscovery } from '../../src-main/core/discovery/discovery';
+const lab = await createLab({ prefix: 'mcs', hosts: [{ personality: 'ios' }, { personality: 'oak' }, { personality: 'android' }, { personality: 'spec' }] });
+const t0 = Date.now();
+const d = createDiscovery({ interfaces: [lab.bridgeAddress], requeryIntervalMs: 1000, maxTtlMs: 3000 });
+d.on('sighting', (s) => console.log(Date.now() - t0, 'sighting', JSON.stringify(s)));
+d.on('gone', (i, r) => console.log(Date.now() - t0, 'gone', i, r));
+d.on('status', (s) => console.log(Date.now() - t0, 'status', JSON.stringify(s)));
+d.start();
+await new Promise((r) => setTimeout(r, 3000));
+console.log('kill', lab.hosts[0]!.instance); await lab.hosts[0]!.kill();
+console.log('stop', lab.hosts[1]!.instance); await lab.hosts[1]!.stop();
+await new Promise((r) => setTimeout(r, 5000));
+await lab.hosts[1]!.start(); console.log('restarted', lab.hosts[1]!.instance);
+await new Promise((r) => setTimeout(r, 3000));
+console.log(d.current().map((s) => s.instance));
+await d.stop();
+await lab.stop();
