@@ -1,0 +1,36 @@
+/**
+ * Electron transport: the preload exposes `window.multicam`, an object with every ControllerApi
+ * method (returning Promise<Result>) plus `subscribe(listener) => unsubscribe`.
+ */
+import { API_METHODS, err, type ControllerApi, type ControllerEvent, type Result } from '../../src-shared/api';
+import { ALWAYS_OPEN, type Transport } from './transport';
+
+type Bridge = Record<string, unknown> & { subscribe?: unknown };
+
+/** The preload's object when it looks complete, else null. */
+export function findElectronBridge(w: unknown): Bridge | null {
+  const candidate = (w as { multicam?: unknown } | null | undefined)?.multicam;
+  if (!candidate || typeof candidate !== 'object') return null;
+  const b = candidate as Bridge;
+  if (typeof b.subscribe !== 'function') return null;
+  return API_METHODS.every((m) => typeof b[m] === 'function') ? b : null;
+}
+
+export function createElectronTransport(bridge: Bridge): Transport {
+  const api = {} as Record<string, unknown>;
+  for (const method of API_METHODS) {
+    const fn = bridge[method] as (...args: unknown[]) => Promise<Result<unknown>>;
+    api[method] = async (...args: unknown[]): Promise<Result<unknown>> => {
+      try {
+        const r = await fn(...args);
+        if (r && typeof r === 'object' && 'ok' in r) return r;
+        return err('bad_reply', `The controller gave an unreadable answer to ${method}.`);
+      } catch (e) {
+        return err('ipc_error', `Could not reach the controller (${method}): ${e instanceof Error ? e.message : String(e)}`);
+      }
+    };
+  }
+  const subscribe = bridge.subscribe as (l: (e: ControllerEvent) => void) => () => void;
+  api.subscribe = (listener: (e: ControllerEvent) => void) => subscribe(listener);
+  return { kind: 'electron', api: api as unknown as ControllerApi, connection: ALWAYS_OPEN };
+}

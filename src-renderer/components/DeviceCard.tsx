@@ -1,0 +1,198 @@
+import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { DeviceView } from '../../src-shared/api';
+import { colorFor, formatAgo, formatBytes, formatOffset, formatRate, letterFor } from '../lib/format';
+import { useTicking } from '../lib/ticker';
+import { useAction } from '../lib/useAction';
+import { useApi, useController, useDevice } from '../store/context';
+import { Elapsed } from './Banners';
+
+function LastSeen({ at }: { at: number | null }) {
+  const text = useTicking((now) => formatAgo(at, now), 1000);
+  return <>{text}</>;
+}
+
+function StateBadge({ device }: { device: DeviceView }) {
+  switch (device.state) {
+    case 'recording':
+      return (
+        <span className="state state-recording">
+          <span className="rec-dot" aria-hidden="true" />
+          REC {device.recordingSince ? <Elapsed since={device.recordingSince} /> : null}
+        </span>
+      );
+    case 'uploading':
+      return <span className="state state-uploading">Uploading</span>;
+    case 'online':
+      return <span className="state state-online">Online</span>;
+    case 'discovered':
+      return <span className="state state-discovered">Connecting…</span>;
+    case 'stale':
+      return <span className="state state-stale">Stale</span>;
+    case 'offline':
+      return <span className="state state-offline">Offline</span>;
+    default:
+      return <span className="state">{String(device.state)}</span>;
+  }
+}
+
+function NameEditor({ device }: { device: DeviceView }) {
+  const api = useApi();
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(device.name);
+  const rename = useAction((name: string) => api.renameDevice(device.id, name));
+  const inputRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (editing) inputRef.current?.select();
+  }, [editing]);
+
+  async function commit() {
+    const name = draft.trim();
+    if (name === device.name || name === '') {
+      setEditing(false);
+      return;
+    }
+    const r = await rename.run(name.slice(0, 64));
+    if (r?.ok) setEditing(false);
+  }
+  function onKey(e: KeyboardEvent<HTMLInputElement>) {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      void commit();
+    } else if (e.key === 'Escape') {
+      setEditing(false);
+      rename.setError(null);
+    }
+  }
+
+  if (!editing)
+    return (
+      <h3 className="device-name">
+        <button
+          type="button"
+          className="name-button"
+          title="Rename"
+          aria-label={`Rename ${device.name}`}
+          onClick={() => {
+            setDraft(device.name);
+            setEditing(true);
+          }}
+        >
+          {device.name}
+        </button>
+      </h3>
+    );
+  return (
+    <div className="device-name-edit">
+      <input
+        ref={inputRef}
+        aria-label={`New name for ${device.name}`}
+        value={draft}
+        maxLength={64}
+        onChange={(e) => setDraft(e.target.value)}
+        onKeyDown={onKey}
+        onBlur={() => void commit()}
+        disabled={rename.pending}
+      />
+      {rename.error && (
+        <span className="field-error" role="alert">
+          {rename.error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function UploadQueue({ device }: { device: DeviceView }) {
+  const item = device.uploadQueue[0];
+  if (!item) return null;
+  const pct = item.uploadProgress ?? (item.fileSize && item.bytesUploaded !== null ? (item.bytesUploaded / item.fileSize) * 100 : null);
+  return (
+    <div className="card-upload">
+      <div className="progress" role="progressbar" aria-label={`Upload of ${item.fileName} from ${device.name}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct === null ? undefined : Math.round(pct)}>
+        <div className="progress-fill progress-upload" style={{ width: `${Math.max(0, Math.min(100, pct ?? 0))}%` }} />
+      </div>
+      <span className="small">
+        Upload {pct === null ? '' : `${Math.round(pct)}%`} {formatRate(item.uploadSpeed)}
+        {device.uploadQueue.length > 1 ? ` · ${device.uploadQueue.length - 1} more queued` : ''}
+        {item.fileSize ? ` · ${formatBytes(item.fileSize)}` : ''}
+      </span>
+    </div>
+  );
+}
+
+const SWATCHES = ['#ff6b6b', '#ffd43b', '#69db7c', '#4dabf7', '#da77f2', '#ffa94d'];
+
+function DeviceCardImpl({ id }: { id: string }) {
+  const device = useDevice(id);
+  const batteryWarn = useController((s) => s.settings?.batteryWarnPercent ?? 20);
+  const api = useApi();
+  const include = useAction((v: boolean) => api.setDeviceIncluded(id, v));
+  const setColor = useAction((c: string | null) => api.setDeviceColor(id, c));
+  const remove = useAction(() => api.removeDevice(id));
+  if (!device) return null;
+
+  const color = colorFor(device.id, device.color);
+  const lowBattery = device.battery !== null && device.battery <= batteryWarn;
+  const address = device.host ? (device.port ? `${device.host}:${device.port}` : device.host) : 'address unknown';
+  const problem = device.state === 'offline' || device.state === 'stale';
+  const error = include.error ?? setColor.error ?? remove.error;
+
+  return (
+    <article className={`card card-${device.state}${device.included ? '' : ' card-excluded'}`} aria-label={device.name} style={{ borderTopColor: color }}>
+      <div className="card-top">
+        <span className="letter" style={{ background: color }} aria-hidden="true">
+          {letterFor(device.name)}
+        </span>
+        <NameEditor device={device} />
+        <StateBadge device={device} />
+      </div>
+      <div className="card-meta">
+        <span>{device.deviceType ?? (device.source === 'manual' ? 'Manual entry' : device.source)}</span>
+        <span className="mono">{address}</span>
+      </div>
+      {problem && device.stateReason && <div className="card-reason">{device.stateReason}</div>}
+      <div className="facts">
+        <span className={lowBattery ? 'fact fact-bad' : 'fact'}>
+          {device.battery === null ? 'Battery —' : lowBattery ? `⚠ Battery low ${Math.round(device.battery)}%` : `Battery ${Math.round(device.battery)}%`}
+        </span>
+        {device.clock ? (
+          <span className={device.clock.flagged ? 'fact fact-bad' : 'fact'} title={`round trip ${Math.round(device.clock.rttMs)} ms, ${device.clock.samples} samples`}>
+            {device.clock.flagged ? '⚠ Clock ' : 'Clock '}
+            {formatOffset(device.clock.offsetMs, device.clock.uncertaintyMs)}
+          </span>
+        ) : (
+          <span className="fact fact-dim">Clock —</span>
+        )}
+        <span className="fact fact-dim">
+          Seen <LastSeen at={device.lastSeen} />
+        </span>
+      </div>
+      <UploadQueue device={device} />
+      <div className="card-bottom">
+        <label className="switch">
+          <input type="checkbox" role="switch" checked={device.included} disabled={include.pending} onChange={(e) => void include.run(e.target.checked)} aria-label={`Include ${device.name} in next take`} />
+          <span className="switch-track" aria-hidden="true" />
+          <span>{device.included ? 'In next take' : 'Left out'}</span>
+        </label>
+        <span className="swatches">
+          {SWATCHES.map((c) => (
+            <button key={c} type="button" className={`swatch${device.color === c ? ' swatch-on' : ''}`} style={{ background: c }} aria-label={`Label ${device.name} ${c}`} aria-pressed={device.color === c} onClick={() => void setColor.run(device.color === c ? null : c)} />
+          ))}
+        </span>
+        {(device.source !== 'mdns' || device.state === 'offline') && device.state !== 'recording' && (
+          <button type="button" className="btn-link" onClick={() => void remove.run()} aria-label={`Remove ${device.name}`}>
+            Remove
+          </button>
+        )}
+      </div>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </article>
+  );
+}
+
+/** One device; re-renders only when its own DeviceView (or the battery threshold) changes. */
+export const DeviceCard = memo(DeviceCardImpl);

@@ -1,0 +1,59 @@
+import { Profiler, type ProfilerOnRenderCallback } from 'react';
+import { useController, useDeviceIds } from '../store/context';
+import { DeviceCard } from './DeviceCard';
+import { AddVirtualButton } from './Header';
+
+function EmptyState() {
+  const canVirtual = useController((s) => s.capabilities.virtualDevices);
+  const discovering = useController((s) => s.discovery?.state === 'running');
+  return (
+    <div className="empty">
+      <h2>No devices yet</h2>
+      <p>
+        {discovering ? 'Phones running the MultiCam app on this network appear here by themselves within a few seconds. ' : ''}
+        If one does not show up, type its address (shown in the app, for example <span className="mono">192.168.1.20:8080</span>) in the box above and press
+        Add device.
+      </p>
+      {canVirtual && (
+        <>
+          <p>No phones at hand? Try the whole workflow with four virtual cameras on this computer:</p>
+          <AddVirtualButton big label="Add 4 virtual cameras" />
+        </>
+      )}
+    </div>
+  );
+}
+
+/**
+ * The grid of device cards. Subscribes only to the id list, so a device update re-renders its
+ * own card alone. `onCardRender` (tests, profiling) wraps each card in a React Profiler.
+ */
+export function DeviceGrid({ onCardRender }: { onCardRender?: ProfilerOnRenderCallback }) {
+  const ids = useDeviceIds();
+  const status = useController((s) => s.status);
+  const included = useController((s) => {
+    let n = 0;
+    for (const id of s.deviceIds) if (s.devices[id]?.included) n++;
+    return n;
+  });
+  if (status !== 'ready') return null;
+  if (ids.length === 0) return <EmptyState />;
+  return (
+    <section className="devices" aria-label="Devices">
+      <h2 className="section-title">
+        Devices <span className="count">{ids.length} · {included} in next take</span>
+      </h2>
+      <div className="grid">
+        {ids.map((id) =>
+          onCardRender ? (
+            <Profiler key={id} id={id} onRender={onCardRender}>
+              <DeviceCard id={id} />
+            </Profiler>
+          ) : (
+            <DeviceCard key={id} id={id} />
+          ),
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,87 @@
+import { formatOffset } from '../lib/format';
+import { useAction } from '../lib/useAction';
+import { useApi, useController } from '../store/context';
+import { AddDevice } from './AddDevice';
+
+function ClockStatus() {
+  const clock = useController((s) => s.controllerClock);
+  if (!clock) return null;
+  if (clock.state === 'sntp' && clock.offsetMs !== null)
+    return (
+      <span className="chip chip-ok" title={`SNTP server ${clock.server}`}>
+        Clock verified ({clock.server}) {formatOffset(clock.offsetMs, clock.uncertaintyMs)}
+      </span>
+    );
+  return (
+    <span className="chip chip-warn" role="status" title={clock.error ?? undefined}>
+      ⚠ Controller clock unverified{clock.error ? `: ${clock.error}` : ''}
+    </span>
+  );
+}
+
+function DiscoveryStatus() {
+  const discovery = useController((s) => s.discovery);
+  const api = useApi();
+  const refresh = useAction(() => api.refreshDiscovery());
+  if (!discovery) return null;
+  const text =
+    discovery.state === 'running'
+      ? `Discovery on${discovery.interfaces.length ? ` (${discovery.interfaces.join(', ')})` : ''}`
+      : discovery.state === 'stopped'
+        ? 'Discovery stopped'
+        : 'Discovery unavailable';
+  return (
+    <span className="discovery">
+      <span className={`chip ${discovery.state === 'running' ? 'chip-ok' : 'chip-warn'}`}>{text}</span>
+      <button type="button" className="btn-secondary" onClick={() => void refresh.run()} disabled={refresh.pending}>
+        {refresh.pending ? 'Refreshing…' : 'Refresh discovery'}
+      </button>
+      {refresh.error && (
+        <span className="field-error" role="alert">
+          {refresh.error}
+        </span>
+      )}
+    </span>
+  );
+}
+
+export function AddVirtualButton({ big = false, label = 'Add virtual cameras' }: { big?: boolean; label?: string }) {
+  const api = useApi();
+  const can = useController((s) => s.capabilities.virtualDevices);
+  const add = useAction(() => api.addVirtualDevices(4));
+  if (!can) return null;
+  return (
+    <span className="virtual">
+      <button type="button" className={big ? 'btn-primary btn-big' : 'btn-secondary'} onClick={() => void add.run()} disabled={add.pending}>
+        {add.pending ? 'Adding…' : label}
+      </button>
+      {add.error && (
+        <span className="field-error" role="alert">
+          {add.error}
+        </span>
+      )}
+    </span>
+  );
+}
+
+export function Header({ onOpenSettings }: { onOpenSettings: () => void }) {
+  const hasDevices = useController((s) => s.deviceIds.length > 0);
+  return (
+    <header className="app-header">
+      <div className="header-row">
+        <h1>MultiCam Controller</h1>
+        <ClockStatus />
+        <DiscoveryStatus />
+        <span className="spacer" />
+        <button type="button" className="btn-secondary" onClick={onOpenSettings}>
+          Settings
+        </button>
+      </div>
+      <div className="header-row">
+        <AddDevice />
+        <span className="spacer" />
+        {hasDevices && <AddVirtualButton />}
+      </div>
+    </header>
+  );
+}

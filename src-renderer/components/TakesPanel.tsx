@@ -1,0 +1,243 @@
+import { memo, useEffect, useState, type DragEvent } from 'react';
+import type { DownloadView, TakeDeviceView, TakeView } from '../../src-shared/api';
+import { formatBytes, formatEta, formatRate, shortSha } from '../lib/format';
+import { useAction } from '../lib/useAction';
+import { useApi, useCapabilities, useController, useDownload, useDownloadIdsForTake, useTake, useTakeIds, useUpload } from '../store/context';
+import { rollState, TakeProblems } from './RecordPanel';
+
+/** Thumbnails already fetched (data: URL, or null for "no thumbnail"). */
+const thumbCache = new Map<string, string | null>();
+
+function Thumbnail({ download }: { download: DownloadView }) {
+  const api = useApi();
+  const done = download.state === 'done';
+  const [src, setSrc] = useState<string | null>(() => thumbCache.get(download.id) ?? null);
+  useEffect(() => {
+    if (!done) return;
+    if (thumbCache.has(download.id)) {
+      setSrc(thumbCache.get(download.id) ?? null);
+      return;
+    }
+    let live = true;
+    void api.thumbnail(download.id).then((r) => {
+      const url = r.ok && /^data:image\//.test(r.value) ? r.value : null;
+      thumbCache.set(download.id, url);
+      if (live) setSrc(url);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, done, download.id]);
+  if (done && src) return <img className="thumb" src={src} alt={`First frame of ${download.deviceName}'s video`} draggable={false} />;
+  return (
+    <div className="thumb thumb-placeholder" aria-hidden="true">
+      {done ? '▶' : download.state === 'failed' ? '✕' : '…'}
+    </div>
+  );
+}
+
+const DL_LABEL: Record<DownloadView['state'], string> = { queued: 'Queued', active: 'Downloading', done: 'Downloaded', failed: 'Failed', cancelled: 'Cancelled' };
+
+export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
+  const d = useDownload(id);
+  const caps = useCapabilities();
+  const api = useApi();
+  const retry = useAction(() => api.retryDownload(id));
+  const cancel = useAction(() => api.cancelDownload(id));
+  const reveal = useAction(() => api.revealDownload(id));
+  const drag = useAction(() => api.startDrag(id));
+  if (!d) return <div className="file-row file-waiting">Waiting for the download to be queued…</div>;
+
+  const canDrag = d.state === 'done' && caps.dragOut;
+  const pct = d.total ? Math.min(100, (d.bytes / d.total) * 100) : null;
+  const onDragStart = (e: DragEvent<HTMLDivElement>) => {
+    // The main process starts the OS drag with the real file (webContents.startDrag), by id.
+    e.preventDefault();
+    void drag.run();
+  };
+  const error = retry.error ?? cancel.error ?? reveal.error ?? drag.error;
+
+  return (
+    <div
+      className={`file-row file-${d.state}${canDrag ? ' file-draggable' : ''}`}
+      role="group"
+      aria-label={`${d.deviceName}: ${d.path}`}
+      draggable={canDrag}
+      onDragStart={canDrag ? onDragStart : undefined}
+      title={canDrag ? 'Drag into your editor' : undefined}
+    >
+      <Thumbnail download={d} />
+      <div className="file-body">
+        <div className="file-title">
+          <span className="file-device">{d.deviceName}</span>
+          <span className="file-name mono">{d.path}</span>
+        </div>
+        <div className="file-status">
+          <span className={`dl-state dl-${d.state}`}>{DL_LABEL[d.state]}</span>
+          {d.partial && <span className="flag-partial">PARTIAL FILE — kept {formatBytes(d.bytes)}</span>}
+          {d.state === 'done' && <span className="small">{formatBytes(d.total ?? d.bytes)}</span>}
+          {d.state === 'done' && d.sha256 && (
+            <span className="small mono" title={`sha256 ${d.sha256}`}>
+              ✓ sha256 {shortSha(d.sha256)}
+            </span>
+          )}
+          {canDrag && <span className="small drag-hint">⇱ drag to editor</span>}
+        </div>
+        {(d.state === 'active' || d.state === 'queued' || (d.state === 'failed' && d.bytes > 0)) && (
+          <>
+            <div className="progress" role="progressbar" aria-label={`Download of ${d.path} from ${d.deviceName}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct === null ? undefined : Math.round(pct)} aria-valuetext={`${formatBytes(d.bytes)} of ${formatBytes(d.total)}`}>
+              <div className={`progress-fill${d.state === 'failed' ? ' progress-bad' : ''}`} style={{ width: `${pct ?? 0}%` }} />
+            </div>
+            <div className="small">
+              {formatBytes(d.bytes)} / {formatBytes(d.total)}
+              {pct !== null ? ` · ${Math.floor(pct)}%` : ''}
+              {d.state === 'active' && formatRate(d.rateBps) ? ` · ${formatRate(d.rateBps)}` : ''}
+              {d.state === 'active' && formatEta(d.etaSeconds) ? ` · ${formatEta(d.etaSeconds)}` : ''}
+            </div>
+          </>
+        )}
+        {d.error && <div className="file-error">{d.error}</div>}
+        {error && (
+          <div className="field-error" role="alert">
+            {error}
+          </div>
+        )}
+      </div>
+      <div className="file-actions">
+        {(d.state === 'failed' || d.state === 'cancelled') && (
+          <button type="button" className="btn-secondary" onClick={() => void retry.run()} disabled={retry.pending} aria-label={`Retry download of ${d.path}`}>
+            Retry
+          </button>
+        )}
+        {(d.state === 'queued' || d.state === 'active') && (
+          <button type="button" className="btn-secondary" onClick={() => void cancel.run()} disabled={cancel.pending} aria-label={`Cancel download of ${d.path}`}>
+            Cancel
+          </button>
+        )}
+        {d.state === 'done' && caps.reveal && (
+          <button type="button" className="btn-secondary" onClick={() => void reveal.run()} aria-label={`Reveal ${d.path} in folder`}>
+            Reveal in folder
+          </button>
+        )}
+      </div>
+    </div>
+  );
+});
+
+const UP_LABEL = { queued: 'Upload queued', uploading: 'Uploading', verifying: 'Verifying upload', done: 'Uploaded', failed: 'Upload failed' } as const;
+
+export function UploadRow({ id }: { id: string }) {
+  const u = useUpload(id);
+  const api = useApi();
+  const retry = useAction(() => api.retryUpload(id));
+  if (!u) return null;
+  const pct = u.percent ?? (u.total ? (u.bytes / u.total) * 100 : null);
+  return (
+    <div className={`upload-row up-${u.state}`}>
+      <span className="small">
+        ☁ {UP_LABEL[u.state]} {u.state === 'uploading' && pct !== null ? `${Math.round(pct)}%` : ''} {u.state === 'uploading' ? formatRate(u.rateBps) : ''}
+      </span>
+      {(u.state === 'uploading' || u.state === 'queued') && (
+        <div className="progress progress-thin" role="progressbar" aria-label={`Upload of ${u.fileName} from ${u.deviceName}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct === null ? undefined : Math.round(pct)}>
+          <div className="progress-fill progress-upload" style={{ width: `${pct ?? 0}%` }} />
+        </div>
+      )}
+      {u.state === 'done' && <span className="small mono">{u.key}</span>}
+      {u.error && <span className="file-error">{u.error}</span>}
+      {u.state === 'failed' && (
+        <button type="button" className="btn-secondary" onClick={() => void retry.run()} disabled={retry.pending} aria-label={`Retry upload of ${u.fileName}`}>
+          Retry upload
+        </button>
+      )}
+      {retry.error && <span className="field-error">{retry.error}</span>}
+    </div>
+  );
+}
+
+function TakeDeviceRow({ take, device }: { take: TakeView; device: TakeDeviceView }) {
+  if (device.downloadId)
+    return (
+      <li>
+        <DownloadRow id={device.downloadId} />
+        {device.uploadId && <UploadRow id={device.uploadId} />}
+      </li>
+    );
+  const s = rollState(take, device);
+  return (
+    <li className={`file-row file-none roll-${s.tone}`}>
+      <span className="file-device">{device.name}</span>
+      <span className="small">
+        {s.label}
+        {device.fileName ? ` · ${device.fileName}` : ''}
+        {device.startError ? ` · ${device.startError}` : ''}
+        {device.stopError ? ` · ${device.stopError}` : ''}
+      </span>
+    </li>
+  );
+}
+
+const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; isFocus: boolean }) {
+  const take = useTake(takeId);
+  const downloadIds = useDownloadIdsForTake(takeId);
+  const storageReady = useController((s) => !!s.settings?.storage.bucket);
+  const api = useApi();
+  const upload = useAction(() => api.uploadTake(takeId));
+  if (!take) return null;
+  const referenced = new Set(take.devices.map((d) => d.downloadId).filter(Boolean));
+  const orphans = downloadIds.filter((id) => !referenced.has(id));
+  const hasFiles = take.devices.some((d) => d.fileName);
+  const canUpload = storageReady && hasFiles && (take.phase === 'downloading' || take.phase === 'done');
+  const created = new Date(take.createdAt);
+  return (
+    <article className="take" aria-label={take.name}>
+      <header className="take-head">
+        <h3>{take.name}</h3>
+        <span className={`phase phase-${take.phase}`}>{take.phase}</span>
+        <time className="small" dateTime={take.createdAt}>
+          {Number.isNaN(created.getTime()) ? '' : created.toLocaleTimeString()}
+        </time>
+        <span className="spacer" />
+        {canUpload && (
+          <button type="button" className="btn-secondary" onClick={() => void upload.run()} disabled={upload.pending}>
+            {upload.pending ? 'Uploading…' : 'Upload take'}
+          </button>
+        )}
+      </header>
+      <div className="take-folder mono small" title={take.folder}>
+        {take.folder}
+      </div>
+      {upload.error && (
+        <p className="field-error" role="alert">
+          {upload.error}
+        </p>
+      )}
+      {!isFocus && <TakeProblems take={take} />}
+      <ul className="take-files">
+        {take.devices
+          .filter((d) => d.start !== 'skipped')
+          .map((d) => (
+            <TakeDeviceRow key={d.deviceKey} take={take} device={d} />
+          ))}
+        {orphans.map((id) => (
+          <li key={id}>
+            <DownloadRow id={id} />
+          </li>
+        ))}
+      </ul>
+    </article>
+  );
+});
+
+export function TakesPanel() {
+  const ids = useTakeIds();
+  const caps = useCapabilities();
+  const activeTakeId = useController((s) => s.activeTakeId);
+  const focusId = activeTakeId ?? ids[0] ?? null;
+  return (
+    <section className="takes" aria-label="Takes">
+      <h2 className="section-title">Takes</h2>
+      {!caps.dragOut && <p className="hint">Dragging files into your editor needs the desktop app. Here, the files are in each take's folder.</p>}
+      {ids.length === 0 ? <p className="hint">No takes yet. Press Record: every included device starts at the same instant, and the videos land here.</p> : ids.map((id) => <TakeCard key={id} takeId={id} isFocus={id === focusId} />)}
+    </section>
+  );
+}

@@ -1,0 +1,42 @@
+/** React access to the one store and the ControllerApi, plus per-item selector hooks. */
+import { createContext, useContext, type ReactNode } from 'react';
+import { useStore } from 'zustand';
+import type { ControllerApi, DeviceView, DownloadView, TakeView, UploadView } from '../../src-shared/api';
+import type { ControllerState, ControllerStore } from './store';
+
+export interface ControllerContextValue {
+  store: ControllerStore;
+  api: ControllerApi;
+}
+
+const Ctx = createContext<ControllerContextValue | null>(null);
+
+export function ControllerProvider({ store, api, children }: ControllerContextValue & { children: ReactNode }) {
+  return <Ctx.Provider value={{ store, api }}>{children}</Ctx.Provider>;
+}
+
+function useCtx(): ControllerContextValue {
+  const v = useContext(Ctx);
+  if (!v) throw new Error('ControllerProvider is missing');
+  return v;
+}
+
+export const useApi = (): ControllerApi => useCtx().api;
+export const useStoreApi = (): ControllerStore => useCtx().store;
+
+export function useController<T>(selector: (s: ControllerState) => T): T {
+  return useStore(useCtx().store, selector);
+}
+
+const EMPTY: string[] = [];
+
+export const useDeviceIds = () => useController((s) => s.deviceIds);
+export const useDevice = (id: string): DeviceView | undefined => useController((s) => s.devices[id]);
+export const useTakeIds = () => useController((s) => s.takeIds);
+export const useTake = (id: string | null): TakeView | undefined => useController((s) => (id ? s.takes[id] : undefined));
+export const useDownload = (id: string | null): DownloadView | undefined => useController((s) => (id ? s.downloads[id] : undefined));
+export const useUpload = (id: string | null): UploadView | undefined => useController((s) => (id ? s.uploads[id] : undefined));
+export const useDownloadIdsForTake = (takeId: string) => useController((s) => s.downloadIdsByTake[takeId] ?? EMPTY);
+export const useUploadIdsForTake = (takeId: string) => useController((s) => s.uploadIdsByTake[takeId] ?? EMPTY);
+export const useSettings = () => useController((s) => s.settings);
+export const useCapabilities = () => useController((s) => s.capabilities);
