@@ -247,7 +247,7 @@ export class Recorder {
     const excluded = d.included === false;
     return {
       deviceKey: d.key,
-      name: d.name,
+      name: d.name.trim() || d.key,
       address: formatAddress(d),
       deviceType: d.deviceType ?? null,
       scheduleOnRawClock: schedulesOnRawClock(d),
@@ -301,6 +301,8 @@ export class Recorder {
     }
     const r = first.reply;
     e.preflight = { reachable: true, status: r.status, battery: r.batteryLevel, error: null };
+    // A manual entry without a label is named by the device itself (file names use it).
+    if (!d.name.trim() && r.deviceId) e.name = r.deviceId.slice(0, 128);
     if (!e.deviceType && r.deviceType) {
       e.deviceType = r.deviceType;
       if (d.scheduleOnRawClock === undefined) e.scheduleOnRawClock = schedulesOnRawClock({ ...d, deviceType: r.deviceType });

@@ -9,6 +9,7 @@ export type SendFn = (address: DeviceAddress, command: Command, options?: SendOp
 export interface RecorderDevice {
   /** Fleet key (mDNS instance or `host:port`). */
   key: string;
+  /** Operator's label; empty = the device's own deviceId (learned in pre-flight), else the key. */
   name: string;
   host: string;
   port: number;

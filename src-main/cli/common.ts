@@ -1,0 +1,106 @@
+/** Shared bits of the `multicam` subcommands: argument parsing, device addresses, output. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { CliIo } from './main';
+
+export const EXIT_OK = 0;
+export const EXIT_USAGE = 1;
+export const EXIT_PARTIAL = 2;
+
+/** An expected, operator-facing failure: printed as one line, never with a stack. */
+export class UsageError extends Error {}
+
+export interface DeviceArg {
+  host: string;
+  port: number;
+  key: string;
+}
+
+/** `host:port`, `[v6]:port`, or `host` (port 8080). */
+export function parseDeviceArg(s: string): DeviceArg {
+  const t = s.trim();
+  let host: string;
+  let port = 8080;
+  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
+  if (v6) {
+    host = v6[1]!;
+    if (v6[2] !== undefined) port = Number(v6[2]);
+  } else {
+    const i = t.lastIndexOf(':');
+    if (i >= 0 && t.indexOf(':') === i) {
+      host = t.slice(0, i);
+      port = Number(t.slice(i + 1));
+    } else host = t;
+  }
+  if (!host || /\s/.test(host) || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`--device '${s}' is not host:port`);
+  }
+  return { host, port, key: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` };
+}
+
+export function parseSeconds(flag: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`${flag} must be a number of seconds between ${min} and ${max}`);
+  return n;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs, strict, with its errors turned into one-line usage errors. */
+export function parse<O extends Options>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify .*$/, ''));
+  }
+}
+
+/** Run a subcommand body: usage errors → exit 1 with the usage text, anything else → one line, exit 2. */
+export async function runCommand(name: string, usage: string, io: CliIo, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`multicam ${name}: ${e.message}\n\n${usage}`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`multicam ${name}: ${oneLine(e)}\n`);
+    return EXIT_PARTIAL;
+  }
+}
+
+export function oneLine(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown };
+  const msg = typeof err?.message === 'string' ? err.message.split('\n')[0]! : String(e);
+  return typeof err?.code === 'string' && !msg.startsWith(err.code) ? `${err.code}: ${msg}` : msg;
+}
+
+export function isTty(s: NodeJS.WritableStream): boolean {
+  return (s as NodeJS.WriteStream).isTTY === true;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export function formatEta(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '--:--';
+  const t = Math.max(0, Math.round(s));
+  return `${String(Math.floor(t / 60)).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
+}
+
+/** `[#####.....]  42%  3.1 MiB/7.5 MiB  1.2 MiB/s  ETA 00:04` */
+export function progressBar(bytes: number, total: number | null, rateBps: number, etaSeconds: number | null, width = 20): string {
+  const frac = total && total > 0 ? Math.min(1, bytes / total) : 0;
+  const filled = Math.round(frac * width);
+  const pct = total && total > 0 ? `${String(Math.floor(frac * 100)).padStart(3)}%` : '  ?%';
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct} ${formatBytes(bytes)}${total ? `/${formatBytes(total)}` : ''} ${formatBytes(Math.round(rateBps))}/s ETA ${formatEta(etaSeconds)}`;
+}

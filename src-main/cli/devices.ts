@@ -1,0 +1,49 @@
+/** `multicam devices`: what is out there (mDNS and/or --device), with each device's status. */
+import { EXIT_OK, EXIT_PARTIAL, UsageError, parse, parseDeviceArg, parseSeconds, runCommand } from './common';
+import { discoverDevices } from './discover';
+import type { CliIo } from './main';
+import { formatStatusLine, queryStatus } from './status';
+
+export const DEVICES_USAGE = `usage: multicam devices [--discover-seconds S] [--interface ADDR …] [--device host:port …] [--json]
+
+List devices: browse mDNS (_multicam._tcp) for a few seconds, add any --device entries, and ask
+each one for its status (one DEVICE_STATUS).
+
+options:
+  --discover-seconds S  how long to browse (default 3; 0 = no mDNS, --device entries only)
+  --interface ADDR      confine mDNS to this local IPv4 address (repeatable)
+  --device host:port    a device to include without discovery (repeatable)
+  --json                print the list as JSON on stdout
+  -h, --help            this text
+
+exit: 0 every listed device answered, 2 some did not (or none found), 1 usage error
+`;
+
+export async function devicesCommand(argv: string[], io: CliIo): Promise<number> {
+  return runCommand('devices', DEVICES_USAGE, io, async () => {
+    const { values } = parse(argv, {
+      'discover-seconds': { type: 'string' },
+      interface: { type: 'string', multiple: true },
+      device: { type: 'string', multiple: true },
+      json: { type: 'boolean' },
+    });
+    if (values.help) {
+      io.stdout.write(DEVICES_USAGE);
+      return EXIT_OK;
+    }
+    const seconds = parseSeconds('--discover-seconds', values['discover-seconds'], 0, 120) ?? 3;
+    const list: Array<{ key: string; name: string; host: string; port: number; source: 'mdns' | 'manual' }> = (values.device ?? [])
+      .map(parseDeviceArg)
+      .map((d) => ({ key: d.key, name: d.key, host: d.host, port: d.port, source: 'manual' }));
+    if (seconds > 0) {
+      for (const s of await discoverDevices({ seconds, interfaces: values.interface ?? [] })) {
+        if (!list.some((d) => d.host === s.host && d.port === s.port)) list.push({ ...s, source: 'mdns' });
+      }
+    } else if (list.length === 0) throw new UsageError('--discover-seconds 0 needs at least one --device');
+    const results = await Promise.all(list.map(async (d) => ({ ...d, ...(await queryStatus(d.host, d.port, d.key, 1, 3000)), device: d.name })));
+    if (values.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    else if (results.length === 0) io.stdout.write('no devices found\n');
+    else for (const r of results) io.stdout.write(`${formatStatusLine(r)}  (${r.source} ${r.host}:${r.port})\n`);
+    return results.length > 0 && results.every((r) => r.ok) ? EXIT_OK : EXIT_PARTIAL;
+  });
+}

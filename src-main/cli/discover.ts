@@ -1,0 +1,22 @@
+/** mDNS discovery for the CLI: browse for a while, then the devices seen (IPv4 address first). */
+import { isIP } from 'node:net';
+import { createDiscovery } from '../core/discovery/discovery';
+import type { RecorderDevice } from '../core/recorder/types';
+import { UsageError } from './common';
+
+export async function discoverDevices(o: { seconds: number; interfaces: string[] }): Promise<Array<RecorderDevice & { key: string }>> {
+  for (const a of o.interfaces) if (isIP(a) !== 4) throw new UsageError(`--interface '${a}' is not a local IPv4 address`);
+  const discovery = createDiscovery(o.interfaces.length > 0 ? { interfaces: o.interfaces } : {});
+  discovery.start();
+  try {
+    await new Promise((r) => setTimeout(r, o.seconds * 1000));
+    const status = discovery.status();
+    if (status.state === 'unavailable') throw new Error(`mDNS discovery unavailable: ${status.reason ?? 'unknown reason'}`);
+    return discovery
+      .current()
+      .filter((s) => s.addresses.length > 0)
+      .map((s) => ({ key: s.instance, name: s.instance, host: s.addresses[0]!, port: s.port }));
+  } finally {
+    await discovery.stop();
+  }
+}

@@ -1,0 +1,74 @@
+/** `multicam download`: one file from one device, verified, never overwriting anything. */
+import { resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { download } from '../core/device-client/index';
+import { pickFreeName, remoteBasename } from '../core/downloads/naming';
+import { sanitizeComponent } from '../core/takes/folder';
+import { EXIT_OK, EXIT_PARTIAL, UsageError, formatBytes, isTty, oneLine, parse, parseDeviceArg, parseSeconds, progressBar, runCommand } from './common';
+import type { CliIo } from './main';
+
+export const DOWNLOAD_USAGE = `usage: multicam download --device host:port --file NAME [--out DIR]
+
+Fetch one file from a device (GET_VIDEO), verify its size, print its SHA-256. The local name is
+the file's base name (suffixed if it exists); nothing is ever overwritten. If the transfer fails,
+the bytes that arrived are kept as <name>.partial (an OAK device deletes its copy once sent).
+
+options:
+  --device host:port   the device (port defaults to 8080)
+  --file NAME          the file name on the device (from STOP or LIST_FILES)
+  --out DIR            destination folder (default: current folder)
+  --header-timeout S   seconds to wait for the file header (default 300: OAK packages first)
+  --stall-timeout S    seconds without data before giving up (default 30)
+  --json               print the result as JSON on stdout
+  -h, --help           this text
+
+exit: 0 downloaded and verified, 2 failed, 1 usage error
+`;
+
+export async function downloadCommand(argv: string[], io: CliIo): Promise<number> {
+  return runCommand('download', DOWNLOAD_USAGE, io, async () => {
+    const { values } = parse(argv, {
+      device: { type: 'string' },
+      file: { type: 'string' },
+      out: { type: 'string' },
+      'header-timeout': { type: 'string' },
+      'stall-timeout': { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.help) {
+      io.stdout.write(DOWNLOAD_USAGE);
+      return EXIT_OK;
+    }
+    if (!values.device) throw new UsageError('--device host:port is required');
+    if (!values.file) throw new UsageError('--file NAME is required');
+    const dev = parseDeviceArg(values.device);
+    const headerTimeout = parseSeconds('--header-timeout', values['header-timeout'], 1, 3600) ?? 300;
+    const stallTimeout = parseSeconds('--stall-timeout', values['stall-timeout'], 1, 3600) ?? 30;
+    const dir = resolve(values.out ?? '.');
+    await mkdir(dir, { recursive: true });
+    const name = await pickFreeName(dir, sanitizeComponent(remoteBasename(values.file), 'video', 160), new Set());
+    const tty = isTty(io.stderr);
+    let drawn = false;
+    try {
+      const r = await download({ host: dev.host, port: dev.port }, values.file, dir, {
+        localName: name,
+        headerTimeoutMs: headerTimeout * 1000,
+        stallTimeoutMs: stallTimeout * 1000,
+        onProgress: (p) => {
+          if (!tty) return;
+          io.stderr.write(`\x1b[2K\r${progressBar(p.bytes, p.total, p.rateBps, p.etaSeconds)}`);
+          drawn = true;
+        },
+      });
+      if (drawn) io.stderr.write('\n');
+      io.stderr.write(`downloaded ${r.path} (${formatBytes(r.bytes)} in ${r.seconds.toFixed(1)} s), sha256 ${r.sha256}\n`);
+      if (values.json) io.stdout.write(`${JSON.stringify({ path: r.path, bytes: r.bytes, sha256: r.sha256, seconds: r.seconds, remoteName: values.file }, null, 2)}\n`);
+      return EXIT_OK;
+    } catch (e) {
+      if (drawn) io.stderr.write('\n');
+      const kept = (e as { partialPath?: unknown }).partialPath;
+      io.stderr.write(`multicam download: ${oneLine(e)}${typeof kept === 'string' && !oneLine(e).includes(kept) ? ` (received bytes kept at ${kept})` : ''}\n`);
+      return EXIT_PARTIAL;
+    }
+  });
+}

@@ -1,0 +1,167 @@
+/** `multicam record`: one whole take — pre-flight, START, record, STOP, download, verify. */
+import { resolve } from 'node:path';
+import { download, send } from '../core/device-client/index';
+import { DownloadQueue } from '../core/downloads/queue';
+import { Recorder } from '../core/recorder/recorder';
+import type { RecorderDevice } from '../core/recorder/types';
+import type { TakeManifest } from '../core/takes/manifest';
+import { EXIT_OK, EXIT_PARTIAL, UsageError, isTty, parse, parseDeviceArg, parseSeconds, runCommand } from './common';
+import { discoverDevices } from './discover';
+import type { CliIo } from './main';
+import { TakeProgress } from './take-progress';
+
+export const RECORD_USAGE = `usage: multicam record (--device host:port … | --discover) [options]
+
+Run one take on every device: pre-flight, one synchronized START, record, STOP, then download
+and verify every file into a new take folder with a take.json manifest.
+
+options:
+  --device host:port      a device (repeatable; port defaults to 8080)
+  --discover              find devices with mDNS (_multicam._tcp) first
+  --discover-seconds S    how long to browse (default 3)
+  --interface ADDR        confine mDNS to this local address (repeatable)
+  --delay S               seconds from now to the synchronized start (default 3)
+  --duration S            stop after S seconds of recording; without it, record until
+                          Enter or Ctrl-C
+  --out DIR               recordings folder (default ./recordings); the take gets a subfolder
+  --name NAME             take name (default "Take")
+  --no-download           stop without downloading (file names are still in take.json)
+  --stop-timeout S        seconds to wait for a STOP reply (default 90: Android trims first)
+  --json                  print the final take.json to stdout
+  -h, --help              this text
+
+A second Ctrl-C while downloading cancels the downloads (received bytes are kept as .partial).
+exit: 0 every device recorded and every file downloaded and verified,
+      2 partial failure (the manifest says what and why), 1 usage error
+`;
+
+/** 0 only when every device recorded, stopped with a file, and (when downloading) its file verified. */
+export function takeExitCode(m: TakeManifest, downloaded: boolean): number {
+  const allOk =
+    m.devices.length > 0 &&
+    m.devices.every((d) => d.start.status === 'accepted' && d.stop.status === 'stopped' && !!d.stop.fileName && (!downloaded || d.download.ok === true));
+  return allOk ? EXIT_OK : EXIT_PARTIAL;
+}
+
+export async function recordCommand(argv: string[], io: CliIo): Promise<number> {
+  return runCommand('record', RECORD_USAGE, io, async () => {
+    const { values } = parse(argv, {
+      device: { type: 'string', multiple: true },
+      discover: { type: 'boolean' },
+      'discover-seconds': { type: 'string' },
+      interface: { type: 'string', multiple: true },
+      delay: { type: 'string' },
+      duration: { type: 'string' },
+      out: { type: 'string' },
+      name: { type: 'string' },
+      'no-download': { type: 'boolean' },
+      'stop-timeout': { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    if (values.help) {
+      io.stdout.write(RECORD_USAGE);
+      return EXIT_OK;
+    }
+    const manual = (values.device ?? []).map(parseDeviceArg);
+    if (manual.length === 0 && !values.discover) throw new UsageError('give --device host:port (repeatable) or --discover');
+    const delay = parseSeconds('--delay', values.delay, 0, 60) ?? 3;
+    const duration = parseSeconds('--duration', values.duration, 0, 24 * 3600) ?? null;
+    const discoverSeconds = parseSeconds('--discover-seconds', values['discover-seconds'], 0.5, 120) ?? 3;
+    const stopTimeout = parseSeconds('--stop-timeout', values['stop-timeout'], 1, 3600) ?? 90;
+    if (values.name !== undefined && values.name.length > 120) throw new UsageError('--name is limited to 120 characters');
+    const outDir = resolve(values.out ?? 'recordings');
+    const doDownload = !values['no-download'];
+    const tty = isTty(io.stderr);
+
+    const devices: RecorderDevice[] = manual.map((d) => ({ key: d.key, name: '', host: d.host, port: d.port }));
+    if (values.discover) {
+      io.stderr.write(`discovering devices for ${discoverSeconds} s…\n`);
+      for (const s of await discoverDevices({ seconds: discoverSeconds, interfaces: values.interface ?? [] })) {
+        if (!devices.some((d) => d.key === s.key || (d.host === s.host && d.port === s.port))) devices.push(s);
+      }
+      if (devices.length === 0) {
+        io.stderr.write('multicam record: no devices found\n');
+        return EXIT_PARTIAL;
+      }
+    }
+
+    const queue = doDownload ? new DownloadQueue({ download }) : null;
+    const recorder = new Recorder({
+      recordingsDir: outDir,
+      send,
+      downloads: queue,
+      autoDownload: doDownload,
+      timeouts: { stopMs: stopTimeout * 1000 },
+      onWriteError: (folder, e) => progress.line(`warning: could not write ${folder}/take.json: ${e.message}`),
+    });
+    const progress = new TakeProgress(io.stderr, tty);
+    progress.setDuration(duration);
+    recorder.on('takeChanged', (t) => progress.onTake(t));
+    queue?.on('downloadChanged', (v) => progress.onDownload(v));
+    progress.start();
+
+    // Enter / Ctrl-C: the first stops the take; a second one (while downloading) cancels downloads.
+    let requestStop: () => void = () => undefined;
+    const stopRequested = new Promise<void>((res) => (requestStop = res));
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts === 1) {
+        progress.line('stop requested');
+        requestStop();
+      } else if (queue) {
+        progress.line('cancelling downloads');
+        for (const v of queue.list()) if (v.state === 'queued' || v.state === 'active') queue.cancel(v.id);
+      }
+    };
+    const onStdin = (chunk: Buffer | string) => {
+      if (String(chunk).includes('\n')) requestStop();
+    };
+    process.on('SIGINT', onSigint);
+    if (duration === null) io.stdin.on('data', onStdin);
+    let timer: ReturnType<typeof setTimeout> | null = null;
+
+    try {
+      const take = await recorder.startTake({ devices, delaySeconds: delay, ...(values.name !== undefined ? { name: values.name } : {}) });
+      progress.line(`take folder: ${take.folder}`);
+      if (take.phase !== 'failed') {
+        if (duration !== null) {
+          const ms = take.targetStart * 1000 + duration * 1000 - Date.now();
+          timer = setTimeout(requestStop, Math.max(0, ms));
+        }
+        await stopRequested;
+        await recorder.stopTake(take.takeId);
+      }
+      const final = await recorder.settled(take.takeId);
+      await recorder.flush();
+      const m = recorder.manifest(final.takeId);
+      progress.close();
+      const code = takeExitCode(m, doDownload);
+      summary(io, m, doDownload, final.folder);
+      if (values.json) io.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
+      return code;
+    } finally {
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', onSigint);
+      io.stdin.off('data', onStdin);
+      (io.stdin as NodeJS.ReadStream).pause?.();
+      progress.close();
+      recorder.dispose();
+    }
+  });
+}
+
+function summary(io: CliIo, m: TakeManifest, downloaded: boolean, folder: string): void {
+  const ok = m.devices.filter((d) => d.start.status === 'accepted' && d.stop.status === 'stopped' && (!downloaded || d.download.ok === true));
+  io.stderr.write(`\n${ok.length}/${m.devices.length} devices OK — ${folder}/take.json\n`);
+  for (const d of m.devices) {
+    if (ok.includes(d)) continue;
+    const why =
+      d.start.status !== 'accepted'
+        ? `${d.start.status}: ${d.start.error ?? ''}`
+        : d.stop.status !== 'stopped'
+          ? `stop ${d.stop.status}: ${d.stop.error ?? ''}${d.mayStillBeRecording ? ' (may still be recording)' : ''}`
+          : `download: ${d.download.error ?? 'not downloaded'}${d.download.partial ? ' (partial kept)' : ''}`;
+    io.stderr.write(`  ${d.name}: ${why}\n`);
+  }
+}
