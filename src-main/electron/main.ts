@@ -31,6 +31,8 @@ const SHUTDOWN_TIMEOUT_MS = 5000;
 const devServerUrl = !app.isPackaged && process.env.VITE_DEV_SERVER_URL ? process.env.VITE_DEV_SERVER_URL : null;
 
 app.setName(APP_NAME);
+// Tests and demos run against a throw-away profile; a packaged app always uses the real one.
+if (!app.isPackaged && process.env.MULTICAM_USER_DATA) app.setPath('userData', process.env.MULTICAM_USER_DATA);
 app.enableSandbox();
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } }]);
 
