@@ -69,9 +69,12 @@ export function shortSha(sha: string | null | undefined): string {
 }
 
 /** First letter or digit of a name, upper-cased; used for the card's letter label. */
+const GENERIC = new Set(['cam', 'camera', 'virtual', 'phone', 'device', 'multicam', 'iphone', 'pixel', 'oak']);
 export function letterFor(name: string): string {
-  const m = /[\p{L}\p{N}]/u.exec(name.replace(/^multicam-/i, ''));
-  return m ? m[0].toUpperCase() : '?';
+  const words = name.replace(/^multicam-/i, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  // "Cam A — wide" → A, "Virtual 3" → 3: skip a generic first word when something follows it.
+  const word = words.length > 1 && GENERIC.has(words[0]!.toLowerCase()) ? words[1]! : words[0];
+  return word ? word.charAt(0).toUpperCase() : '?';
 }
 
 const PALETTE = ['#ff6b6b', '#ffd43b', '#69db7c', '#4dabf7', '#da77f2', '#ffa94d', '#38d9a9', '#f783ac', '#a9e34b', '#74c0fc'];
