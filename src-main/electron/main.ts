@@ -34,7 +34,7 @@ app.setName(APP_NAME);
 // Tests and demos run against a throw-away profile; a packaged app always uses the real one.
 if (!app.isPackaged && process.env.MULTICAM_USER_DATA) app.setPath('userData', process.env.MULTICAM_USER_DATA);
 app.enableSandbox();
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true, codeCache: true } }]);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true, codeCache: true } }]);
 
 let win: BrowserWindow | null = null;
 
