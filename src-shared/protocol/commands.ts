@@ -51,10 +51,19 @@ export function getVideo(fileName: string, now: NowMs = wallClock): Command {
 }
 export function uploadToCloud(fileName: string, uploadUrl: string, now: NowMs = wallClock): Command {
   const name = requireFileName('UPLOAD_TO_CLOUD', fileName);
-  if (typeof uploadUrl !== 'string' || !/^https?:\/\//i.test(uploadUrl)) {
-    throw new TypeError('UPLOAD_TO_CLOUD: uploadUrl must be an http(s) URL');
-  }
+  if (!isHttpUrl(uploadUrl)) throw new TypeError('UPLOAD_TO_CLOUD: uploadUrl must be an http(s) URL');
   return { ...base('UPLOAD_TO_CLOUD', now() / 1000), fileName: name, fileId: name, uploadUrl };
+}
+
+/** An absolute http(s) URL with a host, and no whitespace or control characters (sent verbatim). */
+function isHttpUrl(u: unknown): u is string {
+  if (typeof u !== 'string' || !/^https?:\/\//i.test(u) || /[\s\x00-\x1f\x7f]/.test(u)) return false;
+  try {
+    const parsed = new URL(u);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 const encoder = new TextEncoder();

@@ -34,17 +34,31 @@ export class JsonObjectFramer {
   private escaped = false;
   private started = false;
   private finished = false;
+  /** Set once a push has failed: the framer is poisoned and keeps failing the same way. */
+  private failure: unknown = null;
 
   constructor(private readonly maxBytes: number = MAX_REPLY_BYTES) {}
 
-  /** Bytes buffered so far (leading whitespace included). */
+  /** Bytes buffered so far, from the opening brace (leading whitespace is not kept). */
   get bufferedBytes(): number {
     return this.size;
   }
 
   /** Feed one chunk. Throws a `ProtocolError` on garbage, oversize or malformed JSON. */
   push(chunk: Uint8Array): FramerResult {
+    if (this.failure !== null) throw this.failure;
     if (this.finished) throw new Error('JsonObjectFramer: already produced an object');
+    try {
+      return this.scan(chunk);
+    } catch (e) {
+      // A failed chunk is not buffered: carrying on would splice later bytes onto a gap and
+      // could even yield a valid but wrong object. Keep failing instead.
+      this.failure = e;
+      throw e;
+    }
+  }
+
+  private scan(chunk: Uint8Array): FramerResult {
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i]!;
       if (!this.started) {

@@ -26,6 +26,8 @@ export class VideoFrameDecoder {
   private _header: VideoHeader | null = null;
   private _received = 0;
   private _extra = 0;
+  /** Set once push has failed: the decoder is poisoned and keeps reporting the same failure. */
+  private failure: unknown = null;
 
   constructor(private readonly maxHeaderBytes: number = MAX_HEADER_BYTES) {}
 
@@ -47,7 +49,19 @@ export class VideoFrameDecoder {
     return this.state;
   }
 
+  /** Feed one chunk. Throws a `ProtocolError` on a bad frame; after that, every call throws it again. */
   push(chunk: Uint8Array): VideoFrameEvent[] {
+    if (this.failure !== null) throw this.failure;
+    try {
+      return this.decode(chunk);
+    } catch (e) {
+      // Carrying on after a failure would misread later bytes (e.g. as a fresh header length).
+      this.failure = e;
+      throw e;
+    }
+  }
+
+  private decode(chunk: Uint8Array): VideoFrameEvent[] {
     const events: VideoFrameEvent[] = [];
     let rest = chunk;
     while (rest.length > 0) {
@@ -68,6 +82,7 @@ export class VideoFrameDecoder {
           rest = new Uint8Array(0);
           if (r.done) {
             this.state = 'done';
+            this._extra += r.rest.length; // bytes after the error reply are ignored, but counted
             events.push({ type: 'error-reply', reply: parseReply(r.value) });
           }
           break;
@@ -127,9 +142,10 @@ export class VideoFrameDecoder {
 
   /**
    * The connection ended. Throws `closed_early` unless the frame (or an error reply) is complete,
-   * saying how far it got.
+   * saying how far it got (or rethrows the failure of an earlier `push`).
    */
   end(): void {
+    if (this.failure !== null) throw this.failure;
     if (this.state === 'done') return;
     const where =
       this.state === 'body'
