@@ -225,6 +225,15 @@ describe('download: failures leave nothing under the final name', () => {
     expect(await listing()).toEqual(['v.mp4.partial']);
   });
 
+  it('on failure every received byte reaches the .partial (buffered writes are flushed, not dropped)', async () => {
+    const body = randomBytes(3 * 1024 * 1024);
+    const server = await serve((socket) => socket.end(Buffer.concat([frameHead({ fileName: 'v', fileSize: 5 * 1024 * 1024 }), body])));
+    const e = await failure(download(server.address, 'v.mp4', dest, SHORT));
+    expect(e.code).toBe('closed_early');
+    expect(e.bytesReceived).toBe(body.length);
+    expect(sha256(await fs.readFile(e.partialPath!))).toBe(sha256(body));
+  });
+
   it('fileSize larger than what is sent, then silence → stalled', async () => {
     const server = await serve((socket) => socket.write(Buffer.concat([frameHead({ fileName: 'v', fileSize: 10_000 }), Buffer.alloc(3000, 7)])));
     const e = await failure(download(server.address, 'v.mp4', dest, { ...SHORT, stallTimeoutMs: 200 }));

@@ -125,10 +125,14 @@ async function transfer(
     if (signal?.aborted) throw new ProtocolError('aborted', 'aborted while connecting');
     sock.write(command);
 
-    await pipeline(
-      sock,
-      async function* decode(source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
+    // The socket is read inside the decode stage rather than handed to pipeline(): a socket
+    // error would make pipeline() destroy the file stream and drop bytes still buffered for it.
+    // Instead the stage records the failure and ends normally, so everything received reaches
+    // the disk (and can be kept as `.partial`) before the failure is reported.
+    let failure: unknown = null;
+    await pipeline(async function* decode() {
+      try {
+        for await (const chunk of sock as AsyncIterable<Buffer>) {
           let complete = false;
           for (const ev of decoder.push(chunk)) {
             if (ev.type === 'data') {
@@ -138,10 +142,7 @@ async function transfer(
               header = ev.header;
               clearTimeout(headerTimer);
               meter.setTotal(ev.header.fileSize);
-              stallTimer = setTimeout(
-                () => fail(new ProtocolError('stalled', `no body byte for ${stallTimeoutMs} ms`)),
-                stallTimeoutMs,
-              );
+              stallTimer = setTimeout(() => fail(new ProtocolError('stalled', `no body byte for ${stallTimeoutMs} ms`)), stallTimeoutMs);
             } else if (ev.type === 'complete') {
               complete = true;
             } else {
@@ -160,10 +161,12 @@ async function transfer(
           }
         }
         decoder.end(); // throws closed_early, saying how far it got
-      },
-      fileStream,
-    );
+      } catch (e) {
+        failure = e;
+      }
+    }, fileStream);
     cleanup();
+    if (failure !== null) throw failure;
 
     const expected = header!.fileSize;
     const written = (await fsp.stat(partPath)).size;
