@@ -1,0 +1,140 @@
+/** Take folders, manifest writes/reads and recovery decisions (plain files, no devices). */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTakeFolder, isInside, resolveInside, sanitizeComponent, takeFolderName } from './folder';
+import { ManifestWriter, emptyDownload, readManifest, writeManifestAtomic, type ManifestDevice, type TakeManifest } from './manifest';
+import { listTakes, owedWork, reviveManifest } from './recover';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+async function tmp(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'mc-take-'));
+  dirs.push(d);
+  return d;
+}
+
+function device(over: Partial<ManifestDevice> = {}): ManifestDevice {
+  return {
+    deviceKey: '127.0.0.1:1',
+    name: 'cam',
+    address: '127.0.0.1:1',
+    deviceType: null,
+    scheduleOnRawClock: false,
+    preflight: { reachable: true, status: 'ready', battery: 80, error: null },
+    start: { status: 'accepted', sentAt: 1, replyAt: 1, targetSent: 4, targetReason: 'x', reply: { status: 'scheduled_recording_accepted' }, error: null, transportError: false },
+    clock: { offsetMs: 0, uncertaintyMs: 1, source: 'preflight' },
+    confirmedRecording: true,
+    confirmStatus: 'recording',
+    mayStillBeRecording: false,
+    stop: { status: 'pending', sentAt: null, replyAt: null, fileName: null, fileSize: null, error: null },
+    download: emptyDownload(),
+    warnings: [],
+    ...over,
+  };
+}
+function manifest(devices: ManifestDevice[]): TakeManifest {
+  return {
+    manifestVersion: 1,
+    takeId: 'id-1',
+    name: 'Scene 1',
+    folderName: 'f',
+    createdAt: new Date(0).toISOString(),
+    targetStart: 4,
+    delaySeconds: 3,
+    controllerClock: { source: 'unverified', offsetMs: null, uncertaintyMs: null },
+    phase: 'recording',
+    stoppedAt: null,
+    devices,
+  };
+}
+
+describe('take folders', () => {
+  it('names by local date-time and sanitised take name, collision-free', async () => {
+    const d = new Date(2026, 10, 21, 10, 15, 3);
+    expect(takeFolderName(d, 'Scene 1')).toBe('2026-11-21_10-15-03_Scene-1');
+    expect(takeFolderName(d, '../../etc')).toBe('2026-11-21_10-15-03_etc');
+    expect(sanitizeComponent('  ', 'Take')).toBe('Take');
+    expect(sanitizeComponent('a/b\\c:d', 'x')).toBe('a-b-c-d');
+    const root = await tmp();
+    const a = await createTakeFolder(join(root, 'rec'), 'Scene 1', d);
+    const b = await createTakeFolder(join(root, 'rec'), 'Scene 1', d);
+    expect(a.folderName).toBe('2026-11-21_10-15-03_Scene-1');
+    expect(b.folderName).toBe('2026-11-21_10-15-03_Scene-1_2');
+  });
+
+  it('paths from a manifest are re-checked inside the folder', () => {
+    expect(resolveInside('/r/take', 'a.mp4')).toBe('/r/take/a.mp4');
+    expect(resolveInside('/r/take', '../x')).toBeNull();
+    expect(resolveInside('/r/take', '/etc/passwd')).toBeNull();
+    expect(resolveInside('/r/take', '')).toBeNull();
+    expect(isInside('/r/take', '/r/take2/a')).toBe(false);
+  });
+});
+
+describe('manifest', () => {
+  it('atomic write, concurrent saves end with the latest, read back through the schema', async () => {
+    const f = await tmp();
+    const w = new ManifestWriter(f);
+    const m = manifest([device()]);
+    for (let i = 0; i < 20; i++) {
+      m.delaySeconds = i;
+      void w.save(m);
+    }
+    await w.flush();
+    expect((await readManifest(f)).delaySeconds).toBe(19);
+    expect((await readdir(f)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const text = await readFile(join(f, 'take.json'), 'utf8');
+    expect(text).toContain('\n  "takeId": "id-1"'); // readable by a person
+  });
+
+  it('refuses a manifest that is not valid, with a one-line reason', async () => {
+    const f = await tmp();
+    await writeFile(join(f, 'take.json'), '{"manifestVersion":1,"takeId":5}');
+    await expect(readManifest(f)).rejects.toThrow(/not a valid manifest: takeId/);
+    await writeFile(join(f, 'take.json'), '{nope');
+    await expect(readManifest(f)).rejects.toThrow(/not valid JSON/);
+  });
+});
+
+describe('recovery', () => {
+  it('knows which devices may be recording and which files are owed', () => {
+    const m = manifest([
+      device({ deviceKey: 'a' }),
+      device({ deviceKey: 'b', stop: { status: 'stopped', sentAt: 5, replyAt: 6, fileName: 'b.mp4', fileSize: 4, error: null } }),
+      device({ deviceKey: 'c', start: { ...device().start, status: 'failed', transportError: false }, stop: { ...device().stop, status: 'not_sent' } }),
+      device({ deviceKey: 'd', start: { ...device().start, status: 'pending' } }), // START written, reply never recorded
+    ]);
+    expect(owedWork(m)).toEqual({ mayStillBeRecording: ['a', 'd'], owedFiles: [{ deviceKey: 'b', fileName: 'b.mp4' }] });
+  });
+
+  it('revive: interrupted transfers fail, paths outside the folder are dropped', () => {
+    const m = manifest([
+      device({ deviceKey: 'a', download: { ...emptyDownload(), id: 'dl-1', state: 'active', path: '../../etc/passwd', keptPartials: ['ok.partial', '../bad.partial'] } }),
+    ]);
+    const r = reviveManifest(m, '/r/take');
+    const d = r.devices[0]!;
+    expect(d.download).toMatchObject({ state: 'failed', ok: false, error: 'interrupted by a controller restart', path: null, keptPartials: ['ok.partial'] });
+    expect(d.mayStillBeRecording).toBe(true);
+    expect(d.warnings.join()).toMatch(/outside the take folder/);
+    expect(r.phase).toBe('recording');
+  });
+
+  it('lists valid takes and reports invalid ones', async () => {
+    const root = await tmp();
+    const good = join(root, 'good');
+    const bad = join(root, 'bad');
+    await mkdir(good);
+    await mkdir(bad);
+    await mkdir(join(root, 'not-a-take'));
+    await writeManifestAtomic(good, manifest([device()]));
+    await writeFile(join(bad, 'take.json'), '[]');
+    const r = await listTakes(root);
+    expect(r.takes.map((t) => t.folder)).toEqual([good]);
+    expect(r.invalid.map((t) => t.folder)).toEqual([bad]);
+    expect(await listTakes(join(root, 'missing'))).toEqual({ takes: [], invalid: [] });
+  });
+});
