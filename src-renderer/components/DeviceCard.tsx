@@ -1,4 +1,4 @@
-import { memo, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { createContext, memo, useContext, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { DeviceView } from '../../src-shared/api';
 import { colorFor, formatAgo, formatBytes, formatOffset, formatRate, letterFor } from '../lib/format';
 import { useTicking } from '../lib/ticker';
@@ -122,7 +122,11 @@ function UploadQueue({ device }: { device: DeviceView }) {
 
 const SWATCHES = ['#ff6b6b', '#ffd43b', '#69db7c', '#4dabf7', '#da77f2', '#ffa94d'];
 
+/** Tests and profiling: called each time a card's body renders. */
+export const CardRenderProbe = createContext<((id: string) => void) | null>(null);
+
 function DeviceCardImpl({ id }: { id: string }) {
+  useContext(CardRenderProbe)?.(id);
   const device = useDevice(id);
   const batteryWarn = useController((s) => s.settings?.batteryWarnPercent ?? 20);
   const api = useApi();

@@ -1,4 +1,3 @@
-import { Profiler, type ProfilerOnRenderCallback } from 'react';
 import { useController, useDeviceIds } from '../store/context';
 import { DeviceCard } from './DeviceCard';
 import { AddVirtualButton } from './Header';
@@ -26,9 +25,9 @@ function EmptyState() {
 
 /**
  * The grid of device cards. Subscribes only to the id list, so a device update re-renders its
- * own card alone. `onCardRender` (tests, profiling) wraps each card in a React Profiler.
+ * own card alone (CardRenderProbe lets tests count card renders).
  */
-export function DeviceGrid({ onCardRender }: { onCardRender?: ProfilerOnRenderCallback }) {
+export function DeviceGrid() {
   const ids = useDeviceIds();
   const status = useController((s) => s.status);
   const included = useController((s) => {
@@ -44,15 +43,9 @@ export function DeviceGrid({ onCardRender }: { onCardRender?: ProfilerOnRenderCa
         Devices <span className="count">{ids.length} · {included} in next take</span>
       </h2>
       <div className="grid">
-        {ids.map((id) =>
-          onCardRender ? (
-            <Profiler key={id} id={id} onRender={onCardRender}>
-              <DeviceCard id={id} />
-            </Profiler>
-          ) : (
-            <DeviceCard key={id} id={id} />
-          ),
-        )}
+        {ids.map((id) => (
+          <DeviceCard key={id} id={id} />
+        ))}
       </div>
     </section>
   );

@@ -5,12 +5,18 @@ import { useAction } from '../lib/useAction';
 import { useApi, useCapabilities, useController, useDownload, useDownloadIdsForTake, useTake, useTakeIds, useUpload } from '../store/context';
 import { rollState, TakeProblems } from './RecordPanel';
 
-/** Thumbnails already fetched (data: URL, or null for "no thumbnail"). */
-const thumbCache = new Map<string, string | null>();
+/** Thumbnails already fetched per controller (data: URL, or null for "no thumbnail"). */
+const thumbCaches = new WeakMap<object, Map<string, string | null>>();
+function cacheFor(api: object): Map<string, string | null> {
+  let c = thumbCaches.get(api);
+  if (!c) thumbCaches.set(api, (c = new Map()));
+  return c;
+}
 
 function Thumbnail({ download }: { download: DownloadView }) {
   const api = useApi();
   const done = download.state === 'done';
+  const thumbCache = cacheFor(api);
   const [src, setSrc] = useState<string | null>(() => thumbCache.get(download.id) ?? null);
   useEffect(() => {
     if (!done) return;
@@ -27,7 +33,7 @@ function Thumbnail({ download }: { download: DownloadView }) {
     return () => {
       live = false;
     };
-  }, [api, done, download.id]);
+  }, [api, done, download.id, thumbCache]);
   if (done && src) return <img className="thumb" src={src} alt={`First frame of ${download.deviceName}'s video`} draggable={false} />;
   return (
     <div className="thumb thumb-placeholder" aria-hidden="true">

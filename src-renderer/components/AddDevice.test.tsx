@@ -1,0 +1,46 @@
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkAddress } from '../lib/address';
+import { callsOf, renderWithFake } from '../testing';
+import { AddDevice } from './AddDevice';
+
+afterEach(cleanup);
+
+describe('address check', () => {
+  it.each(['192.168.1.20', '192.168.1.20:8080', 'studio-cam.local', 'cam1.local:9000', '[fe80::1]:8080', '[::1]'])('accepts %s', (a) => {
+    expect(checkAddress(a).ok).toBe(true);
+  });
+  it.each(['', '  ', 'http://1.2.3.4', '192.168.1.300', '1.2.3.4:0', '1.2.3.4:70000', 'a b', 'fe80::1', 'host:port', '-bad.local'])('rejects %j', (a) => {
+    expect(checkAddress(a).ok).toBe(false);
+  });
+});
+
+describe('add device form', () => {
+  it('does not send an invalid address and explains why', async () => {
+    const { fake } = await renderWithFake(<AddDevice />);
+    fireEvent.change(screen.getByRole('textbox', { name: 'Device address' }), { target: { value: '192.168.1.999:8080' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add device' }));
+    expect(screen.getByRole('alert').textContent).toContain('not an IP address or host name');
+    expect(screen.getByRole('textbox', { name: 'Device address' }).getAttribute('aria-invalid')).toBe('true');
+    expect(callsOf(fake, 'addDevice')).toEqual([]);
+  });
+
+  it('sends a valid address and shows the controller error from the Result', async () => {
+    const { fake } = await renderWithFake(<AddDevice />);
+    fake.handle('addDevice', async () => ({ ok: false, error: { code: 'exists', message: '10.0.0.7:8080 is already in the list.' } }));
+    fireEvent.change(screen.getByRole('textbox', { name: 'Device address' }), { target: { value: ' 10.0.0.7:8080 ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add device' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('10.0.0.7:8080 is already in the list.');
+    expect(callsOf(fake, 'addDevice')).toEqual([['10.0.0.7:8080']]);
+  });
+
+  it('clears the field after a successful add', async () => {
+    const { fake } = await renderWithFake(<AddDevice />);
+    const box = screen.getByRole('textbox', { name: 'Device address' }) as HTMLInputElement;
+    fireEvent.change(box, { target: { value: 'cam7.local' } });
+    fireEvent.submit(box.form!);
+    await waitFor(() => expect(box.value).toBe(''));
+    expect(fake.world.devices.has('cam7.local:8080')).toBe(true);
+    expect(screen.getByRole('status').textContent).toContain('Added');
+  });
+});

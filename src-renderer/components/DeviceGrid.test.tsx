@@ -1,0 +1,95 @@
+import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFakeApi } from '../api/fake';
+import { callsOf, renderWithFake } from '../testing';
+import { CardRenderProbe } from './DeviceCard';
+import { DeviceGrid } from './DeviceGrid';
+
+afterEach(cleanup);
+
+describe('device grid', () => {
+  it('re-renders only the card of the device that changed', async () => {
+    const fake = createFakeApi();
+    for (let i = 0; i < 20; i++) fake.putDevice({ id: `dev-${i}`, name: `Cam ${i}` });
+    const renders = new Map<string, number>();
+    const onRender = (id: string) => renders.set(id, (renders.get(id) ?? 0) + 1);
+    await renderWithFake(
+      <CardRenderProbe.Provider value={onRender}>
+        <DeviceGrid />
+      </CardRenderProbe.Provider>,
+      fake,
+    );
+    expect(screen.getAllByRole('article')).toHaveLength(20);
+    const before = new Map(renders);
+    expect(before.get('dev-3')).toBeGreaterThan(0);
+
+    act(() => {
+      fake.putDevice({ id: 'dev-3', battery: 41, name: 'Cam 3 renamed' });
+    });
+    expect(screen.getByRole('article', { name: 'Cam 3 renamed' })).toBeTruthy();
+    expect(renders.get('dev-3')).toBeGreaterThan(before.get('dev-3')!);
+    for (let i = 0; i < 20; i++) if (i !== 3) expect(renders.get(`dev-${i}`)).toBe(before.get(`dev-${i}`));
+
+    // Excluding a device changes the grid's header count: still only that card re-renders.
+    const beforeToggle = new Map(renders);
+    act(() => {
+      fake.putDevice({ id: 'dev-7', included: false });
+    });
+    expect(screen.getByText(/19 in next take/)).toBeTruthy();
+    for (let i = 0; i < 20; i++) expect(renders.get(`dev-${i}`)).toBe(beforeToggle.get(`dev-${i}`)! + (i === 7 ? 1 : 0));
+
+    // Adding a device renders the new card; the existing ones stay put.
+    const beforeAdd = new Map(renders);
+    act(() => {
+      fake.putDevice({ id: 'dev-new', name: 'Newcomer' });
+    });
+    expect(renders.get('dev-new')).toBeGreaterThan(0);
+    for (let i = 0; i < 20; i++) expect(renders.get(`dev-${i}`)).toBe(beforeAdd.get(`dev-${i}`));
+  });
+
+  it('shows state, battery warning, flagged clock offset and the stale reason', async () => {
+    const fake = createFakeApi();
+    fake.putDevice({ id: 'a', name: 'Cam A', battery: 9, clock: { offsetMs: 812, uncertaintyMs: 3, rttMs: 6, samples: 5, flagged: true } });
+    fake.putDevice({ id: 'b', name: 'Cam B', state: 'offline', stateReason: 'connection refused', battery: 90 });
+    fake.putDevice({ id: 'c', name: 'Cam C', state: 'recording', recordingSince: Date.now() - 5000 });
+    await renderWithFake(<DeviceGrid />, fake);
+    const a = screen.getByRole('article', { name: 'Cam A' });
+    expect(a.textContent).toContain('Battery low 9%');
+    expect(a.textContent).toContain('+812 ms ±3');
+    const b = screen.getByRole('article', { name: 'Cam B' });
+    expect(b.textContent).toContain('Offline');
+    expect(b.textContent).toContain('connection refused');
+    expect(screen.getByRole('article', { name: 'Cam C' }).textContent).toMatch(/REC\s*00:0[5-6]/);
+  });
+
+  it('include toggle calls setDeviceIncluded with the new value', async () => {
+    const fake = createFakeApi();
+    fake.putDevice({ id: 'a', name: 'Cam A', included: true });
+    await renderWithFake(<DeviceGrid />, fake);
+    const toggle = screen.getByRole('switch', { name: 'Include Cam A in next take' }) as HTMLInputElement;
+    expect(toggle.checked).toBe(true);
+    fireEvent.click(toggle);
+    await waitFor(() => expect(callsOf(fake, 'setDeviceIncluded')).toEqual([['a', false]]));
+    await waitFor(() => expect((screen.getByRole('switch', { name: 'Include Cam A in next take' }) as HTMLInputElement).checked).toBe(false));
+  });
+
+  it('renames inline on Enter', async () => {
+    const fake = createFakeApi();
+    fake.putDevice({ id: 'a', name: 'Cam A' });
+    await renderWithFake(<DeviceGrid />, fake);
+    fireEvent.click(screen.getByRole('button', { name: 'Rename Cam A' }));
+    const input = screen.getByRole('textbox', { name: 'New name for Cam A' });
+    fireEvent.change(input, { target: { value: 'Wide shot' } });
+    fireEvent.keyDown(input, { key: 'Enter' });
+    await waitFor(() => expect(callsOf(fake, 'renameDevice')).toEqual([['a', 'Wide shot']]));
+    expect(await screen.findByRole('article', { name: 'Wide shot' })).toBeTruthy();
+  });
+
+  it('tells a newcomer what to do when there are no devices, and adds virtual cameras', async () => {
+    const { fake } = await renderWithFake(<DeviceGrid />);
+    expect(screen.getByRole('heading', { name: 'No devices yet' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Add 4 virtual cameras' }));
+    await waitFor(() => expect(callsOf(fake, 'addVirtualDevices')).toEqual([[4]]));
+    expect(await screen.findAllByRole('article')).toHaveLength(4);
+  });
+});
