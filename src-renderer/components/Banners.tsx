@@ -3,9 +3,13 @@ import { useTicking } from '../lib/ticker';
 import { useController } from '../store/context';
 
 /** "Disconnected from controller — reconnecting…" whenever the link is not open. */
+function RetryIn({ at, attempt }: { at: number; attempt: number }) {
+  const seconds = useTicking((now) => Math.max(0, Math.ceil((at - now) / 1000)).toString(), 500);
+  return <>{` Next try in ${seconds} s (attempt ${attempt}).`}</>;
+}
+
 export function ConnectionBanner() {
   const connection = useController((s) => s.connection);
-  const retryIn = useTicking((now) => (connection.nextRetryAt ? Math.max(0, Math.ceil((connection.nextRetryAt - now) / 1000)).toString() : ''), 500);
   if (connection.phase === 'open') return null;
   if (connection.phase === 'connecting')
     return (
@@ -24,7 +28,7 @@ export function ConnectionBanner() {
       <strong>Disconnected from controller — reconnecting…</strong>
       <span className="banner-detail">
         {connection.error ? ` (${connection.error})` : ''}
-        {retryIn ? ` Next try in ${retryIn} s, attempt ${connection.attempt}.` : ''}
+        {connection.nextRetryAt ? <RetryIn at={connection.nextRetryAt} attempt={connection.attempt} /> : null}
       </span>
     </div>
   );
