@@ -34,7 +34,7 @@ export interface RecorderOptions {
   autoDownload?: boolean;
   /** Battery below this warns (never blocks). Default 20. */
   batteryWarnPercent?: number;
-  /** Pre-flight DEVICE_STATUS samples for a raw-clock device the fleet has no estimate for (default 5). */
+  /** Pre-flight DEVICE_STATUS samples for a raw-clock device the fleet has no estimate for (default 8). */
   clockSamples?: number;
   timeouts?: Partial<RecorderTimeouts>;
   /** Local date for folder names and `createdAt`. */
@@ -324,7 +324,7 @@ export class Recorder {
     } else {
       // Raw-clock devices need a good offset: take a few samples and keep the fastest round trip.
       const samples = [first];
-      const want = e.scheduleOnRawClock ? Math.max(1, this.opts.clockSamples ?? 5) : 1;
+      const want = e.scheduleOnRawClock ? Math.max(1, this.opts.clockSamples ?? 8) : 1;
       for (let i = 1; i < want; i++) {
         try {
           samples.push(await this.status(e, this.t.preflightMs));
@@ -425,8 +425,10 @@ export class Recorder {
   }
 
   /**
-   * STOP one device. A device not known to be recording is asked first (the iPhone app never
-   * answers a STOP when idle, which would cost the whole STOP timeout).
+   * STOP one device. A device that accepted START gets its STOP (notes rule 5) even if it has not
+   * confirmed: it may still be scheduled, and skipping it would leave it recording for ever. A
+   * device whose START is unknown (transport failure) is asked first, because the iPhone app never
+   * answers a STOP when idle, which would cost the whole STOP timeout.
    */
   private async stopDevice(s: Session, e: ManifestDevice): Promise<void> {
     const address = parseAddress(e.address);
@@ -435,8 +437,7 @@ export class Recorder {
       this.changed(s);
       return;
     }
-    const beforeTarget = this.clock.now() < s.m.targetStart * 1000 + this.t.confirmGraceMs;
-    const known = e.confirmedRecording === true || (e.start.status === 'accepted' && beforeTarget && !e.mayStillBeRecording);
+    const known = e.confirmedRecording === true || e.start.status === 'accepted';
     if (!known) {
       try {
         const r = await this.status(e, this.t.statusMs);
