@@ -1,0 +1,8 @@
+/** Cloud upload: presigned S3 PUTs sent to devices, progress from DEVICE_STATUS, confirmed by HEAD. */
+export * from './redact';
+export * from './keys';
+export * from './presign';
+export * from './s3';
+export * from './manifest';
+export * from './service';
+export * from './take';
