@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimDevice, type SimDevice, type SimDeviceOptions } from '../../../sim/index';
+import { deviceStatus } from '../../../src-shared/protocol';
 import { download, send } from '../device-client/index';
 import { DownloadQueue } from '../downloads/queue';
 import { readManifest } from '../takes/manifest';
@@ -50,6 +51,18 @@ async function setup(extra: Partial<RecorderOptions> = {}) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Wait (bounded) until the device does or does not accept connections. */
+async function reachable(d: SimDevice, want: boolean): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await send({ host: d.host, port: d.port }, deviceStatus(), { tries: 1, connectTimeoutMs: 1000, replyTimeoutMs: 1000 }).then(
+      () => true,
+      () => false,
+    );
+    if (ok === want) return;
+    await sleep(20);
+  }
+  throw new Error(`device never became ${want ? 'reachable' : 'unreachable'}`);
+}
 const commands = (d: SimDevice) => d.received.map((c) => c.command);
 
 async function listAll(dir: string, prefix = ''): Promise<string[]> {
@@ -199,6 +212,53 @@ describe('recorder: whole takes against sim devices', () => {
     const s = await rec.stopTake();
     expect(s.devices.map((d) => d.stop)).toEqual(['stopped', 'not_sent', 'not_sent']);
     expect((await rec.settled()).phase).toBe('done');
+  });
+
+  it('salvages a STOP reply that fails validation; retryStop finishes a device whose STOP was not delivered', async () => {
+    const badSize = await sim({ personality: 'spec', faults: [{ name: 'wrong-filesize', fileSize: -1, commands: ['STOP_RECORDING'] }] });
+    const refusing = await sim({ personality: 'spec' });
+    const { rec } = await setup();
+    await rec.startTake({ devices: [entry(badSize, 'bad-size'), entry(refusing, 'refusing')], delaySeconds: 0.5 });
+    await rec.confirmed();
+    refusing.setFaults([{ name: 'refuse' }]);
+    await reachable(refusing, false); // the sim closes its listener asynchronously
+    const stopped = await rec.stopTake();
+    expect(stopped.devices[0]).toMatchObject({ stop: 'stopped', fileName: badSize.recordings[0]!.fileName, fileSize: null });
+    expect(stopped.devices[0]!.warnings.join()).toMatch(/failed validation.*salvaged/);
+    expect(stopped.devices[1]).toMatchObject({ stop: 'unreachable', mayStillBeRecording: true });
+    expect(refusing.state).toBe('recording');
+
+    refusing.setFaults([]);
+    await reachable(refusing, true);
+    const retried = await rec.retryStop(entry(refusing).key);
+    expect(retried.devices[1]).toMatchObject({ stop: 'stopped', mayStillBeRecording: false });
+    expect(refusing.state).toBe('ready');
+    const done = await rec.settled();
+    await rec.flush();
+    const m = await readManifest(done.folder);
+    expect(m.devices.map((d) => d.download.ok)).toEqual([true, true]);
+    expect(m.devices[1]!.download.sha256).toBe(refusing.recordings[0]!.sha256);
+    await expect(rec.retryStop(entry(refusing).key)).rejects.toThrow(/does not need a STOP/);
+  });
+
+  it('files owed by a stopped take are downloaded after a restart', async () => {
+    const a = await sim({ personality: 'android', stopDelayMs: 50 });
+    const first = await setup({ autoDownload: false });
+    const t = await first.rec.startTake({ devices: [entry(a, 'a')], delaySeconds: 0.3 });
+    await first.rec.confirmed();
+    await first.rec.stopTake();
+    await first.rec.flush();
+    first.rec.dispose();
+
+    const second = new Recorder({ recordingsDir: first.recordingsDir, send, downloads: new DownloadQueue({ download }) });
+    recorders.push(second);
+    const [r] = await second.recoverTakes();
+    expect(r!.owed).toEqual({ mayStillBeRecording: [], owedFiles: [{ deviceKey: entry(a).key, fileName: a.recordings[0]!.fileName }] });
+    expect(second.downloadOwedFiles(t.takeId)).toHaveLength(1);
+    const done = await second.settled(t.takeId);
+    expect(done.phase).toBe('done');
+    await second.flush();
+    expect((await readManifest(done.folder)).devices[0]!.download.sha256).toBe(a.recordings[0]!.sha256);
   });
 
   it('a controller restart mid-take recovers which devices may be recording and finishes the take', async () => {

@@ -244,7 +244,8 @@ export class Recorder {
   }
 
   private newDevice(d: RecorderDevice): ManifestDevice {
-    const excluded = d.included === false;
+    const badAddress = parseAddress(formatAddress(d)) === null;
+    const excluded = d.included === false || badAddress;
     return {
       deviceKey: d.key,
       name: d.name.trim() || d.key,
@@ -259,7 +260,7 @@ export class Recorder {
         targetSent: null,
         targetReason: null,
         reply: null,
-        error: excluded ? 'excluded by the operator' : null,
+        error: badAddress ? `invalid address '${formatAddress(d).slice(0, 300)}'` : excluded ? 'excluded by the operator' : null,
         transportError: false,
       },
       clock: { offsetMs: null, uncertaintyMs: null, source: null },
@@ -508,8 +509,12 @@ export class Recorder {
     return e.stop.status === 'stopped' && !!e.stop.fileName && e.download.ok !== true && !e.download.partial && e.download.state !== 'queued' && e.download.state !== 'active';
   }
 
-  private enqueue(s: Session, e: ManifestDevice, q: DownloadQueue): DownloadView {
-    const address = parseAddress(e.address)!;
+  private enqueue(s: Session, e: ManifestDevice, q: DownloadQueue): DownloadView | null {
+    const address = parseAddress(e.address);
+    if (!address) {
+      Object.assign(e.download, { state: 'failed', ok: false, error: `invalid address '${e.address.slice(0, 300)}'` });
+      return null;
+    }
     // Mark before enqueue: the queue emits synchronously and onDownload matches by id.
     const view = q.enqueue({
       takeId: s.m.takeId,
@@ -564,6 +569,7 @@ export class Recorder {
       const v = this.enqueue(s, e, q);
       this.updatePhase(s);
       this.changed(s);
+      if (!v) throw new Error(`device '${e.name}' has an invalid address`);
       return v;
     }
     throw new Error(`no download ${downloadId}`);
@@ -574,7 +580,10 @@ export class Recorder {
     const s = this.session(takeId);
     const q = this.opts.downloads;
     if (!q) return [];
-    const out = s.m.devices.filter((e) => this.downloadOwed(e)).map((e) => this.enqueue(s, e, q));
+    const out = s.m.devices
+      .filter((e) => this.downloadOwed(e))
+      .map((e) => this.enqueue(s, e, q))
+      .filter((v): v is DownloadView => v !== null);
     this.updatePhase(s);
     this.changed(s);
     return out;
