@@ -71,6 +71,17 @@ describe('download: success', () => {
     expect(server.commands[0]).toMatchObject({ command: 'GET_VIDEO', fileName: 'video.mp4', fileId: 'video.mp4', deviceId: 'controller' });
   });
 
+  it('leaves no listener on a long-lived AbortSignal, success or failure', async () => {
+    const { EventEmitter } = await import('node:events');
+    const ok = await serve(frameServer(Buffer.from('abc')));
+    const bad = await serve((socket) => socket.write(JSON.stringify({ status: 'file_not_found' })));
+    const ac = new AbortController();
+    for (let i = 0; i < 12; i++) await download(ok.address, 'v.mp4', dest, { ...SHORT, signal: ac.signal, localName: `v${i}.mp4` });
+    await failure(download(bad.address, 'x.mp4', dest, { ...SHORT, signal: ac.signal }));
+    expect(EventEmitter.getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+    expect(await listing()).toHaveLength(12);
+  });
+
   it('handles a frame head split one byte per write', async () => {
     const body = Buffer.from('hello body');
     const server = await serve((socket) => {

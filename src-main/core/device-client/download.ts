@@ -117,7 +117,7 @@ async function transfer(
       }),
     );
     const sock = socket;
-    // Timeouts and abort destroy the socket with a typed error; the pipeline rejects with it.
+    // Timeouts and abort destroy the socket with a typed error; the decode stage then ends with it.
     const fail = (err: ProtocolError) => sock.destroy(err);
     headerTimer = setTimeout(() => fail(new ProtocolError('reply_timeout', `no GET_VIDEO header within ${headerTimeoutMs} ms`)), headerTimeoutMs);
     onAbort = () => fail(new ProtocolError('aborted', 'aborted'));

@@ -235,3 +235,33 @@ describe('send: abort', () => {
     expect(server.connections).toBe(0);
   });
 });
+
+describe('send: connect timeout and listener hygiene', () => {
+  it('a connection that never completes → connect_timeout, retried, each socket destroyed', async () => {
+    // A socket that is never connected stands in for a device that drops SYNs (no loopback way to do that).
+    const made: net.Socket[] = [];
+    vi.spyOn(net, 'connect').mockImplementation((() => {
+      const s = new net.Socket();
+      made.push(s);
+      return s;
+    }) as unknown as typeof net.connect);
+    const e = await failure(send({ host: '127.0.0.1', port: 9 }, heartbeat(), { connectTimeoutMs: 50, backoffMs: [1, 1] }));
+    expect(e.code).toBe('connect_timeout');
+    expect(e.message).toContain('HEARTBEAT to 127.0.0.1:9 (attempt 3 of 3): no connection within 50 ms');
+    expect(made).toHaveLength(3);
+    expect(made.every((s) => s.destroyed)).toBe(true);
+  });
+
+  it('a long-lived AbortSignal collects no listeners across many sends', async () => {
+    const { EventEmitter } = await import('node:events');
+    const server = await serve((socket, cmd) => {
+      if (cmd.command === 'HEARTBEAT') socket.write(JSON.stringify(READY));
+      else socket.write('{"status":'); // DEVICE_STATUS: incomplete → reply timeout
+    });
+    const ac = new AbortController();
+    for (let i = 0; i < 15; i++) await send(server.address, heartbeat(), { signal: ac.signal });
+    await failure(send(server.address, deviceStatus(), { signal: ac.signal, replyTimeoutMs: 50, backoffMs: [1, 1] }));
+    await failure(send({ host: '127.0.0.1', port: await refusedPort() }, heartbeat(), { signal: ac.signal, backoffMs: [1, 1] }));
+    expect(EventEmitter.getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  });
+});
