@@ -90,6 +90,33 @@ describe('multicam CLI', { timeout: 120_000 }, () => {
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack traces
   });
 
+  it('record without --duration stops on Enter, and on Ctrl-C (SIGINT)', async () => {
+    const d = await sim({ personality: 'ios' });
+    for (const how of ['enter', 'sigint'] as const) {
+      const out = await tmp();
+      const child = spawn(process.execPath, [BIN, 'record', '--device', addr(d), '--delay', '0.5', '--json', '--out', out], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let asked = false;
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => {
+        stderr += c;
+        // Stop once the take is rolling (the CLI says so on stderr).
+        if (!asked && /press Enter or Ctrl-C to stop/.test(stderr)) {
+          asked = true;
+          if (how === 'enter') child.stdin.write('\n');
+          else child.kill('SIGINT');
+        }
+      });
+      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const code = await new Promise<number | null>((res) => child.on('close', res));
+      clearTimeout(killer);
+      expect(code, `${how}: ${stderr}`).toBe(0);
+      const m = TakeManifestSchema.parse(JSON.parse(stdout));
+      expect(m.devices[0]!.download.ok).toBe(true);
+    }
+  });
+
   it('status and download against a device; unreachable → 2', async () => {
     const d = await sim({ personality: 'spec', clockOffsetMs: 2500 });
     await d.addFile('clip.mp4', 5000);
