@@ -122,13 +122,13 @@ async function alignment(ctx: BenchContext, root: string): Promise<void> {
       await new Promise((r) => setTimeout(r, 25));
     }
     const modes = [
-      { label: 'without correction', corrected: false, clockOf: undefined },
-      { label: 'corrected, pre-flight samples only (8 per device)', corrected: true, clockOf: undefined },
-      { label: 'corrected, fleet-style estimator (20 polls)', corrected: true, clockOf: (k: string) => estimators.get(k)?.estimate() ?? null },
+      { label: 'without correction', corrected: false, clockOf: undefined, samples: 8 },
+      { label: 'corrected, pre-flight estimate (8 samples, bounds intersected)', corrected: true, clockOf: undefined, samples: 8 },
+      { label: 'corrected, fleet ClockEstimator (20 polls) vs 1 pre-flight sample', corrected: true, clockOf: (k: string) => estimators.get(k)?.estimate() ?? null, samples: 1 },
     ];
     const lines: string[] = [];
     for (const mode of modes) {
-      const rec = new Recorder({ recordingsDir: join(root, 'align'), send, autoDownload: false, timeouts: { stopMs: 10_000 }, ...(mode.clockOf ? { clockOf: mode.clockOf } : {}) });
+      const rec = new Recorder({ recordingsDir: join(root, 'align'), send, autoDownload: false, clockSamples: mode.samples, timeouts: { stopMs: 10_000 }, ...(mode.clockOf ? { clockOf: mode.clockOf } : {}) });
       const before = sims.map((d) => d.recordings.length);
       const t = await rec.startTake({ devices: entries(mode.corrected), delaySeconds: 3, name: 'align' });
       await rec.confirmed();

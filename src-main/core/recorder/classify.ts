@@ -9,22 +9,35 @@ export function schedulesOnRawClock(d: RecorderDevice): boolean {
 }
 
 /**
- * Cristian-style estimate (notes rule 9) from DEVICE_STATUS samples: the minimum-RTT sample's
- * `timestamp − midpoint`, ± RTT/2. Null when no sample carried a device timestamp.
+ * Cristian-style estimate (notes rule 9) from DEVICE_STATUS samples. Each sample bounds the offset:
+ * the device stamped its reply between our send and receive, so
+ * `timestamp − receivedAt ≤ offset ≤ timestamp − sentAt`. Intersecting the samples' bounds uses
+ * the fast request leg of one sample and the fast reply leg of another, which beats keeping only
+ * the minimum-RTT sample when delays are asymmetric. Samples are taken within a second, so drift
+ * is negligible; if the bounds do not intersect (a clock step), fall back to the minimum-RTT
+ * sample (± RTT/2). Null when no sample carried a device timestamp.
  */
 export function estimateClock(samples: readonly TimedReply[]): ClockEstimate | null {
   let best: TimedReply | null = null;
+  let lo = -Infinity;
+  let hi = Infinity;
+  let used = 0;
   for (const s of samples) {
     if (s.reply.timestamp === null) continue;
+    used++;
+    const ts = s.reply.timestamp * 1000;
+    lo = Math.max(lo, ts - s.receivedAt);
+    hi = Math.min(hi, ts - s.sentAt);
     if (!best || s.receivedAt - s.sentAt < best.receivedAt - best.sentAt) best = s;
   }
   if (!best || best.reply.timestamp === null) return null;
   const rtt = Math.max(0, best.receivedAt - best.sentAt);
+  if (lo <= hi) return { offsetMs: (lo + hi) / 2, uncertaintyMs: (hi - lo) / 2, rttMs: rtt, samples: used };
   return {
     offsetMs: best.reply.timestamp * 1000 - (best.sentAt + best.receivedAt) / 2,
     uncertaintyMs: rtt / 2,
     rttMs: rtt,
-    samples: samples.length,
+    samples: used,
   };
 }
 

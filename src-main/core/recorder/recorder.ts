@@ -34,7 +34,7 @@ export interface RecorderOptions {
   autoDownload?: boolean;
   /** Battery below this warns (never blocks). Default 20. */
   batteryWarnPercent?: number;
-  /** Pre-flight DEVICE_STATUS samples for a raw-clock device the fleet has no estimate for (default 8). */
+  /** Pre-flight DEVICE_STATUS samples for a raw-clock device (default 8); compared with the fleet's estimate. */
   clockSamples?: number;
   timeouts?: Partial<RecorderTimeouts>;
   /** Local date for folder names and `createdAt`. */
@@ -319,24 +319,25 @@ export class Recorder {
     const warnAt = this.opts.batteryWarnPercent ?? 20;
     if (r.batteryLevel !== null && r.batteryLevel < warnAt) e.warnings.push(`battery low: ${Math.round(r.batteryLevel)}%`);
 
+    // Raw-clock devices need a good offset: a few fresh samples, whose bounds intersect tightly,
+    // compared with the fleet's running estimate; the smaller uncertainty wins. Other devices only
+    // need it recorded (one sample, or the fleet's).
     const fleet = this.opts.clockOf?.(e.deviceKey) ?? null;
-    if (fleet) {
-      e.clock = { offsetMs: fleet.offsetMs, uncertaintyMs: fleet.uncertaintyMs, source: 'fleet' };
-    } else {
-      // Raw-clock devices need a good offset: take a few samples and keep the fastest round trip.
-      const samples = [first];
-      const want = e.scheduleOnRawClock ? Math.max(1, this.opts.clockSamples ?? 8) : 1;
-      for (let i = 1; i < want; i++) {
-        try {
-          samples.push(await this.status(e, this.t.preflightMs));
-        } catch {
-          break;
-        }
+    const samples = [first];
+    const want = e.scheduleOnRawClock ? Math.max(1, this.opts.clockSamples ?? 8) : fleet ? 0 : 1;
+    for (let i = 1; i < want; i++) {
+      try {
+        samples.push(await this.status(e, this.t.preflightMs));
+      } catch {
+        break;
       }
-      const est = estimateClock(samples);
-      if (est) e.clock = { offsetMs: est.offsetMs, uncertaintyMs: est.uncertaintyMs, source: 'preflight' };
-      else e.warnings.push('clock health unknown: the device sent no timestamp');
     }
+    const est = estimateClock(samples);
+    if (fleet && (!est || fleet.uncertaintyMs <= est.uncertaintyMs)) {
+      e.clock = { offsetMs: fleet.offsetMs, uncertaintyMs: fleet.uncertaintyMs, source: 'fleet' };
+    } else if (est) {
+      e.clock = { offsetMs: est.offsetMs, uncertaintyMs: est.uncertaintyMs, source: 'preflight' };
+    } else e.warnings.push('clock health unknown: the device sent no timestamp');
     this.changed(s);
   }
 
