@@ -131,6 +131,10 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
         }
         await stopRequested;
         await recorder.stopTake(take.takeId);
+      } else {
+        // Nothing accepted START; a device whose START got no reply may still have started: the
+        // recorder checks and stops it (and rejects when there is nothing to stop).
+        await recorder.stopTake(take.takeId).catch(() => undefined);
       }
       const final = await recorder.settled(take.takeId);
       await recorder.flush();
