@@ -1,0 +1,720 @@
+/**
+ * The fleet: every device the controller knows, merged from mDNS sightings and manual
+ * `host:port` entries, each with its own status-poll loop, state machine and clock estimate.
+ *
+ * Keys. An entry is keyed by the mDNS instance name, or by `host:port` when it was added by
+ * hand. A sighting at the address of a manual entry (or a manual entry at the address of a
+ * sighted device) is the same device: the existing entry keeps its key and gains the other
+ * source, so nothing is shown twice and no key ever changes under a running take.
+ *
+ * States (at time t, from the last good reply `lastSeen`):
+ *   discovered  never answered yet
+ *   online      answered within staleAfter
+ *   recording   online and reporting `recording`          (wins over uploading)
+ *   uploading   online with a non-empty upload queue
+ *   stale       no good reply for staleAfter (2.5 s)
+ *   offline     no good reply for offlineAfter (5 s); never answered for offlineAfter since
+ *               polling began; or an mDNS goodbye not followed by a good reply.
+ * A timer fires at each deadline, so `offline` arrives at lastSeen + offlineAfter even when
+ * the failing polls are slower. The thresholds are raised if the poll interval would make
+ * them unreachable (stale ≥ interval + status timeout, offline ≥ stale + interval).
+ *
+ * Polling. Each device has its own timer and at most one DEVICE_STATUS in flight, bounded by
+ * `statusTimeoutMs` (abort signal, and a fleet-side deadline in case `send` ignores it), one
+ * try (the next poll is the retry). A dead device never delays another. Offline devices are
+ * polled every `offlinePollIntervalMs`, so one that comes back is online without help. After
+ * an mDNS goodbye a device is still polled for `goneGraceMs` (phones re-announce), then left
+ * alone unless it was also added by hand; a new sighting resumes polling.
+ *
+ * Events. `deviceChanged` is emitted only when something the operator can see changed: any
+ * field except `lastSeen` (refreshed silently while online; a device that stops answering
+ * changes state instead) and the clock's `rttMs`/`samples`; the clock counts when it
+ * appears or disappears, when `flagged` flips, or when offset or uncertainty move ≥ 1 ms.
+ * `list()`/`get()` always return the current view, `lastSeen` included.
+ */
+import type { DeviceState, DeviceView, ClockView } from '../../../src-shared/api';
+import { deviceStatus as deviceStatusCommand, isProtocolError, type Command, type UploadItem } from '../../../src-shared/protocol';
+import { ClockEstimator, isClockFlagged, type ClockEstimate, type ClockEstimatorOptions } from '../clock/estimator';
+import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
+import type { Discovery, Sighting } from '../discovery/types';
+import { FleetError, parseManualAddress } from './address';
+
+export type SendFn = (address: DeviceAddress, command: Command, options?: SendOptions) => Promise<TimedReply>;
+/** Schedule `fn` after `ms`; returns the cancel function. */
+export type SetTimer = (fn: () => void, ms: number) => () => void;
+
+export interface FleetOptions {
+  send: SendFn;
+  discovery?: Discovery;
+  /** The controller time base (ControllerClock): command instants and clock samples use it. */
+  clock: { now(): number };
+  pollIntervalMs?: number;
+  statusTimeoutMs?: number;
+  offlineAfterMs?: number;
+  staleAfterMs?: number;
+  clockThresholdMs?: number;
+  /** Poll interval once a device is offline (default 3000 ms). */
+  offlinePollIntervalMs?: number;
+  /** How long to keep polling after an mDNS goodbye/expiry (default 60 s). */
+  goneGraceMs?: number;
+  /** Time for lastSeen and deadlines (default clock.now). */
+  now?: () => number;
+  setTimer?: SetTimer;
+  estimator?: ClockEstimatorOptions;
+}
+
+export interface FleetEvents {
+  deviceChanged: (device: DeviceView) => void;
+  deviceRemoved: (id: string) => void;
+}
+
+interface ManualSource {
+  host: string;
+  port: number;
+  key: string;
+  source: 'manual' | 'virtual';
+}
+
+interface Entry {
+  id: string;
+  instance: string | null;
+  sighting: Sighting | null;
+  manual: ManualSource | null;
+  goneAt: number | null;
+  goneReason: 'goodbye' | 'expired' | null;
+  label: string | null;
+  color: string | null;
+  included: boolean;
+  deviceId: string | null;
+  deviceType: string | null;
+  battery: number | null;
+  deviceStatus: string | null;
+  recording: boolean;
+  recordingSince: number | null;
+  uploadQueue: UploadItem[];
+  failedUploadQueue: UploadItem[];
+  lastSeen: number | null;
+  /** Why the latest poll since lastSeen failed. */
+  lastError: string | null;
+  /** When the current polling run began (deadline for a device that never answers). */
+  pollingSince: number | null;
+  state: DeviceState;
+  stateReason: string | null;
+  estimator: ClockEstimator;
+  inFlight: Promise<void> | null;
+  abort: AbortController | null;
+  cancelPoll: (() => void) | null;
+  cancelDeadline: (() => void) | null;
+  emitted: DeviceView | null;
+}
+
+const defaultSetTimer: SetTimer = (fn, ms) => {
+  const t = setTimeout(fn, ms);
+  return () => clearTimeout(t);
+};
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
+
+export class Fleet {
+  private readonly send: SendFn;
+  private discovery: Discovery | undefined;
+  private readonly clock: { now(): number };
+  private readonly now: () => number;
+  private readonly setTimer: SetTimer;
+  private pollIntervalMs: number;
+  private readonly statusTimeoutMs: number;
+  private staleAfterMs: number;
+  private offlineAfterMs: number;
+  private offlinePollIntervalMs: number;
+  private readonly goneGraceMs: number;
+  private clockThresholdMs: number;
+  private readonly estimatorOptions: ClockEstimatorOptions;
+
+  private readonly entries = new Map<string, Entry>();
+  /** mDNS instance → entry id (differs from the instance when a manual entry came first). */
+  private readonly instances = new Map<string, string>();
+  private readonly listeners: { [E in keyof FleetEvents]: Set<FleetEvents[E]> } = {
+    deviceChanged: new Set(),
+    deviceRemoved: new Set(),
+  };
+  private running = false;
+  private unsubscribe: Array<() => void> = [];
+  private readonly tuning: Pick<FleetOptions, 'staleAfterMs' | 'offlineAfterMs' | 'offlinePollIntervalMs'>;
+
+  constructor(options: FleetOptions) {
+    this.send = options.send;
+    this.discovery = options.discovery;
+    this.clock = options.clock;
+    this.now = options.now ?? (() => this.clock.now());
+    this.setTimer = options.setTimer ?? defaultSetTimer;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.statusTimeoutMs = options.statusTimeoutMs ?? 1500;
+    this.staleAfterMs = Math.max(options.staleAfterMs ?? 2500, this.pollIntervalMs + this.statusTimeoutMs);
+    this.offlineAfterMs = Math.max(options.offlineAfterMs ?? 5000, this.staleAfterMs + this.pollIntervalMs);
+    this.offlinePollIntervalMs = Math.max(this.pollIntervalMs, options.offlinePollIntervalMs ?? 3000);
+    this.goneGraceMs = options.goneGraceMs ?? 60_000;
+    this.clockThresholdMs = options.clockThresholdMs ?? 33;
+    this.estimatorOptions = options.estimator ?? {};
+    this.tuning = { staleAfterMs: options.staleAfterMs, offlineAfterMs: options.offlineAfterMs, offlinePollIntervalMs: options.offlinePollIntervalMs };
+  }
+
+  /** Change the poll cadence or the clock threshold while running (settings); the next poll uses it. */
+  configure(patch: { pollIntervalMs?: number; clockThresholdMs?: number }): void {
+    if (patch.pollIntervalMs !== undefined) {
+      this.pollIntervalMs = patch.pollIntervalMs;
+      this.staleAfterMs = Math.max(this.tuning.staleAfterMs ?? 2500, this.pollIntervalMs + this.statusTimeoutMs);
+      this.offlineAfterMs = Math.max(this.tuning.offlineAfterMs ?? 5000, this.staleAfterMs + this.pollIntervalMs);
+      this.offlinePollIntervalMs = Math.max(this.pollIntervalMs, this.tuning.offlinePollIntervalMs ?? 3000);
+    }
+    if (patch.clockThresholdMs !== undefined) this.clockThresholdMs = patch.clockThresholdMs;
+    for (const e of this.entries.values()) this.evaluate(e);
+  }
+
+  /** Swap the discovery source (the operator changed the interfaces); devices already known stay. */
+  setDiscovery(discovery: Discovery | null): void {
+    const wasRunning = this.running;
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.discovery = discovery ?? undefined;
+    if (wasRunning && this.discovery) {
+      const d = this.discovery;
+      this.unsubscribe.push(
+        d.on('sighting', (s) => this.onSighting(s)),
+        d.on('gone', (instance, reason) => this.onGone(instance, reason)),
+      );
+      for (const s of d.current()) this.onSighting(s);
+    }
+  }
+
+  // ---------- lifecycle ----------
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const d = this.discovery;
+    if (d) {
+      // Subscribe first, then take the snapshot: nothing falls in between.
+      this.unsubscribe.push(
+        d.on('sighting', (s) => this.onSighting(s)),
+        d.on('gone', (instance, reason) => this.onGone(instance, reason)),
+      );
+      for (const s of d.current()) this.onSighting(s);
+    }
+    for (const e of this.entries.values()) this.beginPolling(e);
+  }
+
+  /** Stop polling (entries stay); resolves when in-flight polls have settled. */
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const u of this.unsubscribe.splice(0)) u();
+    const pending: Promise<void>[] = [];
+    for (const e of this.entries.values()) {
+      this.halt(e);
+      if (e.inFlight) pending.push(e.inFlight);
+    }
+    await Promise.allSettled(pending);
+  }
+
+  // ---------- queries ----------
+
+  list(): DeviceView[] {
+    return [...this.entries.values()].map((e) => this.view(e));
+  }
+
+  get(id: string): DeviceView | null {
+    const e = this.entries.get(id);
+    return e ? this.view(e) : null;
+  }
+
+  /** Where to send commands to this device (IPv4 preferred), or null. */
+  addressOf(id: string): DeviceAddress | null {
+    const e = this.entries.get(id);
+    return e ? this.address(e) : null;
+  }
+
+  /** The device's clock estimate (offset = device raw clock − controller clock), or null. */
+  clockOf(id: string): ClockEstimate | null {
+    return this.entries.get(id)?.estimator.estimate() ?? null;
+  }
+
+  /** Manual `host:port` entries (for settings); virtual devices are not included. */
+  manualAddresses(): string[] {
+    return [...this.entries.values()].filter((e) => e.manual?.source === 'manual').map((e) => e.manual!.key);
+  }
+
+  on<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): () => void {
+    const set = this.listeners[event] as Set<FleetEvents[E]> | undefined;
+    if (!set) throw new Error(`unknown fleet event ${String(event)}`);
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  // ---------- operator actions ----------
+
+  /**
+   * Add a device by address (`host[:port]`, port default 8080). If a known device already
+   * has that address, that device is returned (and remembered as manual too).
+   */
+  addManual(address: string, options: { source?: 'manual' | 'virtual' } = {}): DeviceView {
+    const parsed = parseManualAddress(address);
+    const source = options.source ?? 'manual';
+    const existing = this.findByAddress(parsed.host, parsed.port);
+    if (existing) {
+      if (!existing.manual || (existing.manual.source === 'virtual' && source === 'manual')) {
+        existing.manual = { ...parsed, source };
+      }
+      this.evaluate(existing);
+      return this.view(existing);
+    }
+    const e = this.createEntry(parsed.key);
+    e.manual = { ...parsed, source };
+    this.entries.set(e.id, e);
+    if (this.running) this.beginPolling(e);
+    this.evaluate(e);
+    return this.view(e);
+  }
+
+  remove(id: string): void {
+    const e = this.require(id);
+    this.halt(e);
+    this.entries.delete(id);
+    for (const [instance, target] of this.instances) if (target === id) this.instances.delete(instance);
+    this.emit('deviceRemoved', id);
+  }
+
+  /** Operator label; empty clears it (the instance name shows again). */
+  rename(id: string, name: string): DeviceView {
+    const e = this.require(id);
+    if (typeof name !== 'string') throw new FleetError('invalid_argument', 'name must be text');
+    const label = name.trim();
+    if (label.length > 64) throw new FleetError('invalid_argument', 'name is longer than 64 characters');
+    e.label = label === '' ? null : label;
+    this.evaluate(e);
+    return this.view(e);
+  }
+
+  setColor(id: string, color: string | null): DeviceView {
+    const e = this.require(id);
+    if (color !== null && (typeof color !== 'string' || !/^#[0-9a-fA-F]{6}$/.test(color))) {
+      throw new FleetError('invalid_argument', `colour must be #rrggbb or null, not ${JSON.stringify(color)}`);
+    }
+    e.color = color === null ? null : color.toLowerCase();
+    this.evaluate(e);
+    return this.view(e);
+  }
+
+  setIncluded(id: string, included: boolean): DeviceView {
+    const e = this.require(id);
+    if (typeof included !== 'boolean') throw new FleetError('invalid_argument', 'included must be true or false');
+    e.included = included;
+    this.evaluate(e);
+    return this.view(e);
+  }
+
+  /** Poll one device (or all) now; resolves when the poll(s) finished. Shares an in-flight poll. */
+  async pollNow(id?: string): Promise<void> {
+    const targets = id === undefined ? [...this.entries.values()] : [this.require(id)];
+    await Promise.all(targets.map((e) => this.poll(e, true)));
+  }
+
+  /**
+   * A reply another service got from this device (START, STOP, …): refreshes lastSeen and the
+   * clock, and the fields the reply actually carries.
+   */
+  noteReply(id: string, timed: TimedReply): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    this.applyReply(e, timed, false);
+    this.evaluate(e);
+  }
+
+  // ---------- discovery ----------
+
+  private onSighting(s: Sighting): void {
+    let id = this.instances.get(s.instance);
+    let e = id !== undefined ? this.entries.get(id) : undefined;
+    if (!e) {
+      e = this.entries.get(s.instance) ?? this.findManualAt(s.addresses, s.port) ?? undefined;
+      if (!e) {
+        e = this.createEntry(s.instance);
+        this.entries.set(e.id, e);
+      }
+      id = e.id;
+      this.instances.set(s.instance, id);
+    }
+    e.instance = s.instance;
+    e.sighting = { ...s, addresses: [...s.addresses], txt: { ...s.txt } };
+    const wasGone = e.goneAt !== null;
+    e.goneAt = null;
+    e.goneReason = null;
+    if (this.running && (wasGone || (!e.cancelPoll && !e.inFlight))) this.beginPolling(e);
+    this.evaluate(e);
+  }
+
+  private onGone(instance: string, reason: 'goodbye' | 'expired'): void {
+    const id = this.instances.get(instance);
+    const e = id !== undefined ? this.entries.get(id) : undefined;
+    if (!e) return;
+    e.goneAt = this.now();
+    e.goneReason = reason;
+    this.evaluate(e);
+  }
+
+  // ---------- polling ----------
+
+  private beginPolling(e: Entry): void {
+    if (!this.running) return;
+    e.pollingSince = this.now();
+    e.cancelPoll?.();
+    e.cancelPoll = null;
+    if (!e.inFlight) void this.poll(e);
+  }
+
+  private shouldPoll(e: Entry): boolean {
+    if (!this.running || this.entries.get(e.id) !== e) return false;
+    if (e.manual) return true;
+    return e.goneAt === null || this.now() - e.goneAt < this.goneGraceMs;
+  }
+
+  private schedulePoll(e: Entry, delay: number): void {
+    e.cancelPoll?.();
+    e.cancelPoll = null;
+    if (!this.shouldPoll(e)) return;
+    e.cancelPoll = this.setTimer(() => {
+      e.cancelPoll = null;
+      void this.poll(e);
+    }, Math.max(0, delay));
+  }
+
+  /** `explicit`: asked for by pollNow, so it runs even when stopped or past the goodbye grace. */
+  private poll(e: Entry, explicit = false): Promise<void> {
+    if (e.inFlight) return e.inFlight;
+    if (this.entries.get(e.id) !== e || (!explicit && !this.shouldPoll(e))) return Promise.resolve();
+    e.cancelPoll?.();
+    e.cancelPoll = null;
+    const startedAt = this.now();
+    const p = this.pollOnce(e).finally(() => {
+      e.inFlight = null;
+      e.abort = null;
+      if (this.entries.get(e.id) !== e) return;
+      this.evaluate(e);
+      const interval = e.state === 'offline' ? this.offlinePollIntervalMs : this.pollIntervalMs;
+      this.schedulePoll(e, startedAt + interval - this.now());
+    });
+    e.inFlight = p;
+    return p;
+  }
+
+  private async pollOnce(e: Entry): Promise<void> {
+    const address = this.address(e);
+    if (!address) {
+      e.lastError = 'no usable address';
+      return;
+    }
+    const abort = new AbortController();
+    e.abort = abort;
+    let cancelDeadline: () => void = () => undefined;
+    // Ends the poll at the status timeout or on abort (stop/remove) even if `send` ignores its signal.
+    const deadline = new Promise<never>((_, reject) => {
+      const timeout = new Error(`no reply within ${seconds(this.statusTimeoutMs)}`);
+      abort.signal.addEventListener('abort', () => reject(timeout), { once: true });
+      cancelDeadline = this.setTimer(() => abort.abort(), this.statusTimeoutMs);
+    });
+    const clockNow = () => this.clock.now();
+    try {
+      const timed = await Promise.race([
+        this.send(address, deviceStatusCommand(clockNow), {
+          signal: abort.signal,
+          connectTimeoutMs: this.statusTimeoutMs,
+          replyTimeoutMs: this.statusTimeoutMs,
+          tries: 1,
+          now: clockNow,
+        }),
+        deadline,
+      ]);
+      if (this.entries.get(e.id) !== e || abort.signal.aborted) return;
+      this.applyReply(e, timed, true);
+    } catch (err) {
+      if (this.entries.get(e.id) !== e) return;
+      if (!this.running && abort.signal.aborted) return; // stopped, not a device failure
+      e.lastError = describeFailure(err, this.statusTimeoutMs);
+    } finally {
+      cancelDeadline();
+      deadline.catch(() => undefined);
+    }
+  }
+
+  /** Stop this entry's timers and any in-flight poll. */
+  private halt(e: Entry): void {
+    e.cancelPoll?.();
+    e.cancelPoll = null;
+    e.cancelDeadline?.();
+    e.cancelDeadline = null;
+    e.abort?.abort();
+  }
+
+  // ---------- replies ----------
+
+  private applyReply(e: Entry, timed: TimedReply, isStatusPoll: boolean): void {
+    const r = timed?.reply;
+    if (!r || typeof r.status !== 'string') return;
+    const has = (k: string) => isStatusPoll || Object.prototype.hasOwnProperty.call(r.raw ?? {}, k);
+    const at = this.now();
+    if (r.deviceId) {
+      if (e.deviceId !== null && e.deviceId !== r.deviceId) {
+        // A different device now answers at this address: its clock and state are not the old one's.
+        e.estimator.reset();
+        e.recording = false;
+        e.recordingSince = null;
+      }
+      e.deviceId = r.deviceId;
+    }
+    if (r.deviceType) e.deviceType = r.deviceType;
+    if (has('batteryLevel')) e.battery = r.batteryLevel;
+    e.deviceStatus = r.status;
+    const recording = r.status === 'recording' || r.raw?.isRecording === true;
+    if (recording) {
+      if (!e.recording) e.recordingSince = at;
+      e.recording = true;
+    } else if (isStatusPoll || r.status === 'recording_stopped') {
+      e.recording = false;
+      e.recordingSince = null;
+    }
+    if (has('uploadQueue')) e.uploadQueue = r.uploadQueue.map((i) => ({ ...i }));
+    if (has('failedUploadQueue')) e.failedUploadQueue = r.failedUploadQueue.map((i) => ({ ...i }));
+    if (typeof r.timestamp === 'number') {
+      e.estimator.addSample({ sentAt: timed.sentAt, receivedAt: timed.receivedAt, deviceTimestampSec: r.timestamp });
+    }
+    e.lastSeen = at;
+    e.lastError = null;
+  }
+
+  // ---------- state ----------
+
+  private derive(e: Entry, now: number): { state: DeviceState; reason: string | null; next: number | null } {
+    const failure = e.lastError ?? 'no reply';
+    const goneText = e.goneReason === 'goodbye' ? 'said goodbye on mDNS' : 'mDNS announcement expired';
+    const notPolled = e.goneAt !== null && !e.manual && now - e.goneAt >= this.goneGraceMs ? '; no longer polled' : '';
+    const graceEnd = e.goneAt !== null && !e.manual ? e.goneAt + this.goneGraceMs : null;
+    const future = (...ts: (number | null)[]) => {
+      const f = ts.filter((t): t is number => t !== null && t > now);
+      return f.length ? Math.min(...f) : null;
+    };
+
+    if (e.lastSeen === null) {
+      if (e.goneAt !== null) return { state: 'offline', reason: goneText + notPolled, next: future(graceEnd) };
+      const since = e.pollingSince;
+      if (since !== null && now - since >= this.offlineAfterMs) {
+        return { state: 'offline', reason: `no reply for over ${seconds(this.offlineAfterMs)}: ${failure}`, next: null };
+      }
+      const reason = e.lastError
+        ? `not answering yet: ${e.lastError}`
+        : e.sighting
+          ? 'seen on mDNS; waiting for its first reply'
+          : 'waiting for its first reply';
+      return { state: 'discovered', reason, next: since !== null ? since + this.offlineAfterMs : null };
+    }
+    const age = now - e.lastSeen;
+    const staleAt = e.lastSeen + this.staleAfterMs;
+    const offlineAt = e.lastSeen + this.offlineAfterMs;
+    if (e.goneAt !== null && e.goneReason === 'goodbye' && e.goneAt >= e.lastSeen) {
+      return { state: 'offline', reason: goneText + notPolled, next: future(graceEnd) };
+    }
+    if (age >= this.offlineAfterMs) {
+      return { state: 'offline', reason: `no reply for over ${seconds(this.offlineAfterMs)}: ${failure}${notPolled}`, next: future(graceEnd) };
+    }
+    if (age >= this.staleAfterMs) {
+      return { state: 'stale', reason: `no reply for over ${seconds(this.staleAfterMs)}: ${failure}`, next: offlineAt };
+    }
+    const next = future(staleAt, graceEnd);
+    if (e.recording) return { state: 'recording', reason: 'reports recording', next };
+    if (e.uploadQueue.length > 0) {
+      const n = e.uploadQueue.length;
+      return { state: 'uploading', reason: `uploading ${n} file${n === 1 ? '' : 's'}`, next };
+    }
+    return { state: 'online', reason: 'answering status polls', next };
+  }
+
+  /** Recompute state, re-arm the deadline timer, emit if the view changed. */
+  private evaluate(e: Entry): void {
+    if (this.entries.get(e.id) !== e) return;
+    const now = this.now();
+    const d = this.derive(e, now);
+    e.state = d.state;
+    e.stateReason = d.reason;
+    e.cancelDeadline?.();
+    e.cancelDeadline = null;
+    if (this.running && d.next !== null) {
+      e.cancelDeadline = this.setTimer(() => {
+        e.cancelDeadline = null;
+        this.evaluate(e);
+      }, Math.max(0, d.next - now));
+    }
+    const view = this.view(e);
+    if (e.emitted === null || changedForOperator(e.emitted, view)) {
+      e.emitted = view;
+      this.emit('deviceChanged', view);
+    }
+  }
+
+  // ---------- helpers ----------
+
+  private createEntry(id: string): Entry {
+    return {
+      id,
+      instance: null,
+      sighting: null,
+      manual: null,
+      goneAt: null,
+      goneReason: null,
+      label: null,
+      color: null,
+      included: true,
+      deviceId: null,
+      deviceType: null,
+      battery: null,
+      deviceStatus: null,
+      recording: false,
+      recordingSince: null,
+      uploadQueue: [],
+      failedUploadQueue: [],
+      lastSeen: null,
+      lastError: null,
+      pollingSince: null,
+      state: 'discovered',
+      stateReason: null,
+      estimator: new ClockEstimator(this.estimatorOptions),
+      inFlight: null,
+      abort: null,
+      cancelPoll: null,
+      cancelDeadline: null,
+      emitted: null,
+    };
+  }
+
+  private require(id: string): Entry {
+    const e = this.entries.get(id);
+    if (!e) throw new FleetError('not_found', `no device ${JSON.stringify(String(id).slice(0, 80))}`);
+    return e;
+  }
+
+  /** Sighted addresses first (the device may have moved), IPv4 before IPv6; else the manual one. */
+  private address(e: Entry): DeviceAddress | null {
+    const s = e.sighting;
+    if (s && e.goneAt === null) {
+      const usable = s.addresses.find((a) => !/^fe[89ab]/i.test(a) && !a.startsWith('169.254.')) ?? null;
+      if (usable) return { host: usable, port: s.port };
+    }
+    if (e.manual) return { host: e.manual.host, port: e.manual.port };
+    const last = s?.addresses.find((a) => !/^fe[89ab]/i.test(a));
+    return s && last ? { host: last, port: s.port } : null;
+  }
+
+  private findManualAt(addresses: readonly string[], port: number): Entry | null {
+    for (const e of this.entries.values()) {
+      if (e.manual && e.instance === null && e.manual.port === port && addresses.some((a) => a.toLowerCase() === e.manual!.host)) return e;
+    }
+    return null;
+  }
+
+  private findByAddress(host: string, port: number): Entry | null {
+    for (const e of this.entries.values()) {
+      if (e.manual && e.manual.host === host && e.manual.port === port) return e;
+      if (e.sighting && e.sighting.port === port && e.sighting.addresses.some((a) => a.toLowerCase() === host)) return e;
+    }
+    return null;
+  }
+
+  private view(e: Entry): DeviceView {
+    const addr = this.address(e);
+    const addresses: string[] = [];
+    for (const a of [...(e.sighting?.addresses ?? []), ...(e.manual ? [e.manual.host] : [])]) if (!addresses.includes(a)) addresses.push(a);
+    const est = e.estimator.estimate();
+    const clock: ClockView | null = est
+      ? {
+          offsetMs: est.offsetMs,
+          uncertaintyMs: est.uncertaintyMs,
+          rttMs: est.rttMs,
+          samples: est.samples,
+          flagged: isClockFlagged(est.offsetMs, this.clockThresholdMs),
+        }
+      : null;
+    return {
+      id: e.id,
+      name: e.label ?? e.instance ?? e.id,
+      color: e.color,
+      source: e.manual?.source === 'virtual' ? 'virtual' : e.instance !== null ? 'mdns' : 'manual',
+      host: addr?.host ?? null,
+      port: addr?.port ?? null,
+      addresses,
+      deviceId: e.deviceId,
+      deviceType: e.deviceType,
+      state: e.state,
+      stateReason: e.stateReason,
+      lastSeen: e.lastSeen,
+      battery: e.battery,
+      deviceStatus: e.deviceStatus,
+      recordingSince: e.recording ? e.recordingSince : null,
+      clock,
+      uploadQueue: e.uploadQueue.map((i) => ({ ...i })),
+      failedUploadQueue: e.failedUploadQueue.map((i) => ({ ...i })),
+      included: e.included,
+    };
+  }
+
+  private emit<E extends keyof FleetEvents>(event: E, ...args: Parameters<FleetEvents[E]>): void {
+    for (const l of [...this.listeners[event]]) {
+      try {
+        (l as (...a: Parameters<FleetEvents[E]>) => void)(...args);
+      } catch {
+        // A listener's bug must not stop the fleet.
+      }
+    }
+  }
+}
+
+/** Short reason for a failed poll, for `stateReason`. */
+export function describeFailure(err: unknown, statusTimeoutMs: number): string {
+  if (isProtocolError(err)) {
+    switch (err.code) {
+      case 'connection_refused':
+        return 'connection refused';
+      case 'reply_timeout':
+      case 'aborted':
+        return `no reply within ${seconds(statusTimeoutMs)}`;
+      case 'connect_timeout':
+        return 'connection timed out';
+      case 'host_unreachable':
+        return 'host unreachable';
+      case 'connection_reset':
+      case 'closed_early':
+        return 'connection closed without a reply';
+      default:
+        return `${err.code.replace(/_/g, ' ')}`;
+    }
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.slice(0, 160);
+}
+
+/** The event rule (see the file comment). */
+export function changedForOperator(prev: DeviceView, next: DeviceView): boolean {
+  for (const k of Object.keys(next) as (keyof DeviceView)[]) {
+    if (k === 'lastSeen' || k === 'clock') continue;
+    if (!deepEqual(prev[k], next[k])) return true;
+  }
+  if (prev.lastSeen === null && next.lastSeen !== null) return true;
+  const a = prev.clock;
+  const b = next.clock;
+  if (a === null || b === null) return a !== b;
+  return a.flagged !== b.flagged || Math.abs(a.offsetMs - b.offsetMs) >= 1 || Math.abs(a.uncertaintyMs - b.uncertaintyMs) >= 1;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
