@@ -29,7 +29,8 @@ function connect(address: Address): Promise<net.Socket> {
 /** Copy the whole GET_VIDEO answer (frame head + `fileSize` body bytes) to `destPath`. */
 export async function rawCopy(address: Address, fileName: string, fileSize: number, destPath: string): Promise<number> {
   const socket = await connect(address);
-  const out = createWriteStream(destPath, { flush: true });
+  // Same write buffer as download() so the ratio isolates frame decoding + hashing.
+  const out = createWriteStream(destPath, { flush: true, highWaterMark: 1024 * 1024 });
   socket.write(encodeCommand(getVideo(fileName)));
   let total = Infinity; // known once the 4-byte header length is in
   let n = 0;
