@@ -392,7 +392,7 @@ class Device implements SimDevice {
     const stall = this.fault('stall', command);
     if (reset) {
       await write(s, bytes.subarray(0, cutPoint(reset, bytes.length)));
-      s.resetAndDestroy();
+      await this.resetSoon(s);
       return false;
     }
     if (truncate) {
@@ -409,6 +409,16 @@ class Device implements SimDevice {
     }
     await write(s, bytes);
     return true;
+  }
+
+  /**
+   * RST the connection. Deferred a little: resetAndDestroy() run straight from a write callback
+   * can leave the socket neither reset nor closed (seen on Node 20 / Linux), and a short pause lets
+   * the client read the bytes before the RST, as with a device that dies mid-reply.
+   */
+  private async resetSoon(s: Socket): Promise<void> {
+    await this.wait(20);
+    if (!s.destroyed) s.resetAndDestroy();
   }
 
   private async sendVideo(conn: Conn, command: string, v: Extract<Reply, { kind: 'video' }>): Promise<void> {
@@ -439,7 +449,7 @@ class Device implements SimDevice {
     const cut = cutFault ? cutPoint(cutFault, v.size) : v.size;
     await streamRange(s, v.path, 0, cut);
     if (reset) {
-      s.resetAndDestroy();
+      await this.resetSoon(s);
       return;
     }
     if (truncate) {
