@@ -6,3 +6,4 @@ export * from './s3';
 export * from './manifest';
 export * from './service';
 export * from './take';
+export * from './port';

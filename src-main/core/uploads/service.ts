@@ -64,6 +64,11 @@ export interface UploadServiceOptions {
   verifyDelayMs?: number;
   /** Operator log lines (already scrubbed of secrets). */
   log?: (line: string) => void;
+  /**
+   * Where an outcome is recorded (default recordUploadInManifest on take.json). The app passes
+   * the recorder's own manifest writer here when it holds the take open, so writes never race.
+   */
+  recordUpload?: (takeFolder: string, deviceKey: string, upload: ManifestUpload) => Promise<void>;
 }
 
 export class UploadError extends Error {
@@ -289,7 +294,7 @@ export class UploadService {
   private async record(e: Entry, upload: ManifestUpload): Promise<void> {
     if (!e.req.takeFolder || !upload.key) return;
     try {
-      await recordUploadInManifest(e.req.takeFolder, e.view.deviceKey, upload);
+      await (this.opts.recordUpload ?? recordUploadInManifest)(e.req.takeFolder, e.view.deviceKey, upload);
     } catch (err) {
       this.log(`${e.view.deviceName}: could not record the upload in take.json: ${errorText(err)}`);
     }
