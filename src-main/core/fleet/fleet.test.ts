@@ -315,7 +315,7 @@ describe('Fleet: merging mDNS and manual entries', () => {
     // A goodbye does not stop a manual device's polling; an answer keeps it online.
     discovery.gone('multiCam-Dev1');
     expect(fleet.get('10.0.0.1:8080')!.state).toBe('offline');
-    await time.advance(1000);
+    await time.advance(3000);
     expect(fleet.get('10.0.0.1:8080')!.state).toBe('online');
   });
 
@@ -366,6 +366,30 @@ describe('Fleet: merging mDNS and manual entries', () => {
     expect(fleet.get('multiCam-Dev1')!.state).toBe('offline');
     await time.advance(3000);
     expect(fleet.get('multiCam-Dev1')!.state).toBe('online');
+  });
+
+  it('a new instance name at the address of a known device is that device re-announced', async () => {
+    const { time, devices, discovery, fleet, removed } = setup();
+    devices.ok(A, { deviceId: 'old' });
+    fleet.start();
+    discovery.see('multiCam-old', ['10.0.0.1', 'fe80::1'], 8080, time.t);
+    await time.advance(0);
+    fleet.rename('multiCam-old', 'Cam A');
+    devices.set(A, { kind: 'refuse' });
+    await time.advance(6000);
+    expect(fleet.get('multiCam-old')!.state).toBe('offline');
+    devices.ok(A, { deviceId: 'new' });
+    discovery.see('multiCam-new', ['10.0.0.1'], 8080, time.t);
+    await time.advance(0);
+    expect(fleet.list()).toHaveLength(1);
+    expect(fleet.get('multiCam-old')!).toMatchObject({ name: 'Cam A', state: 'online', deviceId: 'new' });
+    // The old name's expiry no longer concerns this entry.
+    discovery.gone('multiCam-old', 'expired');
+    expect(fleet.get('multiCam-old')!.state).toBe('online');
+    // A link-local address alone never merges two devices.
+    discovery.see('multiCam-other', ['fe80::1'], 8080, time.t);
+    expect(fleet.list()).toHaveLength(2);
+    expect(removed).toEqual([]);
   });
 
   it('prefers a routable IPv4 address and follows a device that moved', async () => {

@@ -5,7 +5,10 @@
  * Keys. An entry is keyed by the mDNS instance name, or by `host:port` when it was added by
  * hand. A sighting at the address of a manual entry (or a manual entry at the address of a
  * sighted device) is the same device: the existing entry keeps its key and gains the other
- * source, so nothing is shown twice and no key ever changes under a running take.
+ * source, so nothing is shown twice and no key ever changes under a running take. Likewise a
+ * new instance name announced at the routable address and port of a known entry is that device
+ * re-announced under a new id (only one process can listen there): it joins the entry, keeping
+ * the operator's label, colour and inclusion; a changed `deviceId` resets the clock estimate.
  *
  * States (at time t, from the last good reply `lastSeen`):
  *   discovered  never answered yet
@@ -37,6 +40,7 @@ import { deviceStatus as deviceStatusCommand, isProtocolError, type Command, typ
 import { ClockEstimator, isClockFlagged, type ClockEstimate, type ClockEstimatorOptions } from '../clock/estimator';
 import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
 import type { Discovery, Sighting } from '../discovery/types';
+import { isLinkLocal } from '../discovery/addresses';
 import { FleetError, parseManualAddress } from './address';
 
 export type SendFn = (address: DeviceAddress, command: Command, options?: SendOptions) => Promise<TimedReply>;
@@ -333,12 +337,14 @@ export class Fleet {
     let id = this.instances.get(s.instance);
     let e = id !== undefined ? this.entries.get(id) : undefined;
     if (!e) {
-      e = this.entries.get(s.instance) ?? this.findManualAt(s.addresses, s.port) ?? undefined;
+      e = this.entries.get(s.instance) ?? this.findAtEndpoint(s.addresses, s.port) ?? undefined;
       if (!e) {
         e = this.createEntry(s.instance);
         this.entries.set(e.id, e);
       }
       id = e.id;
+      // One instance per entry: a device that re-announced under a new name drops the old one.
+      for (const [instance, target] of this.instances) if (target === id) this.instances.delete(instance);
       this.instances.set(s.instance, id);
     }
     e.instance = s.instance;
@@ -346,7 +352,8 @@ export class Fleet {
     const wasGone = e.goneAt !== null;
     e.goneAt = null;
     e.goneReason = null;
-    if (this.running && (wasGone || (!e.cancelPoll && !e.inFlight))) this.beginPolling(e);
+    // Discovery reports only new or changed answers: fresh evidence, so ask the device now.
+    if (this.running && (wasGone || !e.inFlight)) this.beginPolling(e);
     this.evaluate(e);
   }
 
@@ -601,17 +608,24 @@ export class Fleet {
   private address(e: Entry): DeviceAddress | null {
     const s = e.sighting;
     if (s && e.goneAt === null) {
-      const usable = s.addresses.find((a) => !/^fe[89ab]/i.test(a) && !a.startsWith('169.254.')) ?? null;
+      const usable = s.addresses.find((a) => !isLinkLocal(a)) ?? null;
       if (usable) return { host: usable, port: s.port };
     }
     if (e.manual) return { host: e.manual.host, port: e.manual.port };
-    const last = s?.addresses.find((a) => !/^fe[89ab]/i.test(a));
+    const last = s?.addresses.find((a) => !a.toLowerCase().startsWith('fe80:'));
     return s && last ? { host: last, port: s.port } : null;
   }
 
-  private findManualAt(addresses: readonly string[], port: number): Entry | null {
-    for (const e of this.entries.values()) {
-      if (e.manual && e.instance === null && e.manual.port === port && addresses.some((a) => a.toLowerCase() === e.manual!.host)) return e;
+  /**
+   * The entry already reached at one of these routable addresses and this port. Only one process
+   * can listen on an address and port, so a new instance name there is the same device (an app
+   * restarted under a new id, or a manual entry now seen on mDNS).
+   */
+  private findAtEndpoint(addresses: readonly string[], port: number): Entry | null {
+    for (const a of addresses) {
+      if (isLinkLocal(a)) continue;
+      const e = this.findByAddress(a.toLowerCase(), port);
+      if (e) return e;
     }
     return null;
   }
@@ -619,7 +633,7 @@ export class Fleet {
   private findByAddress(host: string, port: number): Entry | null {
     for (const e of this.entries.values()) {
       if (e.manual && e.manual.host === host && e.manual.port === port) return e;
-      if (e.sighting && e.sighting.port === port && e.sighting.addresses.some((a) => a.toLowerCase() === host)) return e;
+      if (e.sighting && e.sighting.port === port && e.sighting.addresses.some((a) => !isLinkLocal(a) && a.toLowerCase() === host)) return e;
     }
     return null;
   }
