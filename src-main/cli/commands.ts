@@ -5,3 +5,4 @@ registerCommand('status', async () => (await import('./status')).statusCommand);
 registerCommand('record', async () => (await import('./record')).recordCommand);
 registerCommand('download', async () => (await import('./download')).downloadCommand);
 registerCommand('devices', async () => (await import('./devices')).devicesCommand);
+registerCommand('upload', async () => (await import('./upload')).uploadCommand);

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { TakeDeviceView, TakePhase, TakeView } from '../../../src-shared/api';
 
@@ -58,7 +58,18 @@ export const DownloadEntrySchema = z.object({
   keptPartials: z.array(z.string().max(4096)).max(100),
 });
 
-export const ManifestDeviceSchema = z.object({
+/**
+ * Written by the uploads module (`multicam upload`, uploadTake) into the same file; declared here
+ * so a reader knows it, validated loosely (that module owns its content).
+ */
+export const UploadEntrySchema = z.looseObject({
+  key: z.string().max(2048),
+  bucket: z.string().max(255),
+  ok: z.boolean(),
+});
+
+// looseObject: fields written by other modules (e.g. `upload`) survive a read-modify-write.
+export const ManifestDeviceSchema = z.looseObject({
   deviceKey: z.string().min(1).max(512),
   name: z.string().max(512),
   /** `host:port` */
@@ -84,9 +95,10 @@ export const ManifestDeviceSchema = z.object({
   stop: StopSchema,
   download: DownloadEntrySchema,
   warnings: z.array(z.string().max(4096)).max(100),
+  upload: UploadEntrySchema.nullish(),
 });
 
-export const TakeManifestSchema = z.object({
+export const TakeManifestSchema = z.looseObject({
   manifestVersion: z.literal(MANIFEST_VERSION),
   takeId: z.string().min(1).max(200),
   name: z.string().max(512),
@@ -106,6 +118,61 @@ export type DownloadEntry = z.infer<typeof DownloadEntrySchema>;
 
 export function emptyDownload(): DownloadEntry {
   return { id: null, state: 'none', path: null, bytes: 0, total: null, sha256: null, seconds: null, ok: null, error: null, partial: false, keptPartials: [] };
+}
+
+const folderChains = new Map<string, Promise<unknown>>();
+
+/**
+ * Run `fn` alone among this process's take.json updates for `folder` (recorder state writes and
+ * read-modify-write updates by other modules), so no update is lost between a read and a rename.
+ */
+export function withManifestLock<T>(folder: string, fn: () => Promise<T>): Promise<T> {
+  const k = resolve(folder);
+  const prev = folderChains.get(k) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  const tail = next.catch(() => undefined);
+  folderChains.set(k, tail);
+  void tail.then(() => {
+    if (folderChains.get(k) === tail) folderChains.delete(k);
+  });
+  return next;
+}
+
+/**
+ * Read-modify-write of take.json as raw JSON (fields the caller does not know are kept), under
+ * the folder's lock, written atomically. For modules that add their own fields (uploads).
+ */
+export function updateManifestFile(folder: string, mutate: (m: Record<string, unknown>) => void): Promise<void> {
+  return withManifestLock(folder, async () => {
+    const m = JSON.parse(await readFile(join(folder, MANIFEST_FILE), 'utf8')) as Record<string, unknown>;
+    if (!m || typeof m !== 'object' || Array.isArray(m)) throw new ManifestError(folder, `${MANIFEST_FILE} is not a JSON object`);
+    mutate(m);
+    await writeManifestAtomic(folder, m as TakeManifest);
+  });
+}
+
+/**
+ * Fields other modules own in take.json (e.g. `upload`): on disk, theirs win; the recorder's
+ * state writes carry them over instead of erasing them.
+ */
+const RECORDER_TAKE_KEYS = new Set(Object.keys(TakeManifestSchema.shape));
+const RECORDER_DEVICE_KEYS = new Set(Object.keys(ManifestDeviceSchema.shape).filter((k) => k !== 'upload'));
+
+function mergeForeignFields(next: TakeManifest, disk: unknown): TakeManifest {
+  if (!disk || typeof disk !== 'object' || Array.isArray(disk)) return next;
+  const d = disk as Record<string, unknown>;
+  if (d.takeId !== next.takeId) return next;
+  const out: Record<string, unknown> = { ...next };
+  for (const [k, v] of Object.entries(d)) if (!RECORDER_TAKE_KEYS.has(k)) out[k] = v;
+  const diskDevices = Array.isArray(d.devices) ? (d.devices as unknown[]) : [];
+  out.devices = next.devices.map((dev) => {
+    const old = diskDevices.find((x): x is Record<string, unknown> => !!x && typeof x === 'object' && (x as { deviceKey?: unknown }).deviceKey === dev.deviceKey);
+    if (!old) return dev;
+    const merged: Record<string, unknown> = { ...dev };
+    for (const [k, v] of Object.entries(old)) if (!RECORDER_DEVICE_KEYS.has(k)) merged[k] = v;
+    return merged;
+  });
+  return out as TakeManifest;
 }
 
 /** Atomic write: a unique temp file in the same folder, fsync, then rename over `take.json`. */
@@ -196,7 +263,15 @@ export class ManifestWriter {
         const m = this.pending;
         this.pending = null;
         try {
-          await writeManifestAtomic(this.folder, m);
+          await withManifestLock(this.folder, async () => {
+            let disk: unknown = null;
+            try {
+              disk = JSON.parse(await readFile(join(this.folder, MANIFEST_FILE), 'utf8'));
+            } catch {
+              // First write, or an unreadable file: nothing to carry over.
+            }
+            await writeManifestAtomic(this.folder, mergeForeignFields(m, disk));
+          });
         } catch (e) {
           this.lastError = e as Error;
           this.onError(e as Error);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTakeFolder, isInside, resolveInside, sanitizeComponent, takeFolderName } from './folder';
-import { ManifestWriter, emptyDownload, readManifest, writeManifestAtomic, type ManifestDevice, type TakeManifest } from './manifest';
+import { ManifestWriter, emptyDownload, readManifest, updateManifestFile, writeManifestAtomic, type ManifestDevice, type TakeManifest } from './manifest';
 import { listTakes, owedWork, reviveManifest } from './recover';
 
 const dirs: string[] = [];
@@ -89,6 +89,26 @@ describe('manifest', () => {
     expect((await readdir(f)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     const text = await readFile(join(f, 'take.json'), 'utf8');
     expect(text).toContain('\n  "takeId": "id-1"'); // readable by a person
+  });
+
+  it('state writes keep fields other modules wrote (e.g. upload), and those fields survive a read', async () => {
+    const f = await tmp();
+    const w = new ManifestWriter(f);
+    const m = manifest([device({ deviceKey: 'a' }), device({ deviceKey: 'b' })]);
+    await w.save(m);
+    await w.flush();
+    await updateManifestFile(f, (raw) => {
+      (raw.devices as Array<Record<string, unknown>>)[1]!.upload = { key: 'k/b.mp4', bucket: 'bkt', ok: true, etag: 'e' };
+      raw.note = 'kept';
+    });
+    m.phase = 'done';
+    await w.save(m);
+    await w.flush();
+    const back = await readManifest(f);
+    expect(back.phase).toBe('done');
+    expect(back.devices[1]!.upload).toEqual({ key: 'k/b.mp4', bucket: 'bkt', ok: true, etag: 'e' });
+    expect(back.devices[0]!.upload).toBeUndefined();
+    expect((back as Record<string, unknown>).note).toBe('kept');
   });
 
   it('refuses a manifest that is not valid, with a one-line reason', async () => {
