@@ -54,22 +54,15 @@ describe('startSimFleet', () => {
   });
 
   it('if one device cannot start, the others are stopped and the error surfaces', async () => {
-    const blocker = createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
-    const taken = (blocker.address() as { port: number }).port;
-    try {
-      await expect(startSimFleet({ count: 2, personality: 'android', port: taken - 1 })).rejects.toThrow(/EADDRINUSE/);
-      // The device that did start on taken-1 was stopped again: its port is free.
-      const again = createServer();
-      const freed = await new Promise<boolean>((r) => {
-        again.once('error', () => r(false));
-        again.listen(taken - 1, '127.0.0.1', () => r(true));
-      });
-      again.close();
-      expect(freed).toBe(true);
-    } finally {
-      blocker.close();
-    }
+    // 65535 is outside the ephemeral range, so only an explicit listener could hold it; 65536 cannot exist.
+    await expect(startSimFleet({ count: 2, personality: 'android', port: 65535 })).rejects.toThrow(/port/i);
+    const again = createServer();
+    const freed = await new Promise<boolean>((r) => {
+      again.once('error', () => r(false));
+      again.listen(65535, '127.0.0.1', () => r(true));
+    });
+    await new Promise((r) => again.close(r));
+    expect(freed).toBe(true); // the device that did start on 65535 was stopped again
   });
 
   it('rejects a bad count', async () => {

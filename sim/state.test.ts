@@ -134,7 +134,28 @@ describe('state machine and true instants', () => {
     } finally {
       clearInterval(watch);
     }
+    if (seen.at(-1) !== d.state) seen.push(d.state);
     expect(seen).toEqual(['ready', 'scheduled', 'recording', 'stopping', 'ready']);
+  });
+
+  it('scheduleOnRawClock also makes ios wait for its target instead of capturing on receipt', async () => {
+    const d = await device('ios', { scheduleOnRawClock: true, clockOffsetMs: 3_000 });
+    const t0 = now();
+    expect((await start(d, (d.deviceNow() + 300) / 1000)).status).toBe('scheduled_recording_accepted');
+    expect(d.state).toBe('scheduled');
+    await waitFor(() => d.state === 'recording', 'recording');
+    expect(d.recordings[0]!.trueStartMs).toBeGreaterThanOrEqual(t0 + 300 - 1);
+    expect(d.recordings[0]!.trueStartMs).toBeGreaterThan(d.recordings[0]!.receivedAtMs);
+  });
+
+  it('latency is split around the device: half before it receives, half after it stamps its reply', async () => {
+    const d = await device('spec', { latencyMs: 400 });
+    const sent = now();
+    const r = await ask(d.port, command('DEVICE_STATUS'));
+    const back = now();
+    expect(back - sent).toBeGreaterThanOrEqual(400 - 2);
+    expect(d.received[0]!.trueReceivedAtMs - sent).toBeGreaterThanOrEqual(200 - 2);
+    expect(back - Number(r.timestamp) * 1000).toBeGreaterThanOrEqual(200 - 2);
   });
 
   it('ios never answers a STOP when idle, but does once recording', async () => {
