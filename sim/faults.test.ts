@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimDevice } from './device';
 import { breakJson, cutPoint } from './faults';
-import { ask, command, exchange, firstJson, frameComplete, splitFrame } from './test-client';
+import { ask, command, exchange, firstJson, frameComplete, isJsonObject, splitFrame } from './test-client';
 import type { Fault, Personality, SimDevice, SimDeviceOptions } from './types';
 
 const SIZE = 200_000;
@@ -20,16 +20,18 @@ afterEach(async () => {
 const getVideo = (d: SimDevice, quietMs = 3000) => exchange(d.port, command('GET_VIDEO', { fileName: 'clip.mp4' }), { until: frameComplete, quietMs });
 
 /** Arrival time of each byte range, to find a pause. */
-function timedExchange(port: number, payload: unknown, totalBytes: number): Promise<{ at: number; end: number }[]> {
+function timedExchange(port: number, payload: unknown, complete: (data: Buffer) => boolean): Promise<{ at: number; end: number }[]> {
   return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1');
     const arrivals: { at: number; end: number }[] = [];
     let got = 0;
+    const chunks: Buffer[] = [];
     s.on('connect', () => s.write(JSON.stringify(payload)));
     s.on('data', (c: Buffer) => {
       got += c.length;
+      chunks.push(c);
       arrivals.push({ at: performance.now(), end: got });
-      if (got >= totalBytes) {
+      if (complete(Buffer.concat(chunks))) {
         s.destroy();
         resolve(arrivals);
       }
@@ -72,7 +74,7 @@ describe('faults over TCP', () => {
     const d = await device([{ name: 'stall', afterBytes: 5000, seconds: 0.6 }]);
     const header = JSON.stringify({ deviceId: d.deviceId, fileName: 'clip.mp4', fileSize: SIZE, status: 'ready' });
     const total = 4 + Buffer.byteLength(header) + SIZE;
-    const arrivals = await timedExchange(d.port, command('GET_VIDEO', { fileName: 'clip.mp4' }), total);
+    const arrivals = await timedExchange(d.port, command('GET_VIDEO', { fileName: 'clip.mp4' }), (b) => b.length >= total);
     const cut = 4 + Buffer.byteLength(header) + 5000;
     const before = arrivals.filter((a) => a.end <= cut).at(-1)!;
     const after = arrivals.find((a) => a.end > cut)!;
@@ -83,9 +85,11 @@ describe('faults over TCP', () => {
 
   it('stall mid-reply: half a JSON reply, a pause, then the rest', async () => {
     const d = await device([{ name: 'stall', seconds: 0.5, commands: ['HEARTBEAT'] }]);
-    const whole = await ask(d.port, command('DEVICE_STATUS'));
-    const size = Buffer.byteLength(JSON.stringify({ ...whole, status: 'ready' }));
-    const arrivals = await timedExchange(d.port, command('HEARTBEAT'), size);
+    let size = 0;
+    const arrivals = await timedExchange(d.port, command('HEARTBEAT'), (b) => {
+      size = b.length;
+      return isJsonObject(b);
+    });
     expect(arrivals.length).toBeGreaterThanOrEqual(2);
     expect(arrivals[0]!.end).toBe(Math.floor(size / 2));
     expect(arrivals[1]!.at - arrivals[0]!.at).toBeGreaterThanOrEqual(450);
