@@ -3,7 +3,7 @@ import { DEFAULT_STATIC_DIR, parseServeArgs } from './serve';
 
 describe('serve.ts arguments', () => {
   it('defaults: loopback, any port, no demo, dist/renderer', () => {
-    expect(parseServeArgs([])).toEqual({ port: 0, host: '127.0.0.1', demo: 0, open: false, staticDir: DEFAULT_STATIC_DIR });
+    expect(parseServeArgs([])).toEqual({ port: 0, host: '127.0.0.1', demo: 0, open: false, staticDir: DEFAULT_STATIC_DIR, userData: null });
     expect(DEFAULT_STATIC_DIR.replaceAll('\\', '/')).toMatch(/\/dist\/renderer$/);
   });
   it('parses --port, --demo, --open', () => {

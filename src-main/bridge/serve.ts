@@ -14,12 +14,14 @@ export interface ServeArgs {
   demo: number;
   open: boolean;
   staticDir: string;
+  /** Settings folder (default: the desktop app's). */
+  userData: string | null;
 }
 
 export const DEFAULT_STATIC_DIR = resolve(import.meta.dirname, '../../dist/renderer');
 
 export function parseServeArgs(argv: string[]): ServeArgs | { error: string } {
-  const out: ServeArgs = { port: 0, host: '127.0.0.1', demo: 0, open: false, staticDir: DEFAULT_STATIC_DIR };
+  const out: ServeArgs = { port: 0, host: '127.0.0.1', demo: 0, open: false, staticDir: DEFAULT_STATIC_DIR, userData: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | undefined => argv[++i];
@@ -40,6 +42,10 @@ export function parseServeArgs(argv: string[]): ServeArgs | { error: string } {
       const d = value();
       if (!d) return { error: '--static needs a directory' };
       out.staticDir = resolve(d);
+    } else if (a === '--user-data') {
+      const d = value();
+      if (!d) return { error: '--user-data needs a directory' };
+      out.userData = resolve(d);
     } else return { error: `unknown option: ${a}` };
   }
   return out;
@@ -56,14 +62,18 @@ function openInBrowser(url: string): void {
 async function main(): Promise<number> {
   const args = parseServeArgs(process.argv.slice(2));
   if ('error' in args) {
-    process.stderr.write(`${args.error}\nusage: serve.ts [--port P] [--host H] [--demo N] [--open] [--static DIR]\n`);
+    process.stderr.write(`${args.error}\nusage: serve.ts [--port P] [--host H] [--demo N] [--open] [--static DIR] [--user-data DIR]\n`);
     return 1;
   }
   if (!existsSync(join(args.staticDir, 'index.html'))) {
     process.stderr.write(`warning: no renderer build in ${args.staticDir} (run: npx vite build)\n`);
   }
-  const { createController } = await import('../core/controller');
-  const api = (await createController({})) as ControllerApi & { shutdown?: () => Promise<void> };
+  const [{ createController }, { startVirtualDevices }] = await Promise.all([import('../core/controller'), import('../../sim/demo')]);
+  const api: ControllerApi & { shutdown?: () => Promise<void> } = await createController({
+    ...(args.userData ? { userDataDir: args.userData } : {}),
+    virtualDevices: startVirtualDevices,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   if (args.demo > 0) {
     const r = await api.addVirtualDevices(args.demo);
     if (!r.ok) process.stderr.write(`demo devices: ${r.error.message}\n`);

@@ -7,6 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, scree
 import { join } from 'node:path';
 import type { ControllerApi } from '../../src-shared/api';
 import { createController } from '../core/controller';
+import { startVirtualDevices } from '../../sim/demo';
 import { createAppProtocolHandler } from './app-protocol';
 import { forwardEvents, registerIpcHandlers, type DownloadFileResolver } from './ipc-handlers';
 import { demoCountFrom, installGracefulQuit } from './lifecycle';
@@ -77,7 +78,12 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, createAppProtocolHandler(join(root, 'dist', 'renderer')));
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents, shell));
 
-  const controller = (await createController({ userDataDir: app.getPath('userData') })) as unknown as ShellController;
+  const controller = (await createController({
+    userDataDir: app.getPath('userData'),
+    capabilities: { dragOut: true, reveal: true },
+    virtualDevices: startVirtualDevices,
+    log: (line) => console.error(line),
+  })) as ShellController;
   registerIpcHandlers({
     ipcMain,
     api: controller,

@@ -293,3 +293,28 @@ describe('recorder: whole takes against sim devices', () => {
     expect(await third.recoverTakes()).toEqual([]);
   });
 });
+
+describe('recorder: secrets', () => {
+  it('never writes a presigned URL a device echoes in its upload queues into take.json', async () => {
+    const android = await sim({ personality: 'android' });
+    await android.addFile('old.mp4', 1024);
+    // A failed upload stays in the Android app's failedUploadQueue, URL and signature included.
+    const url = 'http://127.0.0.1:9/bucket/old.mp4?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=deadbeefcafe';
+    const { uploadToCloud } = await import('../../../src-shared/protocol');
+    await send({ host: android.host, port: android.port }, uploadToCloud('old.mp4', url));
+    for (let i = 0; i < 100; i++) {
+      const r = await send({ host: android.host, port: android.port }, deviceStatus());
+      if (r.reply.failedUploadQueue.length > 0) break;
+      await sleep(50);
+    }
+    const { rec, recordingsDir } = await setup();
+    const take = await rec.startTake({ devices: [entry(android)], delaySeconds: 0.2, name: 'secrets' });
+    await rec.stopTake(take.takeId);
+    await rec.flush();
+    const folder = join(recordingsDir, (await readdir(recordingsDir))[0]!);
+    const text = JSON.stringify(await readManifest(folder));
+    expect(text).toContain('failedUploadQueue'); // the reply was kept…
+    expect(text).not.toContain('deadbeefcafe'); // …without its secrets
+    expect(text).not.toContain('AKIAEXAMPLE');
+  }, 60_000);
+});

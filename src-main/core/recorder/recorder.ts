@@ -15,6 +15,7 @@ import { deviceStatus, isFailureStatus, isProtocolError, startRecording, stopRec
 import type { DeviceAddress, TimedReply } from '../device-client/types';
 import type { DownloadInfo, DownloadQueue } from '../downloads/queue';
 import { createTakeFolder } from '../takes/folder';
+import { redactValue } from '../uploads/redact';
 import { ManifestWriter, emptyDownload, toTakeView, type ManifestDevice, type TakeManifest } from '../takes/manifest';
 import { listTakes, owedWork, reviveManifest, type OwedWork } from '../takes/recover';
 import { classifyStart, describeReplyFailure, errorLine, estimateClock, salvageStopReply, schedulesOnRawClock, targetFor } from './classify';
@@ -215,7 +216,8 @@ export class Recorder {
       if (r) {
         this.opts.noteReply?.(e.deviceKey, r);
         e.start.replyAt = sec(r.receivedAt);
-        e.start.reply = r.reply.raw;
+        // Devices echo presigned upload URLs in their queues: never persist a signature.
+        e.start.reply = redactValue(r.reply.raw) as Record<string, unknown>;
         const c = classifyStart(r.reply);
         e.start.status = c.accepted ? 'accepted' : 'failed';
         e.start.error = c.error;
@@ -225,7 +227,7 @@ export class Recorder {
         e.start.status = 'failed';
         e.start.transportError = !this.refusedBeforeSending(err);
         e.start.error = errorLine(err);
-        if (isProtocolError(err) && err.reply && typeof err.reply === 'object') e.start.reply = err.reply as Record<string, unknown>;
+        if (isProtocolError(err) && err.reply && typeof err.reply === 'object') e.start.reply = redactValue(err.reply) as Record<string, unknown>;
         if (e.start.transportError) e.warnings.push('START got no usable reply: the device may have started anyway (checked at stop)');
         else e.stop.status = 'not_sent';
       }

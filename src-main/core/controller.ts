@@ -1,0 +1,615 @@
+/**
+ * The controller: implements the ControllerApi contract (src-shared/api.ts) on the core services
+ * — settings, discovery, fleet, controller clock, recorder, downloads, uploads. The Electron IPC
+ * handlers, the WebSocket bridge and tests all drive this one object.
+ *
+ * Events carry a monotonically increasing `seq`; a snapshot reports the last seq it reflects, so
+ * a transport can subscribe, snapshot, then apply only newer events.
+ */
+import { spawn } from 'node:child_process';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  err,
+  ok,
+  type ControllerApi,
+  type ControllerClockView,
+  type ControllerEvent,
+  type DeviceView,
+  type DiscoveryView,
+  type DownloadView,
+  type Result,
+  type Settings,
+  type SettingsPatch,
+  type Snapshot,
+  type TakeView,
+  type UploadView,
+} from '../../src-shared/api';
+import { ControllerClock } from './clock';
+import { download as realDownload, send as realSend } from './device-client';
+import type { Discovery } from './discovery/types';
+import { createDiscovery } from './discovery/discovery';
+import { DownloadQueue, type DownloadFn } from './downloads';
+import { Fleet, type SendFn } from './fleet';
+import { Recorder, type RecorderDevice, type RecorderTimeouts } from './recorder';
+import { SettingsStore, defaultSettings } from './settings/settings-store';
+import { listTakes, realInside, toTakeView, type TakeManifest } from './takes';
+
+export type Personality = 'ios' | 'android' | 'oak' | 'spec';
+
+/** Starts in-process virtual devices for demo mode (the composition root passes sim/ in). */
+export type VirtualDeviceFactory = (
+  count: number,
+  personality: Personality | 'mixed',
+) => Promise<Array<{ host: string; port: number; name: string; stop(): Promise<void> }>>;
+
+/** Cloud uploads (src-main/core/uploads), plugged in by the composition root when available. */
+export interface UploadsPort {
+  list(): UploadView[];
+  uploadTake(take: TakeView, settings: Settings): Promise<void>;
+  retry(uploadId: string, settings: Settings): Promise<UploadView>;
+  testConnection(settings: Settings): Promise<{ bucket: string; message: string }>;
+  on(event: 'uploadChanged', listener: (u: UploadView) => void): () => void;
+  stop?(): Promise<void>;
+}
+
+export interface ControllerOptions {
+  /** Where settings.json and devices.json live. Default: $MULTICAM_USER_DATA or ~/.config/multicam-controller. */
+  userDataDir?: string;
+  /** Applied over the stored settings at start (not persisted): tests, e2e, CLI flags. */
+  settingsOverride?: SettingsPatch;
+  /** The transport's abilities (Electron: drag-out and reveal). */
+  capabilities?: Partial<Snapshot['capabilities']>;
+  /** false = no mDNS at all (tests); a Discovery = use it; default = bonjour on settings.interfaces. */
+  discovery?: Discovery | false | ((interfaces: string[]) => Discovery);
+  send?: SendFn;
+  download?: DownloadFn;
+  /** Default: SNTP against settings.ntpServer. */
+  clock?: ControllerClock;
+  virtualDevices?: VirtualDeviceFactory;
+  uploads?: UploadsPort;
+  recorderTimeouts?: Partial<RecorderTimeouts>;
+  /** Extra fleet tuning (tests shorten offline detection). */
+  fleet?: { statusTimeoutMs?: number; offlineAfterMs?: number; staleAfterMs?: number };
+  /** Diagnostic log (never given secrets). */
+  log?: (line: string) => void;
+}
+
+export function defaultUserDataDir(): string {
+  return process.env.MULTICAM_USER_DATA || join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'multicam-controller');
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** Past takes shown in the takes panel. */
+const HISTORY_LIMIT = 50;
+
+/** A download as the UI shows it, from a past take's manifest (the queue only knows this run's). */
+function downloadFromManifest(m: TakeManifest, d: TakeManifest['devices'][number]): DownloadView | null {
+  const dl = d.download;
+  if (!dl.id || dl.state === 'none') return null;
+  // A transfer that was running when the controller stopped is not running any more.
+  const state = dl.state === 'queued' || dl.state === 'active' ? 'failed' : dl.state;
+  return {
+    id: dl.id,
+    takeId: m.takeId,
+    deviceKey: d.deviceKey,
+    deviceName: d.name,
+    remoteName: d.stop.fileName ?? '',
+    path: dl.path ?? '',
+    state,
+    bytes: dl.bytes,
+    total: dl.total,
+    rateBps: 0,
+    etaSeconds: null,
+    sha256: dl.sha256,
+    error: state !== dl.state ? 'interrupted when the controller stopped; retry to fetch it again' : dl.error,
+    partial: dl.partial,
+  };
+}
+
+export class Controller implements ControllerApi {
+  private seq = 0;
+  private readonly listeners = new Set<(e: ControllerEvent) => void>();
+  private readonly store: SettingsStore;
+  private settings: Settings;
+  private readonly clock: ControllerClock;
+  private discovery: Discovery | null = null;
+  private discoveryUnsub: Array<() => void> = [];
+  private readonly fleet: Fleet;
+  private readonly downloads: DownloadQueue;
+  private recorder: Recorder;
+  private readonly uploads: UploadsPort | null;
+  private readonly virtual = new Map<string, { stop(): Promise<void> }>();
+  /** Past takes from disk, by id: folder + manifest (history and drag-out of earlier runs' files). */
+  private readonly history = new Map<string, { folder: string; manifest: TakeManifest }>();
+  private readonly thumbnails = new Map<string, string>();
+  private activeTakeId: string | null = null;
+  private readonly unsubs: Array<() => void> = [];
+  private readonly capabilities: Snapshot['capabilities'];
+  private readonly send: SendFn;
+  private readonly log: (line: string) => void;
+  private stopped = false;
+
+  constructor(private readonly options: ControllerOptions = {}) {
+    this.log = options.log ?? (() => undefined);
+    this.store = new SettingsStore(options.userDataDir ?? defaultUserDataDir(), defaultSettings());
+    for (const w of this.store.loadWarnings) this.log(`settings: ${w}`);
+    this.settings = { ...this.store.get(), ...(options.settingsOverride ?? {}) };
+    this.capabilities = {
+      dragOut: false,
+      reveal: false,
+      virtualDevices: Boolean(options.virtualDevices),
+      ...options.capabilities,
+    };
+    this.send = options.send ?? realSend;
+    this.clock = options.clock ?? new ControllerClock({ server: this.settings.ntpServer });
+    this.unsubs.push(this.clock.on('change', (clock) => this.emit({ type: 'controllerClockChanged', clock })));
+
+    this.fleet = new Fleet({
+      send: this.send,
+      clock: this.clock,
+      pollIntervalMs: this.settings.pollIntervalMs,
+      clockThresholdMs: this.settings.clockThresholdMs,
+      ...options.fleet,
+      ...(this.makeDiscovery() ? { discovery: this.discovery! } : {}),
+    });
+    this.unsubs.push(
+      this.fleet.on('deviceChanged', (device) => this.onDeviceChanged(device)),
+      this.fleet.on('deviceRemoved', (id) => this.emit({ type: 'deviceRemoved', id })),
+    );
+
+    this.downloads = new DownloadQueue({ download: options.download ?? realDownload, maxConcurrent: this.settings.maxConcurrentDownloads });
+    this.unsubs.push(this.downloads.on('downloadChanged', (download) => this.emit({ type: 'downloadChanged', download })));
+    this.recorder = this.makeRecorder();
+    this.uploads = options.uploads ?? null;
+    if (this.uploads) this.unsubs.push(this.uploads.on('uploadChanged', (upload) => this.emit({ type: 'uploadChanged', upload })));
+  }
+
+  /** Start the services: clock sync, discovery, polling, manual devices, take recovery. */
+  async start(): Promise<void> {
+    this.clock.start();
+    for (const address of this.settings.manualDevices) {
+      try {
+        this.fleet.addManual(address);
+      } catch (e) {
+        this.log(`manual device ${address} ignored: ${message(e)}`);
+      }
+    }
+    this.discovery?.start();
+    this.fleet.start();
+    await this.loadHistory();
+    try {
+      const recovered = await this.recorder.recoverTakes();
+      for (const r of recovered) this.log(`recovered take '${r.take.name}': ${r.owed.mayStillBeRecording.length} may still be recording, ${r.owed.owedFiles.length} files owed`);
+      this.activeTakeId = this.recorder.activeTake?.takeId ?? null;
+    } catch (e) {
+      this.log(`take recovery failed: ${message(e)}`);
+    }
+  }
+
+  /** Every take change so far is on disk (take.json writes are coalesced). */
+  async flush(): Promise<void> {
+    await this.recorder.flush();
+  }
+
+  /** Clean shutdown: stop discovery and polling, park downloads (partial bytes are kept), stop virtual devices. */
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const d of this.downloads.list()) if (d.state === 'queued' || d.state === 'active') this.downloads.cancel(d.id);
+    await this.recorder.flush().catch(() => undefined);
+    this.recorder.dispose();
+    for (const off of this.unsubs.splice(0)) off();
+    for (const off of this.discoveryUnsub.splice(0)) off();
+    this.clock.stop();
+    await this.fleet.stop();
+    await this.discovery?.stop().catch(() => undefined);
+    await this.uploads?.stop?.().catch(() => undefined);
+    await Promise.all([...this.virtual.values()].map((v) => v.stop().catch(() => undefined)));
+    this.virtual.clear();
+    this.listeners.clear();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private emit(e: DistributiveOmit<ControllerEvent, 'seq'>): void {
+    const event = { ...e, seq: ++this.seq } as ControllerEvent;
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (error) {
+        this.log(`event listener failed: ${message(error)}`);
+      }
+    }
+  }
+
+  private makeDiscovery(): boolean {
+    const opt = this.options.discovery;
+    if (opt === false) return false;
+    this.discovery = typeof opt === 'function' ? opt(this.settings.interfaces) : (opt ?? createDiscovery(this.settings.interfaces.length ? { interfaces: this.settings.interfaces } : {}));
+    this.discoveryUnsub.push(this.discovery.on('status', () => this.emit({ type: 'discoveryChanged', discovery: this.discoveryView() })));
+    return true;
+  }
+
+  private makeRecorder(): Recorder {
+    const r = new Recorder({
+      recordingsDir: this.settings.recordingsDir,
+      send: this.send,
+      clock: this.clock,
+      clockOf: (key) => this.fleet.clockOf(key),
+      noteReply: (key, reply) => {
+        try {
+          this.fleet.noteReply(key, reply);
+        } catch {
+          /* device removed meanwhile */
+        }
+      },
+      downloads: this.downloads,
+      autoDownload: this.settings.autoDownload,
+      batteryWarnPercent: this.settings.batteryWarnPercent,
+      ...(this.options.recorderTimeouts ? { timeouts: this.options.recorderTimeouts } : {}),
+      onWriteError: (folder, e) => this.log(`could not write the manifest in ${folder}: ${e.message}`),
+    });
+    this.unsubs.push(r.on('takeChanged', (take) => this.onTakeChanged(take)));
+    return r;
+  }
+
+  private onTakeChanged(take: TakeView): void {
+    this.emit({ type: 'takeChanged', take });
+    const active = this.recorder.activeTake?.takeId ?? null;
+    if (active !== this.activeTakeId) {
+      this.activeTakeId = active;
+      this.emit({ type: 'activeTakeChanged', takeId: active });
+    }
+  }
+
+  /** Apply stored labels/colours/inclusion the first time a device shows up. */
+  private readonly prefsApplied = new Set<string>();
+  private onDeviceChanged(device: DeviceView): void {
+    if (!this.prefsApplied.has(device.id)) {
+      this.prefsApplied.add(device.id);
+      const p = this.store.devicePrefs(device.id);
+      try {
+        if (p.label) device = this.fleet.rename(device.id, p.label);
+        if (p.color !== undefined && p.color !== null) device = this.fleet.setColor(device.id, p.color);
+        if (p.included === false) device = this.fleet.setIncluded(device.id, false);
+      } catch (e) {
+        this.log(`device preferences for ${device.id} not applied: ${message(e)}`);
+      }
+    }
+    this.emit({ type: 'deviceChanged', device: this.fleet.get(device.id) ?? device });
+  }
+
+  private discoveryView(): DiscoveryView {
+    if (!this.discovery) return { state: 'stopped', reason: 'discovery is off', interfaces: [] };
+    const s = this.discovery.status();
+    return { state: s.state, reason: s.reason, interfaces: s.interfaces };
+  }
+
+  private async loadHistory(): Promise<void> {
+    try {
+      const { takes, invalid } = await listTakes(this.settings.recordingsDir);
+      for (const bad of invalid) this.log(`take folder ${bad.folder} skipped: ${bad.error}`);
+      const recent = takes.sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt)).slice(-HISTORY_LIMIT);
+      for (const t of recent) this.history.set(t.manifest.takeId, { folder: t.folder, manifest: t.manifest });
+    } catch (e) {
+      this.log(`could not list takes in ${this.settings.recordingsDir}: ${message(e)}`);
+    }
+  }
+
+  private allTakes(): TakeView[] {
+    const live = new Map(this.recorder.takes().map((t) => [t.takeId, t]));
+    const past = [...this.history.values()].filter((h) => !live.has(h.manifest.takeId)).map((h) => toTakeView(h.manifest, h.folder));
+    return [...past, ...live.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  private allDownloads(): DownloadView[] {
+    const live = this.downloads.list();
+    const known = new Set(live.map((d) => d.id));
+    const past: DownloadView[] = [];
+    for (const { manifest } of this.history.values()) {
+      for (const d of manifest.devices) {
+        const v = downloadFromManifest(manifest, d);
+        if (v && !known.has(v.id)) past.push(v);
+      }
+    }
+    return [...past, ...live];
+  }
+
+  private recorderDevices(): RecorderDevice[] {
+    return this.fleet
+      .list()
+      .filter((d) => d.host !== null && d.port !== null)
+      .map((d) => ({ key: d.id, name: d.name, host: d.host!, port: d.port!, deviceType: d.deviceType, included: d.included }));
+  }
+
+  private async guard<T>(f: () => T | Promise<T>, code = 'failed'): Promise<Result<T>> {
+    try {
+      return ok(await f());
+    } catch (e) {
+      const c = (e as { code?: unknown }).code;
+      return err(typeof c === 'string' && /^[a-z_]+$/.test(c) ? c : code, message(e));
+    }
+  }
+
+  // ---------------------------------------------------------------- the contract
+
+  subscribe(listener: (event: ControllerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async getSnapshot(): Promise<Result<Snapshot>> {
+    return ok({
+      seq: this.seq,
+      devices: this.fleet.list(),
+      takes: this.allTakes(),
+      downloads: this.allDownloads(),
+      uploads: this.uploads?.list() ?? [],
+      activeTakeId: this.activeTakeId,
+      settings: structuredClone(this.settings),
+      controllerClock: this.clock.state(),
+      discovery: this.discoveryView(),
+      capabilities: { ...this.capabilities },
+    });
+  }
+
+  async refreshDiscovery(): Promise<Result<void>> {
+    if (!this.discovery) return err('unavailable', 'discovery is off');
+    this.discovery.refresh();
+    void this.fleet.pollNow().catch(() => undefined);
+    return ok(undefined);
+  }
+
+  async addDevice(address: string): Promise<Result<DeviceView>> {
+    return this.guard(() => {
+      const device = this.fleet.addManual(address.trim());
+      const canonical = `${device.host}:${device.port}`;
+      if (!this.settings.manualDevices.includes(canonical) && device.source === 'manual') {
+        this.persist({ manualDevices: [...this.settings.manualDevices, canonical] });
+      }
+      return device;
+    }, 'invalid_argument');
+  }
+
+  async removeDevice(id: string): Promise<Result<void>> {
+    const d = this.fleet.get(id);
+    if (!d) return err('not_found', `no device ${id}`);
+    this.fleet.remove(id);
+    const addr = `${d.host}:${d.port}`;
+    if (this.settings.manualDevices.includes(addr)) this.persist({ manualDevices: this.settings.manualDevices.filter((a) => a !== addr) });
+    const v = this.virtual.get(id);
+    if (v) {
+      this.virtual.delete(id);
+      await v.stop().catch(() => undefined);
+    }
+    return ok(undefined);
+  }
+
+  async renameDevice(id: string, name: string): Promise<Result<DeviceView>> {
+    return this.guard(() => {
+      const label = name.trim();
+      const d = this.fleet.rename(id, label);
+      this.store.setDevicePrefs(id, { label: label || null });
+      return d;
+    }, 'not_found');
+  }
+
+  async setDeviceColor(id: string, color: string | null): Promise<Result<DeviceView>> {
+    return this.guard(() => {
+      const d = this.fleet.setColor(id, color);
+      this.store.setDevicePrefs(id, { color });
+      return d;
+    }, 'not_found');
+  }
+
+  async setDeviceIncluded(id: string, included: boolean): Promise<Result<DeviceView>> {
+    return this.guard(() => {
+      const d = this.fleet.setIncluded(id, included);
+      this.store.setDevicePrefs(id, { included });
+      return d;
+    }, 'not_found');
+  }
+
+  async startTake(options: { name?: string; delaySeconds?: number }): Promise<Result<TakeView>> {
+    const devices = this.recorderDevices();
+    if (devices.length === 0) return err('no_devices', 'No devices to record: add a device or start virtual cameras.');
+    if (!devices.some((d) => d.included !== false)) return err('no_devices', 'Every device is excluded from the take.');
+    return this.guard(
+      () =>
+        this.recorder.startTake({
+          devices,
+          delaySeconds: options.delaySeconds ?? this.settings.delaySeconds,
+          ...(options.name !== undefined ? { name: options.name } : {}),
+        }),
+      'busy',
+    );
+  }
+
+  async stopTake(): Promise<Result<TakeView>> {
+    if (!this.recorder.activeTake) return err('no_take', 'No take is recording.');
+    return this.guard(() => this.recorder.stopTake());
+  }
+
+  async retryStop(takeId: string, deviceKey: string): Promise<Result<TakeView>> {
+    return this.guard(() => this.recorder.retryStop(deviceKey, takeId));
+  }
+
+  async retryDownload(downloadId: string): Promise<Result<DownloadView>> {
+    return this.guard(() => this.recorder.retryDownload(downloadId), 'not_found');
+  }
+
+  async cancelDownload(downloadId: string): Promise<Result<DownloadView>> {
+    return this.guard(() => this.downloads.cancel(downloadId), 'not_found');
+  }
+
+  /**
+   * Absolute path of a finished file, proven to be inside its take folder — for this run's
+   * downloads and for earlier takes' files. The Electron shell's drag-out and reveal use it; the
+   * renderer only ever names a download id.
+   */
+  async resolveDownloadPath(downloadId: string): Promise<Result<string>> {
+    if (this.downloads.get(downloadId)) return this.guard(() => this.downloads.resolveDownloadPath(downloadId), 'not_found');
+    for (const { folder, manifest } of this.history.values()) {
+      const d = manifest.devices.find((x) => x.download.id === downloadId);
+      if (!d) continue;
+      if (d.download.state !== 'done' || !d.download.path) return err('not_ready', `download ${downloadId} is not finished`);
+      const abs = await realInside(folder, d.download.path);
+      return abs ? ok(abs) : err('not_found', `the file of download ${downloadId} is missing or outside its take folder`);
+    }
+    return err('not_found', `no download ${downloadId}`);
+  }
+
+  async revealDownload(_downloadId: string): Promise<Result<void>> {
+    return err('unsupported', 'Reveal in folder needs the desktop app.');
+  }
+
+  async startDrag(_downloadId: string): Promise<Result<void>> {
+    return err('unsupported', 'Drag-out needs the desktop app; in the browser, open the take folder instead.');
+  }
+
+  private takeById(takeId: string): TakeView | null {
+    return this.recorder.get(takeId) ?? (this.history.has(takeId) ? toTakeView(this.history.get(takeId)!.manifest, this.history.get(takeId)!.folder) : null);
+  }
+
+  async uploadTake(takeId: string): Promise<Result<TakeView>> {
+    if (!this.uploads) return err('unsupported', 'Cloud upload is not available in this build.');
+    if (!this.settings.storage.bucket) return err('not_configured', 'Set a storage bucket in Settings first.');
+    const take = this.takeById(takeId);
+    if (!take) return err('not_found', `no take ${takeId}`);
+    return this.guard(async () => {
+      await this.uploads!.uploadTake(take, this.settings);
+      return this.takeById(takeId) ?? take;
+    });
+  }
+
+  async retryUpload(uploadId: string): Promise<Result<UploadView>> {
+    if (!this.uploads) return err('unsupported', 'Cloud upload is not available in this build.');
+    return this.guard(() => this.uploads!.retry(uploadId, this.settings), 'not_found');
+  }
+
+  async testStorage(): Promise<Result<{ bucket: string; message: string }>> {
+    if (!this.uploads) return err('unsupported', 'Cloud upload is not available in this build.');
+    if (!this.settings.storage.bucket) return err('not_configured', 'Set a storage bucket first.');
+    return this.guard(() => this.uploads!.testConnection(this.settings), 'storage_error');
+  }
+
+  private persist(patch: SettingsPatch): Settings {
+    const stored = this.store.update(patch);
+    this.settings = { ...stored, ...(this.options.settingsOverride ?? {}), ...patch };
+    this.emit({ type: 'settingsChanged', settings: structuredClone(this.settings) });
+    return this.settings;
+  }
+
+  async updateSettings(patch: SettingsPatch): Promise<Result<Settings>> {
+    const before = this.settings;
+    if (patch.recordingsDir !== undefined && patch.recordingsDir !== before.recordingsDir && this.recorder.activeTake) {
+      return err('busy', 'Finish the current take before changing the recordings folder.');
+    }
+    let next: Settings;
+    try {
+      next = this.persist(patch);
+    } catch (e) {
+      const issue = (e as { issues?: Array<{ path: unknown[]; message: string }> }).issues?.[0];
+      return err('invalid_argument', issue ? `${issue.path.join('.')}: ${issue.message}` : message(e));
+    }
+    // Apply what can change while running.
+    if (next.ntpServer !== before.ntpServer) this.clock.setServer(next.ntpServer);
+    if (next.maxConcurrentDownloads !== before.maxConcurrentDownloads) this.downloads.maxConcurrent = next.maxConcurrentDownloads;
+    if (next.pollIntervalMs !== before.pollIntervalMs || next.clockThresholdMs !== before.clockThresholdMs) {
+      this.fleet.configure({ pollIntervalMs: next.pollIntervalMs, clockThresholdMs: next.clockThresholdMs });
+    }
+    if (
+      next.recordingsDir !== before.recordingsDir ||
+      next.autoDownload !== before.autoDownload ||
+      next.batteryWarnPercent !== before.batteryWarnPercent
+    ) {
+      this.recorder.dispose();
+      this.recorder = this.makeRecorder();
+      if (next.recordingsDir !== before.recordingsDir) {
+        this.history.clear();
+        await this.loadHistory();
+      }
+    }
+    if (JSON.stringify(next.interfaces) !== JSON.stringify(before.interfaces) && this.discovery && this.options.discovery !== false && typeof this.options.discovery !== 'object') {
+      await this.restartDiscovery();
+    }
+    return ok(structuredClone(next));
+  }
+
+  private async restartDiscovery(): Promise<void> {
+    for (const off of this.discoveryUnsub.splice(0)) off();
+    await this.discovery?.stop().catch(() => undefined);
+    this.makeDiscovery();
+    this.fleet.setDiscovery(this.discovery);
+    this.discovery?.start();
+    this.emit({ type: 'discoveryChanged', discovery: this.discoveryView() });
+  }
+
+  async addVirtualDevices(count: number, personality?: Personality | 'mixed'): Promise<Result<DeviceView[]>> {
+    const factory = this.options.virtualDevices;
+    if (!factory) return err('unsupported', 'Virtual cameras are not available here.');
+    return this.guard(async () => {
+      const started = await factory(count, personality ?? 'mixed');
+      const views: DeviceView[] = [];
+      for (const s of started) {
+        const v = this.fleet.addManual(`${s.host}:${s.port}`, { source: 'virtual' });
+        this.virtual.set(v.id, s);
+        // A readable name for the demo: the sim's instance name.
+        views.push(this.fleet.rename(v.id, s.name));
+        void this.fleet.pollNow(v.id).catch(() => undefined);
+      }
+      return views;
+    });
+  }
+
+  async thumbnail(downloadId: string): Promise<Result<string>> {
+    const cached = this.thumbnails.get(downloadId);
+    if (cached) return ok(cached);
+    const path = await this.resolveDownloadPath(downloadId);
+    if (!path.ok) return path;
+    const png = await firstFramePng(path.value).catch(() => null);
+    if (!png) return err('unsupported', 'No thumbnail: ffmpeg is not installed or the file has no decodable frame.');
+    const url = `data:image/png;base64,${png.toString('base64')}`;
+    this.thumbnails.set(downloadId, url);
+    return ok(url);
+  }
+
+  controllerClock(): ControllerClockView {
+    return this.clock.state();
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** First video frame as a small PNG, via ffmpeg when it is installed (no shell, bounded time and size). */
+export function firstFramePng(file: string, timeoutMs = 10_000): Promise<Buffer | null> {
+  return new Promise((resolve) => {
+    const child = spawn('ffmpeg', ['-v', 'error', '-i', file, '-frames:v', '1', '-vf', 'scale=320:-2', '-f', 'image2pipe', '-vcodec', 'png', 'pipe:1'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 4 * 1024 * 1024) child.kill('SIGKILL');
+      else chunks.push(c);
+    });
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0 && size > 0 && size <= 4 * 1024 * 1024 ? Buffer.concat(chunks) : null);
+    });
+  });
+}
+
+/** Build and start a controller. */
+export async function createController(options: ControllerOptions = {}): Promise<Controller> {
+  const c = new Controller(options);
+  await c.start();
+  return c;
+}
