@@ -486,6 +486,38 @@ describe('Fleet: operator actions', () => {
     expect(fleet.list().map((d) => d.clock!.flagged)).toEqual([false, true]);
   });
 
+  it('configure() changes the poll cadence and the clock threshold while running', async () => {
+    const { time, devices, fleet, changes } = setup();
+    devices.ok(A, {}, 50);
+    fleet.start();
+    const id = fleet.addManual(A).id;
+    await time.advance(0);
+    expect(fleet.get(id)!.clock!.flagged).toBe(true);
+    fleet.configure({ clockThresholdMs: 100 });
+    expect(changes.at(-1)!.clock!.flagged).toBe(false);
+    fleet.configure({ pollIntervalMs: 4000 });
+    const n = devices.callsTo(A).length;
+    await time.advance(1000); // the poll already scheduled under the old interval
+    await time.advance(8000);
+    expect(devices.callsTo(A).length - n).toBe(3);
+    expect(fleet.get(id)!.state).toBe('online');
+  });
+
+  it('setDiscovery() swaps the source while running', async () => {
+    const { time, devices, discovery, fleet } = setup();
+    devices.ok(A);
+    fleet.start();
+    const next = new FakeDiscovery();
+    next.see('multiCam-N', ['10.0.0.1'], 8080);
+    fleet.setDiscovery(next);
+    expect(discovery.listenerCount()).toBe(0);
+    expect(next.listenerCount()).toBe(2);
+    await time.advance(0);
+    expect(fleet.get('multiCam-N')!.state).toBe('online');
+    fleet.setDiscovery(null);
+    expect(next.listenerCount()).toBe(0);
+  });
+
   it('start() subscribes to discovery and stop() unsubscribes', async () => {
     const { discovery, fleet } = setup();
     fleet.start();
