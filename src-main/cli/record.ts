@@ -4,11 +4,14 @@ import { download, send } from '../core/device-client/index';
 import { DownloadQueue } from '../core/downloads/queue';
 import { Recorder } from '../core/recorder/recorder';
 import type { RecorderDevice } from '../core/recorder/types';
-import type { TakeManifest } from '../core/takes/manifest';
+import { readManifest, type TakeManifest } from '../core/takes/manifest';
+import { redactSecrets, uploadAfterStop } from '../core/uploads';
+import type { StorageSettings } from '../../src-shared/api';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, isTty, parse, parseDeviceArg, parseSeconds, runCommand } from './common';
 import { discoverDevices } from './discover';
 import type { CliIo } from './main';
 import { TakeProgress } from './take-progress';
+import { STORAGE_OPTIONS, UploadProgress, storageFromOptions } from './upload';
 
 export const RECORD_USAGE = `usage: multicam record (--device host:port … | --discover) [options]
 
@@ -27,6 +30,11 @@ options:
   --name NAME             take name (default "Take")
   --no-download           stop without downloading (file names are still in take.json)
   --stop-timeout S        seconds to wait for a STOP reply (default 90: Android trims first)
+  --upload                after the downloads, have every device upload its file to
+                          S3-compatible storage (needs --bucket; credentials from the
+                          standard AWS chain or --profile), confirmed with a HEAD
+  --bucket B, --prefix T, --endpoint URL, --region R, --profile P, --path-style
+                          the storage target (see 'multicam upload --help')
   --json                  print the final take.json to stdout
   -h, --help              this text
 
@@ -57,6 +65,8 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
       'no-download': { type: 'boolean' },
       'stop-timeout': { type: 'string' },
       json: { type: 'boolean' },
+      upload: { type: 'boolean' },
+      ...STORAGE_OPTIONS,
     });
     if (values.help) {
       io.stdout.write(RECORD_USAGE);
@@ -71,6 +81,8 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
     if (values.name !== undefined && values.name.length > 120) throw new UsageError('--name is limited to 120 characters');
     const outDir = resolve(values.out ?? 'recordings');
     const doDownload = !values['no-download'];
+    // Validate the storage flags before anything records.
+    const storage = values.upload ? storageFromOptions(values) : null;
     const tty = isTty(io.stderr);
 
     const devices: RecorderDevice[] = manual.map((d) => ({ key: d.key, name: '', host: d.host, port: d.port }));
@@ -138,10 +150,15 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
       }
       const final = await recorder.settled(take.takeId);
       await recorder.flush();
-      const m = recorder.manifest(final.takeId);
+      let m = recorder.manifest(final.takeId);
       progress.close();
-      const code = takeExitCode(m, doDownload);
+      let code = takeExitCode(m, doDownload);
       summary(io, m, doDownload, final.folder);
+      if (storage) {
+        const ok = await uploadTakeFiles(io, final.folder, storage);
+        if (!ok) code = EXIT_PARTIAL;
+        m = await readManifest(final.folder); // now with each device's `upload`
+      }
       if (values.json) io.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
       return code;
     } finally {
@@ -153,6 +170,22 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
       recorder.dispose();
     }
   });
+}
+
+/** `--upload`: every device sends its file to the bucket; true when all are confirmed by HEAD. */
+async function uploadTakeFiles(io: CliIo, folder: string, storage: StorageSettings): Promise<boolean> {
+  const progress = new UploadProgress(io.stderr, isTty(io.stderr));
+  try {
+    const result = await uploadAfterStop(folder, storage, { onUpload: (v) => progress.onUpload(v) });
+    progress.close();
+    const done = result.uploads.filter((u) => u.state === 'done').length;
+    io.stderr.write(`${done} of ${result.uploads.length} uploads confirmed in s3://${storage.bucket}\n`);
+    return result.ok;
+  } catch (e) {
+    progress.close();
+    io.stderr.write(`multicam record: upload: ${redactSecrets(e instanceof Error ? e.message : String(e))}\n`);
+    return false;
+  }
 }
 
 function summary(io: CliIo, m: TakeManifest, downloaded: boolean, folder: string): void {

@@ -38,16 +38,48 @@ exit: 0 every file confirmed in the bucket, 2 any failure (or the storage is unu
       1 usage error
 `;
 
+/** Storage flags, shared by `multicam upload` and `multicam record --upload`. */
+export const STORAGE_OPTIONS = {
+  bucket: { type: 'string' },
+  prefix: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  profile: { type: 'string' },
+  'path-style': { type: 'boolean' },
+} as const;
+
+export function storageFromOptions(values: {
+  bucket?: string | undefined;
+  prefix?: string | undefined;
+  endpoint?: string | undefined;
+  region?: string | undefined;
+  profile?: string | undefined;
+  'path-style'?: boolean | undefined;
+}): StorageSettings {
+  if (!values.bucket?.trim()) throw new UsageError('--bucket B is required');
+  const storage: StorageSettings = {
+    bucket: values.bucket.trim(),
+    prefixTemplate: values.prefix ?? DEFAULT_PREFIX_TEMPLATE,
+    region: values.region?.trim() ?? '',
+    endpoint: values.endpoint?.trim() ?? '',
+    profile: values.profile?.trim() ?? '',
+    forcePathStyle: values['path-style'] === true,
+  };
+  try {
+    validateTemplate(storage.prefixTemplate);
+  } catch (e) {
+    if (e instanceof KeyTemplateError) throw new UsageError(`--prefix: ${e.message}`);
+    throw e;
+  }
+  if (storage.endpoint && !/^https?:\/\/[^\s/?#]+/i.test(storage.endpoint)) throw new UsageError(`--endpoint '${redactUrl(storage.endpoint)}' is not an http(s) URL`);
+  return storage;
+}
+
 export async function uploadCommand(argv: string[], io: CliIo): Promise<number> {
   return runCommand('upload', UPLOAD_USAGE, io, async () => {
     const { values } = parse(argv, {
       take: { type: 'string' },
-      bucket: { type: 'string' },
-      prefix: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      profile: { type: 'string' },
-      'path-style': { type: 'boolean' },
+      ...STORAGE_OPTIONS,
       force: { type: 'boolean' },
       json: { type: 'boolean' },
     });
@@ -56,22 +88,7 @@ export async function uploadCommand(argv: string[], io: CliIo): Promise<number> 
       return EXIT_OK;
     }
     if (!values.take) throw new UsageError('--take DIR is required');
-    if (!values.bucket?.trim()) throw new UsageError('--bucket B is required');
-    const storage: StorageSettings = {
-      bucket: values.bucket.trim(),
-      prefixTemplate: values.prefix ?? DEFAULT_PREFIX_TEMPLATE,
-      region: values.region?.trim() ?? '',
-      endpoint: values.endpoint?.trim() ?? '',
-      profile: values.profile?.trim() ?? '',
-      forcePathStyle: values['path-style'] === true,
-    };
-    try {
-      validateTemplate(storage.prefixTemplate);
-    } catch (e) {
-      if (e instanceof KeyTemplateError) throw new UsageError(`--prefix: ${e.message}`);
-      throw e;
-    }
-    if (storage.endpoint && !/^https?:\/\/[^\s/?#]+/i.test(storage.endpoint)) throw new UsageError(`--endpoint '${redactUrl(storage.endpoint)}' is not an http(s) URL`);
+    const storage = storageFromOptions(values);
     const folder = await resolveTakeFolder(values.take);
     if (!(await exists(join(folder, 'take.json')))) throw new UsageError(`no take.json in ${resolve(folder)}`);
 
@@ -122,7 +139,7 @@ async function exists(p: string): Promise<boolean> {
 }
 
 /** One line per state change; on a terminal, a live progress line for the device uploading. */
-class UploadProgress {
+export class UploadProgress {
   private readonly last = new Map<string, string>();
   private drawn = false;
 
