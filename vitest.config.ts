@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Two projects: everything that runs in Node, and the renderer under happy-dom.
 export default defineConfig({
   test: {
-    reporters: process.env.CI ? ['default'] : ['default'],
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
       {
         test: {

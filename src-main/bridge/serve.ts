@@ -60,6 +60,8 @@ function openInBrowser(url: string): void {
 }
 
 async function main(): Promise<number> {
+  // The pinned AWS SDK supports Node 20; its notice about future releases is not for operators.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const args = parseServeArgs(process.argv.slice(2));
   if ('error' in args) {
     process.stderr.write(`${args.error}\nusage: serve.ts [--port P] [--host H] [--demo N] [--open] [--static DIR] [--user-data DIR]\n`);
