@@ -171,3 +171,17 @@ describe('querySntp / measureSntp against the loopback sim server', () => {
     await expect(querySntp({ host: HOST, port, timeoutMs: 500 })).rejects.toBeInstanceOf(SntpError);
   });
 });
+
+describe('querySntp when the server name does not resolve', () => {
+  it('rejects with a network_error instead of throwing out of the process', async () => {
+    // A failing resolver, injected: no DNS traffic leaves the machine.
+    const lookup = ((_host: string, _opts: unknown, cb: (e: NodeJS.ErrnoException | null, a?: string, f?: number) => void) => {
+      const e = Object.assign(new Error('getaddrinfo ENOTFOUND ntp.example.invalid'), { code: 'ENOTFOUND' });
+      process.nextTick(() => cb(e));
+    }) as never;
+    const err = await querySntp({ host: 'ntp.example.invalid', port: 123, timeoutMs: 2000, lookup }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SntpError);
+    expect((err as SntpError).code).toBe('network_error');
+    expect((err as Error).message).toMatch(/ENOTFOUND/);
+  });
+});

@@ -8,7 +8,7 @@
  * Packets whose origin does not match are ignored (they may be late replies to an earlier
  * request); any other invalid reply ends the exchange with an `SntpError`.
  */
-import { createSocket } from 'node:dgram';
+import { createSocket, type SocketOptions } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 
@@ -62,6 +62,8 @@ export interface SntpQueryOptions {
   /** Local high-resolution wall clock, ms (default performance.timeOrigin + performance.now()). */
   localNow?: () => number;
   signal?: AbortSignal;
+  /** Host name resolution (tests inject a failing one); default dns.lookup. */
+  lookup?: SocketOptions['lookup'];
 }
 
 export const localHighResNow = (): number => performance.timeOrigin + performance.now();
@@ -130,7 +132,7 @@ export function querySntp(options: SntpQueryOptions): Promise<SntpSample> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const localNow = options.localNow ?? localHighResNow;
   return new Promise<SntpSample>((resolve, reject) => {
-    const socket = createSocket(isIPv6(options.host) ? 'udp6' : 'udp4');
+    const socket = createSocket({ type: isIPv6(options.host) ? 'udp6' : 'udp4', ...(options.lookup ? { lookup: options.lookup } : {}) });
     const nonce = randomBytes(8);
     let t1 = 0;
     let settled = false;
@@ -166,8 +168,11 @@ export function querySntp(options: SntpQueryOptions): Promise<SntpSample> {
       }
     });
     // connect() filters out datagrams from any other peer and resolves host names.
-    socket.connect(port, options.host, () => {
+    // Node calls this back on a failed lookup too (with the error): the socket is then not
+    // connected, and send() without an address would throw out of the process.
+    socket.connect(port, options.host, (e?: Error | null) => {
       if (settled) return;
+      if (e) return finish(new SntpError('network_error', `SNTP ${options.host}:${port}: ${e.message}`));
       const req = Buffer.alloc(48);
       req[0] = (0 << 6) | (4 << 3) | 3; // LI 0, version 4, mode 3 (client)
       nonce.copy(req, 40);
