@@ -1,3 +1,4 @@
+import { lookup as dnsLookup } from 'node:dns';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSntpServer, type SntpServer, type SntpFault } from '../../../sim/sntp-server';
 import { measureSntp, parseSntpReply, querySntp, SntpError, toNtpMs } from './sntp';
@@ -175,7 +176,9 @@ describe('querySntp / measureSntp against the loopback sim server', () => {
 describe('querySntp when the server name does not resolve', () => {
   it('rejects with a network_error instead of throwing out of the process', async () => {
     // A failing resolver, injected: no DNS traffic leaves the machine.
-    const lookup = ((_host: string, _opts: unknown, cb: (e: NodeJS.ErrnoException | null, a?: string, f?: number) => void) => {
+    // Only the server name fails; the socket's own bind address resolves as usual.
+    const lookup = ((host: string, opts: unknown, cb: (e: NodeJS.ErrnoException | null, a?: string, f?: number) => void) => {
+      if (host !== 'ntp.example.invalid') return dnsLookup(host, opts as never, cb as never);
       const e = Object.assign(new Error('getaddrinfo ENOTFOUND ntp.example.invalid'), { code: 'ENOTFOUND' });
       process.nextTick(() => cb(e));
     }) as never;
