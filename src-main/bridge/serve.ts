@@ -70,11 +70,17 @@ async function main(): Promise<number> {
   if (!existsSync(join(args.staticDir, 'index.html'))) {
     process.stderr.write(`warning: no renderer build in ${args.staticDir} (run: npx vite build)\n`);
   }
-  const [{ createController }, { startVirtualDevices }] = await Promise.all([import('../core/controller'), import('../../sim/demo')]);
+  const [{ createController }, { startVirtualDevices }, { createUploadsPort }] = await Promise.all([
+    import('../core/controller'),
+    import('../../sim/demo'),
+    import('../core/uploads'),
+  ]);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   const api: ControllerApi & { shutdown?: () => Promise<void> } = await createController({
     ...(args.userData ? { userDataDir: args.userData } : {}),
     virtualDevices: startVirtualDevices,
-    log: (line) => process.stderr.write(`${line}\n`),
+    uploads: createUploadsPort({ log }),
+    log,
   });
   if (args.demo > 0) {
     const r = await api.addVirtualDevices(args.demo);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ControllerApi } from '../../src-shared/api';
 import { createController } from '../core/controller';
 import { startVirtualDevices } from '../../sim/demo';
+import { createUploadsPort } from '../core/uploads';
 import { createAppProtocolHandler } from './app-protocol';
 import { forwardEvents, registerIpcHandlers, type DownloadFileResolver } from './ipc-handlers';
 import { demoCountFrom, installGracefulQuit } from './lifecycle';
@@ -82,6 +83,7 @@ async function start(): Promise<void> {
     userDataDir: app.getPath('userData'),
     capabilities: { dragOut: true, reveal: true },
     virtualDevices: startVirtualDevices,
+    uploads: createUploadsPort({ log: (line) => console.error(line) }),
     log: (line) => console.error(line),
   })) as ShellController;
   registerIpcHandlers({
