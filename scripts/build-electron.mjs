@@ -10,7 +10,7 @@
  * Usage: node scripts/build-electron.mjs [--out DIR] [--only main|preload] [--minify]
  */
 import { build } from 'esbuild';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -20,8 +20,11 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const NODE_TARGET = 'node22';
 export const CHROME_TARGET = 'chrome140';
 
-/** Optional native add-ons some dependencies try to load inside try/catch (ws, AWS SDK). */
-export const OPTIONAL_NATIVE = ['bufferutil', 'utf-8-validate', 'aws-crt', '@aws-sdk/signature-v4-crt', 'fsevents'];
+/**
+ * Optional modules some dependencies load only if present (ws's native add-ons, the AWS SDK's CRT
+ * and SigV4a signers — used only for multi-region access points, which we never call).
+ */
+export const OPTIONAL_NATIVE = ['bufferutil', 'utf-8-validate', 'aws-crt', '@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a', 'fsevents'];
 export const MAIN_EXTERNAL = ['electron', ...OPTIONAL_NATIVE];
 export const PRELOAD_EXTERNAL = ['electron'];
 
@@ -99,6 +102,10 @@ export async function buildElectron({ outDir = join(ROOT, 'dist-electron'), only
   if (only === null || only === 'main') {
     await build(mainOptions({ outDir, minify }));
     out.main = join(outDir, 'main.cjs');
+    // Demo cameras record the sample clip; in the bundle sim/ resolves its assets next to main.cjs.
+    mkdirSync(join(outDir, 'assets'), { recursive: true });
+    copyFileSync(join(ROOT, 'sim/assets/sample.mp4'), join(outDir, 'assets/sample.mp4'));
+    out.sample = join(outDir, 'assets/sample.mp4');
   }
   return out;
 }

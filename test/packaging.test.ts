@@ -207,5 +207,7 @@ describe('scripts/build-electron.mjs', () => {
     const foreign = requires(built.main!).filter((r) => r !== 'electron' && !builtins.has(r) && !OPTIONAL_NATIVE.includes(r));
     expect(foreign).toEqual([]);
     expect(readFileSync(built.main!, 'utf8')).toContain('"use strict"');
+    // Demo mode's virtual cameras need their sample clip beside the bundle.
+    expect(readFileSync(join(out, 'assets', 'sample.mp4')).subarray(4, 8).toString('latin1')).toBe('ftyp');
   });
 });
