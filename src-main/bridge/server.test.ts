@@ -157,11 +157,19 @@ describe('websocket guards', () => {
     expect(bridge.url).toBe(`http://127.0.0.1:${bridge.port}/#token=${bridge.token}`);
     expect(bridge.token).toMatch(/^[0-9a-f]{64}$/);
   });
-  it('rejects a missing or wrong token with 401', async () => {
-    expect(await refused(connect({ token: null }))).toBe(401);
-    expect(await refused(connect({ token: 'x'.repeat(64) }))).toBe(401);
-    expect(await refused(connect({ token: bridge.token.slice(0, -1) }))).toBe(401);
+  it('closes a missing or wrong token with 4401 and a reason the page can show, before any call or event', async () => {
+    for (const token of [null, 'x'.repeat(64), bridge.token.slice(0, -1)]) {
+      const ws = connect({ token });
+      const got = await closed(ws);
+      expect(got.code).toBe(4401);
+      expect(got.reason).toMatch(/invalid token/);
+    }
     expect(bridge.clientCount()).toBe(0);
+    expect(api.subscribe).not.toHaveBeenCalled();
+  });
+  it('a foreign Origin is refused outright (403), whatever the token', async () => {
+    expect(await refused(connect({ token: null, origin: 'http://evil.example' }))).toBe(403);
+    expect(await refused(connect({ token: 'x'.repeat(64), origin: 'http://evil.example' }))).toBe(403);
   });
   it('rejects a foreign or missing Origin with 403', async () => {
     expect(await refused(connect({ origin: 'http://evil.example' }))).toBe(403);

@@ -140,10 +140,15 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       return rejectUpgrade(socket, 400, 'Bad Request');
     }
     if (url.pathname !== BRIDGE_PATH) return rejectUpgrade(socket, 404, 'Not Found');
-    const given = url.searchParams.get('token') ?? '';
-    if (!tokensEqual(given, token)) return rejectUpgrade(socket, 401, 'Unauthorized');
     const origin = req.headers.origin;
     if (typeof origin !== 'string' || !allowed.has(origin)) return rejectUpgrade(socket, 403, 'Forbidden');
+    const given = url.searchParams.get('token') ?? '';
+    if (!tokensEqual(given, token)) {
+      // Our own page with a stale token (browser mode was restarted): a browser cannot read an
+      // HTTP status on a WebSocket handshake, so open, say why with a close code, and hang up.
+      wss.handleUpgrade(req, socket, head, (ws) => ws.close(4401, 'invalid token: reopen the address the controller printed'));
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
