@@ -185,6 +185,22 @@ describe('send: retry policy', () => {
     expect(server.connections).toBe(1);
   });
 
+  it('does NOT retry START/STOP/UPLOAD after a reset that followed the write (the device may have acted on it)', async () => {
+    // The device read the command, then the connection reset before any reply byte.
+    const server = await serve((socket) => socket.resetAndDestroy());
+    for (const cmd of [startRecording(Date.now() / 1000 + 3), stopRecording()]) {
+      const before = server.connections;
+      const e = await failure(send(server.address, cmd, { backoffMs: [1, 1] }));
+      expect(e.code).toBe('connection_reset');
+      expect(e.retryable).toBe(false);
+      expect(server.connections - before).toBe(1);
+    }
+    // An idempotent status query is still retried under the protocol policy.
+    const before = server.connections;
+    await failure(send(server.address, deviceStatus(), { backoffMs: [1, 1] }));
+    expect(server.connections - before).toBe(3);
+  });
+
   it('does NOT retry a STOP reply timeout either, but does retry DEVICE_STATUS', async () => {
     const server = await serve(() => {});
     await failure(send(server.address, stopRecording(), { replyTimeoutMs: 100, backoffMs: [1, 1] }));

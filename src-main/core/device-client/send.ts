@@ -103,8 +103,11 @@ function exchange(
     };
     const onError = (e: unknown) => {
       const { code, text } = classifySocketError(e);
-      // A reset before any reply byte is connection-level (retried); after, the device was answering.
-      const retryable = code !== 'network_error' && received === 0;
+      // The command has been written by now, so the device may have acted on it: only an
+      // idempotent command is retried, and only when the reset came before any reply byte
+      // (after, the device was answering). A START/STOP/UPLOAD sent twice would start a second
+      // recording, lose the file name to an "not recording" error, or queue a second upload.
+      const retryable = opts.idempotent && code !== 'network_error' && received === 0;
       finish(new ProtocolError(code, `${context}: ${text} after ${received} reply bytes`, { retryable, cause: e }));
     };
     const onEnd = () => {
