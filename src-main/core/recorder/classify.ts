@@ -24,13 +24,17 @@ export function estimateClock(samples: readonly TimedReply[]): ClockEstimate | n
   let used = 0;
   for (const s of samples) {
     if (s.reply.timestamp === null) continue;
-    used++;
     const ts = s.reply.timestamp * 1000;
+    // A device timestamp is untrusted: one that overflows (1e308 s) or a non-finite instant would
+    // turn every bound into Infinity/NaN and the START target with it.
+    if (!Number.isFinite(ts) || !Number.isFinite(s.sentAt) || !Number.isFinite(s.receivedAt)) continue;
+    used++;
     lo = Math.max(lo, ts - s.receivedAt);
     hi = Math.min(hi, ts - s.sentAt);
     if (!best || s.receivedAt - s.sentAt < best.receivedAt - best.sentAt) best = s;
   }
   if (!best || best.reply.timestamp === null) return null;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return null;
   const rtt = Math.max(0, best.receivedAt - best.sentAt);
   if (lo <= hi) return { offsetMs: (lo + hi) / 2, uncertaintyMs: (hi - lo) / 2, rttMs: rtt, samples: used };
   return {
@@ -55,7 +59,8 @@ export function targetFor(d: RecorderDevice, targetStart: number, clock: ClockEs
   if (!schedulesOnRawClock(d)) {
     return { targetSent: targetStart, targetReason: 'device schedules on synchronized time: take target sent as is', warning: null };
   }
-  if (!clock) {
+  const corrected = clock ? targetStart + clock.offsetMs / 1000 : NaN;
+  if (!clock || !Number.isFinite(corrected) || !Number.isFinite(clock.uncertaintyMs)) {
     return {
       targetSent: targetStart,
       targetReason: 'device schedules on its raw clock but no clock estimate: take target sent uncorrected',
@@ -63,7 +68,7 @@ export function targetFor(d: RecorderDevice, targetStart: number, clock: ClockEs
     };
   }
   return {
-    targetSent: targetStart + clock.offsetMs / 1000,
+    targetSent: corrected,
     targetReason: `device schedules on its raw clock: take target + measured offset ${r1(clock.offsetMs)} ms (±${r1(clock.uncertaintyMs)} ms)`,
     warning: null,
   };
@@ -71,13 +76,26 @@ export function targetFor(d: RecorderDevice, targetStart: number, clock: ClockEs
 
 /** "time_not_synchronized" → "time not synchronized"; the device's own message wins when present. */
 export function describeReplyFailure(reply: DeviceReply): string {
-  const status = reply.status.replace(/_/g, ' ');
-  return reply.message ? `${status}: ${reply.message}` : status;
+  const status = clip(reply.status.replace(/_/g, ' '), 100);
+  return reply.message ? `${status}: ${clip(reply.message, 500)}` : status;
+}
+
+/**
+ * A device-supplied string cut to `max` characters for take.json, whose reader (recovery)
+ * refuses text over 4 KiB: an over-long reply field must never make a take unrecoverable.
+ */
+export function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
 export function classifyStart(reply: DeviceReply): { accepted: boolean; error: string | null } {
   if (isStartAccepted(reply.status)) return { accepted: true, error: null };
-  return { accepted: false, error: isFailureStatus(reply.status) ? describeReplyFailure(reply) : `unexpected reply '${reply.rawStatus}'${reply.message ? `: ${reply.message}` : ''}` };
+  return {
+    accepted: false,
+    error: isFailureStatus(reply.status)
+      ? describeReplyFailure(reply)
+      : `unexpected reply '${clip(reply.rawStatus, 100)}'${reply.message ? `: ${clip(reply.message, 500)}` : ''}`,
+  };
 }
 
 /** One line for an error thrown by the device client (no stack). */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseReply, type Command } from '../../../src-shared/protocol';
 import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
+import { readManifest } from '../takes/manifest';
 import { Recorder } from './recorder';
 
 const dirs: string[] = [];
@@ -97,6 +98,96 @@ describe('recorder fan-out (fake devices)', () => {
     await expect(rec.startTake({ devices: devices(1) })).rejects.toThrow(/stop it first/);
     await rec.stopTake();
     await rec.flush();
+    rec.dispose();
+  });
+});
+
+describe('recorder: races and hostile replies (fake devices)', () => {
+  async function tempDir(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'mc-fanout-'));
+    dirs.push(dir);
+    return dir;
+  }
+  const startsTo = (sent: Sent[]) => sent.filter((s) => s.command.command === 'START_RECORDING').map((s) => s.address.port);
+  const stopsTo = (sent: Sent[]) => sent.filter((s) => s.command.command === 'STOP_RECORDING').map((s) => s.address.port);
+
+  it('two takes started at once: the second is refused, only one START goes out per device', async () => {
+    const fake = fakeSend();
+    const rec = new Recorder({ recordingsDir: await tempDir(), send: fake.send, timeouts: { confirmGraceMs: 0 } });
+    const results = await Promise.allSettled([rec.startTake({ devices: devices(1), delaySeconds: 0 }), rec.startTake({ devices: devices(1), delaySeconds: 0 })]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(startsTo(fake.sent)).toHaveLength(1);
+    await rec.stopTake();
+    await rec.flush();
+    rec.dispose();
+  });
+
+  it('a stop requested while the take is starting leaves no device recording', async () => {
+    // Pre-flight is held until stopTake has been called (the operator pressed Stop during it).
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const inner = fakeSend();
+    const send = async (address: DeviceAddress, command: Command, options?: SendOptions): Promise<TimedReply> => {
+      if (command.command === 'DEVICE_STATUS' && startsTo(inner.sent).length === 0) await gate;
+      return inner.send(address, command, options);
+    };
+    const rec = new Recorder({ recordingsDir: await tempDir(), send, timeouts: { confirmGraceMs: 0, confirmIntervalMs: 10 } });
+    const starting = rec.startTake({ devices: devices(2), delaySeconds: 0 });
+    while (!rec.activeTake) await new Promise((r) => setTimeout(r, 5));
+    const stopping = rec.stopTake();
+    release();
+    await Promise.allSettled([starting, stopping]);
+    // Whatever happened, afterwards every device that was sent START was also sent STOP.
+    const t = rec.activeTake ?? rec.takes()[0]!;
+    if (t.phase !== 'done' && t.phase !== 'failed') await rec.stopTake(t.takeId);
+    for (const port of startsTo(inner.sent)) expect(stopsTo(inner.sent)).toContain(port);
+    expect(rec.takes().every((x) => x.devices.every((d) => !d.mayStillBeRecording))).toBe(true);
+    await rec.flush();
+    rec.dispose();
+  });
+
+  it('a raw-clock device with an absurd reply timestamp cannot stop the take for the others', async () => {
+    const inner = fakeSend();
+    const send = async (address: DeviceAddress, command: Command, options?: SendOptions): Promise<TimedReply> => {
+      const r = await inner.send(address, command, options);
+      if (address.port !== 1000 || command.command !== 'DEVICE_STATUS') return r;
+      return { ...r, reply: parseReply({ ...r.reply.raw, timestamp: 1e308 }) }; // ×1000 overflows to Infinity
+    };
+    const rec = new Recorder({ recordingsDir: await tempDir(), send, timeouts: { confirmGraceMs: 0, confirmIntervalMs: 10 } });
+    const devs = devices(2).map((d, i) => (i === 0 ? { ...d, deviceType: 'Oak' } : d));
+    const t = await rec.startTake({ devices: devs, delaySeconds: 0 });
+    expect(t.devices.map((d) => d.start)).toEqual(['accepted', 'accepted']);
+    const m = rec.manifest();
+    expect(m.devices.every((d) => Number.isFinite(d.start.targetSent))).toBe(true);
+    expect(m.devices[0]!.warnings.join(' ')).toMatch(/clock/);
+    await rec.stopTake();
+    await rec.flush();
+    rec.dispose();
+  });
+
+  it('over-long device strings never make take.json unreadable for recovery', async () => {
+    const long = 'x'.repeat(20_000);
+    const inner = fakeSend();
+    const send = async (address: DeviceAddress, command: Command, options?: SendOptions): Promise<TimedReply> => {
+      const r = await inner.send(address, command, options);
+      const now = Date.now() / 1000;
+      let body: Record<string, unknown> | null = null;
+      if (address.port === 1000 && command.command === 'START_RECORDING') body = { status: 'error', message: long, timestamp: now };
+      if (address.port === 1001 && command.command === 'DEVICE_STATUS' && !startsTo(inner.sent).includes(1001)) body = { status: `Weird ${long}`, deviceType: long, timestamp: now };
+      if (address.port === 1002 && command.command === 'STOP_RECORDING') body = { status: 'recording_stopped', fileName: `${long}.mp4`, fileSize: 1 };
+      return body ? { ...r, reply: parseReply(body) } : r;
+    };
+    const rec = new Recorder({ recordingsDir: await tempDir(), send, timeouts: { confirmGraceMs: 0, confirmIntervalMs: 10 } });
+    const t = await rec.startTake({ devices: devices(3), delaySeconds: 0 });
+    expect(t.devices[0]!.start).toBe('failed');
+    await rec.confirmed();
+    await rec.stopTake();
+    await rec.flush();
+    const m = await readManifest(t.folder);
+    expect(m.devices[0]!.start.error!.length).toBeLessThanOrEqual(4096);
+    expect(m.devices[2]!.stop.status).toBe('stopped');
+    expect(m.devices[2]!.stop.fileName).toBeNull(); // no GET_VIDEO could carry it (4 KiB command limit)
+    expect(m.devices[2]!.warnings.join(' ')).toMatch(/file name/);
     rec.dispose();
   });
 });

@@ -18,7 +18,7 @@ import { createTakeFolder } from '../takes/folder';
 import { redactValue } from '../uploads/redact';
 import { ManifestWriter, emptyDownload, toTakeView, type ManifestDevice, type TakeManifest } from '../takes/manifest';
 import { listTakes, owedWork, reviveManifest, type OwedWork } from '../takes/recover';
-import { classifyStart, describeReplyFailure, errorLine, estimateClock, salvageStopReply, schedulesOnRawClock, targetFor } from './classify';
+import { classifyStart, clip, describeReplyFailure, errorLine, estimateClock, salvageStopReply, schedulesOnRawClock, targetFor } from './classify';
 import { DEFAULT_TIMEOUTS, wallClock, type ClockEstimate, type ControllerClock, type RecorderDevice, type RecorderTimeouts, type SendFn } from './types';
 
 export interface RecorderOptions {
@@ -62,8 +62,14 @@ interface Session {
   confirmAbort: AbortController;
   confirm: Promise<void>;
   stopping: Promise<TakeView> | null;
+  /** Settles when startTake has finished with this take (START fan-out done, or skipped). */
+  started: Promise<void>;
+  /** stopTake was called: a start still in pre-flight sends no START at all. */
+  stopRequested: boolean;
 }
 
+/** Longest device file name we keep (salvageStopReply uses the same bound). */
+const MAX_REMOTE_NAME_CHARS = 1024;
 const ACTIVE_PHASES = new Set(['starting', 'scheduled', 'recording', 'stopping']);
 const sec = (ms: number) => ms / 1000;
 
@@ -102,6 +108,8 @@ export class Recorder {
   private readonly clock: ControllerClock;
   private readonly t: RecorderTimeouts;
   private activeTakeId: string | null = null;
+  /** A startTake is between its checks and its session: a second one must wait its turn. */
+  private startingTake = false;
   /** The most recent take: the default for `settled()`/`confirmed()` once the take is no longer active. */
   private lastTakeId: string | null = null;
   private readonly unsubscribe: (() => void) | null;
@@ -143,6 +151,17 @@ export class Recorder {
   // ---------------------------------------------------------------- start
 
   async startTake(options: StartTakeOptions): Promise<TakeView> {
+    // Checked and set before any await: two Record presses must not make two takes at once.
+    if (this.startingTake) throw new Error('another take is starting: stop it first');
+    this.startingTake = true;
+    try {
+      return await this.doStart(options);
+    } finally {
+      this.startingTake = false;
+    }
+  }
+
+  private async doStart(options: StartTakeOptions): Promise<TakeView> {
     const active = this.activeTakeId ? this.sessions.get(this.activeTakeId) : undefined;
     if (active && ACTIVE_PHASES.has(active.m.phase)) throw new Error(`take '${active.m.name}' is still ${active.m.phase}: stop it first`);
     const delaySeconds = options.delaySeconds ?? 3;
@@ -169,6 +188,7 @@ export class Recorder {
       devices: devices.map((d) => this.newDevice(d)),
     };
     const confirmAbort = new AbortController();
+    let markStarted!: () => void;
     const s: Session = {
       m,
       folder,
@@ -176,7 +196,18 @@ export class Recorder {
       confirmAbort,
       confirm: Promise.resolve(),
       stopping: null,
+      started: new Promise<void>((r) => (markStarted = r)),
+      stopRequested: false,
     };
+    try {
+      return await this.startSession(s, devices, delaySeconds);
+    } finally {
+      markStarted();
+    }
+  }
+
+  private async startSession(s: Session, devices: RecorderDevice[], delaySeconds: number): Promise<TakeView> {
+    const m = s.m;
     this.sessions.set(m.takeId, s);
     this.activeTakeId = m.takeId;
     this.lastTakeId = m.takeId;
@@ -186,6 +217,17 @@ export class Recorder {
     const byKey = new Map(devices.map((d) => [d.key, d]));
     await Promise.all(m.devices.map((e) => this.preflight(s, byKey.get(e.deviceKey)!, e)));
     const participants = m.devices.filter((e) => e.start.status === 'pending');
+    if (s.stopRequested) {
+      // Stop was pressed during pre-flight: nothing has been sent, so nothing is started.
+      for (const e of participants) {
+        Object.assign(e.start, { status: 'skipped', error: 'take stopped before START was sent' });
+        e.stop.status = 'not_sent';
+      }
+      m.phase = 'failed';
+      if (this.activeTakeId === m.takeId) this.activeTakeId = null;
+      this.changed(s);
+      return this.view(s);
+    }
 
     // One target instant for the take; per device, what to send and why.
     m.targetStart = sec(this.clock.now() + delaySeconds * 1000);
@@ -201,17 +243,31 @@ export class Recorder {
     await s.writer.flush().catch(() => undefined);
 
     // Fan-out: every command built first, then all sends issued in one synchronous loop.
-    const plan = participants.map((e) => ({ e, address: parseAddress(e.address)!, cmd: startRecording(e.start.targetSent!) }));
+    const plan = participants.map((e) => {
+      try {
+        return { e, address: parseAddress(e.address)!, cmd: startRecording(e.start.targetSent!) };
+      } catch (err) {
+        return { e, address: null, cmd: null, buildError: err };
+      }
+    });
     const fanOutAt = this.clock.now();
     const pending = plan.map(({ e, address, cmd }) =>
-      this.opts
-        .send(address, cmd, { replyTimeoutMs: this.t.startMs, connectTimeoutMs: this.t.startMs, tries: 2, backoffMs: [250], now: () => this.clock.now() })
-        .then(
-          (r) => ({ e, r, err: null as unknown }),
-          (err: unknown) => ({ e, r: null, err }),
-        ),
+      address && cmd
+        ? this.opts
+            .send(address, cmd, { replyTimeoutMs: this.t.startMs, connectTimeoutMs: this.t.startMs, tries: 2, backoffMs: [250], now: () => this.clock.now() })
+            .then(
+              (r) => ({ e, r, err: null as unknown }),
+              (err: unknown) => ({ e, r: null, err }),
+            )
+        : null,
     );
-    for (const { e, r, err } of await Promise.all(pending)) {
+    for (const [i, { e, buildError }] of plan.entries()) {
+      if (pending[i] !== null) continue;
+      // Never sent (a bug or an impossible target): the device cannot have started.
+      Object.assign(e.start, { status: 'failed', error: `START not sent: ${errorLine(buildError)}`, transportError: false });
+      e.stop.status = 'not_sent';
+    }
+    for (const { e, r, err } of await Promise.all(pending.filter((p) => p !== null))) {
       e.start.sentAt = sec(r?.sentAt ?? fanOutAt);
       if (r) {
         this.opts.noteReply?.(e.deviceKey, r);
@@ -235,7 +291,8 @@ export class Recorder {
     m.phase = m.devices.some((e) => e.start.status === 'accepted') ? 'scheduled' : 'failed';
     if (m.phase === 'failed' && !m.devices.some((e) => e.start.transportError)) this.activeTakeId = null;
     this.changed(s);
-    if (m.phase === 'scheduled') s.confirm = this.confirm(s);
+    // A stop already waiting for this start aborts the confirmation anyway: do not begin it.
+    if (m.phase === 'scheduled' && !s.stopRequested) s.confirm = this.confirm(s);
     return this.view(s);
   }
 
@@ -303,11 +360,11 @@ export class Recorder {
       return;
     }
     const r = first.reply;
-    e.preflight = { reachable: true, status: r.status, battery: r.batteryLevel, error: null };
+    e.preflight = { reachable: true, status: clip(r.status, 200), battery: r.batteryLevel, error: null };
     // A manual entry without a label is named by the device itself (file names use it).
     if (!d.name.trim() && r.deviceId) e.name = r.deviceId.slice(0, 128);
     if (!e.deviceType && r.deviceType) {
-      e.deviceType = r.deviceType;
+      e.deviceType = clip(r.deviceType, 200);
       if (d.scheduleOnRawClock === undefined) e.scheduleOnRawClock = schedulesOnRawClock({ ...d, deviceType: r.deviceType });
     }
     if (isRecordingReply(r)) {
@@ -324,7 +381,8 @@ export class Recorder {
     // Raw-clock devices need a good offset: a few fresh samples, whose bounds intersect tightly,
     // compared with the fleet's running estimate; the smaller uncertainty wins. Other devices only
     // need it recorded (one sample, or the fleet's).
-    const fleet = this.opts.clockOf?.(e.deviceKey) ?? null;
+    const fleetEstimate = this.opts.clockOf?.(e.deviceKey) ?? null;
+    const fleet = fleetEstimate && Number.isFinite(fleetEstimate.offsetMs) && Number.isFinite(fleetEstimate.uncertaintyMs) ? fleetEstimate : null;
     const samples = [first];
     const want = e.scheduleOnRawClock ? Math.max(1, this.opts.clockSamples ?? 8) : fleet ? 0 : 1;
     for (let i = 1; i < want; i++) {
@@ -364,9 +422,9 @@ export class Recorder {
         for (const { e, r, err } of results) {
           if (r && isRecordingReply(r.reply)) {
             e.confirmedRecording = true;
-            e.confirmStatus = r.reply.status;
+            e.confirmStatus = clip(r.reply.status, 200);
           } else {
-            e.confirmStatus = r ? r.reply.status + (r.reply.message ? `: ${r.reply.message}` : '') : `no reply: ${errorLine(err)}`;
+            e.confirmStatus = r ? describeReplyFailure(r.reply) : `no reply: ${errorLine(err)}`;
           }
         }
         pending = pending.filter((e) => e.confirmedRecording !== true);
@@ -413,6 +471,11 @@ export class Recorder {
   }
 
   private async doStop(s: Session): Promise<TakeView> {
+    // Stop pressed while the take is still starting: a START may be on its way. Wait for the
+    // fan-out (or let pre-flight cancel it) so every device that accepted gets its STOP, rather
+    // than deciding now and leaving a late-accepting device recording for ever.
+    s.stopRequested = true;
+    await s.started;
     s.confirmAbort.abort();
     await s.confirm;
     s.m.phase = 'stopping';
@@ -446,7 +509,7 @@ export class Recorder {
       try {
         const r = await this.status(e, this.t.statusMs);
         if (!isRecordingReply(r.reply)) {
-          Object.assign(e.stop, { status: 'not_sent', error: `not recording at stop time (status ${r.reply.rawStatus})` });
+          Object.assign(e.stop, { status: 'not_sent', error: `not recording at stop time (status ${clip(r.reply.rawStatus, 200)})` });
           e.mayStillBeRecording = false;
           this.changed(s);
           return;
@@ -476,9 +539,13 @@ export class Recorder {
         Object.assign(e.stop, { status: 'failed', error: describeReplyFailure(r.reply) });
         e.mayStillBeRecording = false;
       } else {
-        Object.assign(e.stop, { status: 'stopped', error: null, fileName: r.reply.fileName, fileSize: r.reply.fileSize });
+        const name = r.reply.fileName;
+        // No GET_VIDEO could carry a longer name (devices take commands of at most 4 KiB).
+        const usable = name !== null && name.length > 0 && name.length <= MAX_REMOTE_NAME_CHARS;
+        Object.assign(e.stop, { status: 'stopped', error: null, fileName: usable ? name : null, fileSize: r.reply.fileSize });
         e.mayStillBeRecording = false;
-        if (!r.reply.fileName) e.warnings.push(`STOP reply '${r.reply.rawStatus}' named no file: nothing to download`);
+        if (name && !usable) e.warnings.push(`STOP reply named a file name of ${name.length} characters: too long to ask for; nothing to download`);
+        else if (!name) e.warnings.push(`STOP reply '${clip(r.reply.rawStatus, 200)}' named no file: nothing to download`);
       }
     } catch (err) {
       const salvaged = isProtocolError(err) && err.code === 'invalid_reply' ? salvageStopReply(err.reply) : null;
@@ -654,6 +721,8 @@ export class Recorder {
         confirmAbort: new AbortController(),
         confirm: Promise.resolve(),
         stopping: null,
+        started: Promise.resolve(),
+        stopRequested: false,
       };
       this.sessions.set(m.takeId, s);
       if (owed.mayStillBeRecording.length > 0 && !this.activeTakeId) this.activeTakeId = m.takeId;
