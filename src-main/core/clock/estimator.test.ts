@@ -37,6 +37,18 @@ describe('ClockEstimator', () => {
     expect(est.driftPpm).toBeUndefined();
   });
 
+  it('rejects a device timestamp whose offset overflows (1e308 s × 1000 = Infinity), keeping the estimate finite', () => {
+    const e = new ClockEstimator();
+    // First sample of a fresh estimator: nothing to contradict, so only validation can refuse it.
+    const v = e.addSample({ sentAt: T0, receivedAt: T0 + 8, deviceTimestampSec: 1e308 });
+    expect(v.accepted).toBe(false);
+    expect(e.estimate()).toBeNull();
+    e.addSample(exchange(T0 + 100, 4, 4, () => 750));
+    const est = e.estimate()!;
+    expect(Number.isFinite(est.offsetMs)).toBe(true);
+    expect(est.offsetMs).toBeCloseTo(750, 6);
+  });
+
   it('keeps the minimum-RTT sample under jitter', () => {
     const r = rng(1);
     const e = new ClockEstimator();

@@ -117,6 +117,9 @@ export class ClockEstimator {
     if (newest && t < newest.t - this.maxAgeMs) return reject('older than the window');
 
     const p: Point = { t, offset: deviceTimestampSec * 1000 - t, rtt };
+    // A finite but absurd timestamp (1e308 s) overflows once in ms: an Infinity offset would
+    // poison every estimate after it.
+    if (!Number.isFinite(p.offset)) return reject(`device timestamp ${deviceTimestampSec} is out of range`);
     const current = this.estimate();
     if (current && this.contradicts(p, current)) {
       this.pending.push(p);
