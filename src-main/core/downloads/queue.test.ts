@@ -2,7 +2,7 @@
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProtocolError } from '../../../src-shared/protocol';
 import type { DeviceAddress, DownloadOptions, DownloadResult } from '../device-client/types';
 import { DownloadQueue, type DownloadRequest } from './queue';
@@ -184,5 +184,30 @@ describe('DownloadQueue', () => {
     await writeFile(join(outside, 'secret'), 's');
     await symlink(join(outside, 'secret'), join(f, 'b_video_1.mp4'));
     await expect(q.resolveDownloadPath(e.id)).rejects.toThrow(/outside/);
+  });
+});
+
+describe('DownloadQueue: a listener bug', () => {
+  it('a throwing downloadChanged listener neither fails a finished download nor breaks enqueue/cancel', async () => {
+    const f = await folder();
+    const fake = fakeDownload();
+    const q = new DownloadQueue({ download: fake.fn, maxConcurrent: 2 });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const seen: string[] = [];
+    q.on('downloadChanged', (v) => {
+      seen.push(v.state);
+      throw new Error('listener bug');
+    });
+    const a = q.enqueue(req(f, 'a'));
+    const b = q.enqueue(req(f, 'b'));
+    await until(() => fake.calls.length === 2);
+    await fake.calls[0]!.finish('ok');
+    await until(() => q.get(a.id)!.state !== 'active');
+    expect(q.get(a.id)!.state).toBe('done');
+    expect(q.cancel(b.id).id).toBe(b.id);
+    await until(() => q.get(b.id)!.state === 'cancelled');
+    expect(seen).toContain('done');
+    expect(logged).toHaveBeenCalled(); // the bug is visible, not swallowed
+    logged.mockRestore();
   });
 });

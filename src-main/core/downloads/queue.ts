@@ -174,8 +174,19 @@ export class DownloadQueue {
     return job;
   }
 
+  /**
+   * Listeners run inside the transfer's own bookkeeping: one that throws must not turn a finished
+   * download into a failed one, nor abort enqueue/cancel half-way (a listener bug stays its own).
+   */
   private emit(job: Job): void {
-    this.events.emit('downloadChanged', { ...job.view }, { ...job.info, keptPartials: [...job.info.keptPartials] });
+    const view = { ...job.view };
+    for (const l of this.events.listeners('downloadChanged') as Array<(v: DownloadView, i: DownloadInfo) => void>) {
+      try {
+        l({ ...view }, { ...job.info, keptPartials: [...job.info.keptPartials] });
+      } catch (e) {
+        console.error(`downloads: a 'downloadChanged' listener threw`, e);
+      }
+    }
   }
 
   private pump(): void {

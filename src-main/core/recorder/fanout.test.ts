@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseReply, type Command } from '../../../src-shared/protocol';
 import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
 import { readManifest } from '../takes/manifest';
@@ -188,6 +188,28 @@ describe('recorder: races and hostile replies (fake devices)', () => {
     expect(m.devices[2]!.stop.status).toBe('stopped');
     expect(m.devices[2]!.stop.fileName).toBeNull(); // no GET_VIDEO could carry it (4 KiB command limit)
     expect(m.devices[2]!.warnings.join(' ')).toMatch(/file name/);
+    rec.dispose();
+  });
+});
+
+describe('recorder: a listener bug', () => {
+  it('a throwing takeChanged listener cannot abort a take after START went out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mc-fanout-'));
+    dirs.push(dir);
+    const fake = fakeSend();
+    const rec = new Recorder({ recordingsDir: dir, send: fake.send, timeouts: { confirmGraceMs: 0, confirmIntervalMs: 10 } });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    rec.on('takeChanged', () => {
+      throw new Error('listener bug');
+    });
+    const t = await rec.startTake({ devices: devices(2), delaySeconds: 0 });
+    expect(t.phase).toBe('scheduled');
+    await rec.confirmed();
+    const stopped = await rec.stopTake();
+    expect(stopped.devices.map((d) => d.stop)).toEqual(['stopped', 'stopped']);
+    expect(logged).toHaveBeenCalled();
+    logged.mockRestore();
+    await rec.flush();
     rec.dispose();
   });
 });

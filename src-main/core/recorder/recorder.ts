@@ -748,6 +748,15 @@ export class Recorder {
   /** Every change: to disk (atomic, coalesced) and to listeners. */
   private changed(s: Session): void {
     void s.writer.save(s.m).catch(() => undefined);
-    this.events.emit('takeChanged', this.view(s));
+    const view = this.view(s);
+    // Called in the middle of a take (after START went out, inside download callbacks): a
+    // listener that throws must not abort the take and leave devices recording.
+    for (const l of this.events.listeners('takeChanged') as Array<(t: TakeView) => void>) {
+      try {
+        l(view);
+      } catch (e) {
+        console.error(`recorder: a 'takeChanged' listener threw`, e);
+      }
+    }
   }
 }
