@@ -156,4 +156,74 @@ describe('Controller', () => {
     expect(seen.every((s, i) => i === 0 || s > seen[i - 1]!)).toBe(true);
     expect(seen[0]!).toBeGreaterThan(before.ok ? before.value.seq : Infinity);
   });
+
+  it('refuses a second startTake while the first is still starting (double click), not two takes', async () => {
+    const c = await make(dirs());
+    await c.addVirtualDevices(2, 'spec');
+    await allOnline(c, 2);
+    const [a, b] = await Promise.all([c.startTake({ name: 'One', delaySeconds: 1 }), c.startTake({ name: 'Two', delaySeconds: 1 })]);
+    const oks = [a, b].filter((r) => r.ok);
+    expect(oks).toHaveLength(1);
+    const refused = [a, b].find((r) => !r.ok);
+    expect(refused && !refused.ok ? refused.error.code : '').toBe('busy');
+    const snap = await c.getSnapshot();
+    expect(snap.ok && snap.value.takes).toHaveLength(1);
+    const [s1, s2] = await Promise.all([c.stopTake(), c.stopTake()]);
+    expect(s1.ok && s2.ok).toBe(true);
+  }, 60_000);
+
+  it('keeps the take in progress when settings that shape the recorder change mid-take', async () => {
+    const c = await make(dirs());
+    await c.addVirtualDevices(2, 'spec');
+    await allOnline(c, 2);
+    const t = await c.startTake({ name: 'Mid-take', delaySeconds: 0.5 });
+    if (!t.ok) throw new Error(t.error.message);
+    const changed = await c.updateSettings({ autoDownload: false, batteryWarnPercent: 30 });
+    expect(changed.ok).toBe(true);
+    const snap = await c.getSnapshot();
+    expect(snap.ok && snap.value.activeTakeId).toBe(t.value.takeId);
+    expect(snap.ok && snap.value.takes.map((x) => x.takeId)).toContain(t.value.takeId);
+    const stopped = await c.stopTake();
+    expect(stopped.ok ? stopped.value.takeId : stopped.error.message).toBe(t.value.takeId);
+    // autoDownload is now off: the stopped take queues no downloads.
+    const after = await c.getSnapshot();
+    expect(after.ok && after.value.downloads.filter((x) => x.takeId === t.value.takeId)).toEqual([]);
+  }, 60_000);
+
+  it('refuses to remove a device that is part of the take in progress', async () => {
+    const c = await make(dirs());
+    await c.addVirtualDevices(2, 'spec');
+    const [dev] = await allOnline(c, 2);
+    const t = await c.startTake({ delaySeconds: 0.5 });
+    if (!t.ok) throw new Error(t.error.message);
+    const r = await c.removeDevice(dev!.id);
+    expect(r.ok ? '' : r.error.code).toBe('busy');
+    expect((await c.stopTake()).ok).toBe(true);
+  }, 60_000);
+
+  it('refuses a relative recordings folder (never a path relative to wherever the app was started)', async () => {
+    const c = await make(dirs());
+    const r = await c.updateSettings({ recordingsDir: 'takes/here' });
+    expect(r.ok ? '' : r.error.code).toBe('invalid_argument');
+    expect(r.ok ? '' : r.error.message).toMatch(/absolute/);
+  });
+
+  it('caps virtual cameras at 100 in all', async () => {
+    let started = 0;
+    const fake = new Controller({
+      userDataDir: dirs().userDataDir,
+      discovery: false,
+      clock: new ControllerClock({ server: '' }),
+      virtualDevices: async (count) => {
+        started += count;
+        return Array.from({ length: count }, (_, i) => ({ host: '127.0.0.1', port: 20000 + started - count + i, name: `v${started - count + i}`, stop: async () => undefined }));
+      },
+    });
+    cleanups.push(() => fake.shutdown());
+    expect((await fake.addVirtualDevices(100)).ok).toBe(true);
+    const more = await fake.addVirtualDevices(1);
+    expect(more.ok ? '' : more.error.code).toBe('limit');
+    expect(started).toBe(100);
+  });
 });
+

@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import {
   err,
   ok,
@@ -31,7 +31,7 @@ import type { Discovery } from './discovery/types';
 import { createDiscovery } from './discovery/discovery';
 import { DownloadQueue, type DownloadFn } from './downloads';
 import { Fleet, type SendFn } from './fleet';
-import { Recorder, type RecorderDevice, type RecorderTimeouts } from './recorder';
+import { Recorder, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './recorder';
 import { SettingsStore, defaultSettings } from './settings/settings-store';
 import { listTakes, realInside, toTakeView, type TakeManifest } from './takes';
 
@@ -80,6 +80,10 @@ export function defaultUserDataDir(): string {
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+/** One line for the operator: no stack, no multi-line dumps, bounded. */
+const operatorMessage = (e: unknown) => message(e).split('\n')[0]!.trim().slice(0, 500) || 'unexpected error';
+/** Virtual cameras in all (each is a TCP server in this process). */
+export const MAX_VIRTUAL_DEVICES = 100;
 /** Past takes shown in the takes panel. */
 const HISTORY_LIMIT = 50;
 
@@ -117,7 +121,9 @@ export class Controller implements ControllerApi {
   private discoveryUnsub: Array<() => void> = [];
   private readonly fleet: Fleet;
   private readonly downloads: DownloadQueue;
-  private recorder: Recorder;
+  private readonly recorder: Recorder;
+  /** The recorder reads these at use time, so settings changes apply without a new recorder (and without losing a take in progress). */
+  private readonly recorderOpts: RecorderOptions;
   private readonly uploads: UploadsPort | null;
   private readonly virtual = new Map<string, { stop(): Promise<void> }>();
   /** Past takes from disk, by id: folder + manifest (history and drag-out of earlier runs' files). */
@@ -129,6 +135,8 @@ export class Controller implements ControllerApi {
   private readonly send: SendFn;
   private readonly log: (line: string) => void;
   private stopped = false;
+  /** Virtual cameras being started right now (counted against the limit). */
+  private virtualStarting = 0;
 
   constructor(private readonly options: ControllerOptions = {}) {
     this.log = options.log ?? (() => undefined);
@@ -160,7 +168,9 @@ export class Controller implements ControllerApi {
 
     this.downloads = new DownloadQueue({ download: options.download ?? realDownload, maxConcurrent: this.settings.maxConcurrentDownloads });
     this.unsubs.push(this.downloads.on('downloadChanged', (download) => this.emit({ type: 'downloadChanged', download })));
-    this.recorder = this.makeRecorder();
+    this.recorderOpts = this.makeRecorderOptions();
+    this.recorder = new Recorder(this.recorderOpts);
+    this.unsubs.push(this.recorder.on('takeChanged', (take) => this.onTakeChanged(take)));
     this.uploads = options.uploads ?? null;
     if (this.uploads) this.unsubs.push(this.uploads.on('uploadChanged', (upload) => this.emit({ type: 'uploadChanged', upload })));
   }
@@ -231,8 +241,8 @@ export class Controller implements ControllerApi {
     return true;
   }
 
-  private makeRecorder(): Recorder {
-    const r = new Recorder({
+  private makeRecorderOptions(): RecorderOptions {
+    return {
       recordingsDir: this.settings.recordingsDir,
       send: this.send,
       clock: this.clock,
@@ -249,9 +259,7 @@ export class Controller implements ControllerApi {
       batteryWarnPercent: this.settings.batteryWarnPercent,
       ...(this.options.recorderTimeouts ? { timeouts: this.options.recorderTimeouts } : {}),
       onWriteError: (folder, e) => this.log(`could not write the manifest in ${folder}: ${e.message}`),
-    });
-    this.unsubs.push(r.on('takeChanged', (take) => this.onTakeChanged(take)));
-    return r;
+    };
   }
 
   private onTakeChanged(take: TakeView): void {
@@ -328,7 +336,7 @@ export class Controller implements ControllerApi {
       return ok(await f());
     } catch (e) {
       const c = (e as { code?: unknown }).code;
-      return err(typeof c === 'string' && /^[a-z_]+$/.test(c) ? c : code, message(e));
+      return err(typeof c === 'string' && /^[a-z_]+$/.test(c) ? c : code, operatorMessage(e));
     }
   }
 
@@ -375,6 +383,10 @@ export class Controller implements ControllerApi {
   async removeDevice(id: string): Promise<Result<void>> {
     const d = this.fleet.get(id);
     if (!d) return err('not_found', `no device ${id}`);
+    const inTake = this.recorder.activeTake?.devices.find((x) => x.deviceKey === id);
+    if (inTake && (inTake.start === 'pending' || inTake.start === 'accepted' || inTake.mayStillBeRecording) && inTake.stop !== 'stopped') {
+      return err('busy', `${d.name} is part of the take in progress: stop the take before removing it.`);
+    }
     this.fleet.remove(id);
     const addr = `${d.host}:${d.port}`;
     if (this.settings.manualDevices.includes(addr)) this.persist({ manualDevices: this.settings.manualDevices.filter((a) => a !== addr) });
@@ -503,6 +515,9 @@ export class Controller implements ControllerApi {
 
   async updateSettings(patch: SettingsPatch): Promise<Result<Settings>> {
     const before = this.settings;
+    if (patch.recordingsDir !== undefined && (!isAbsolute(patch.recordingsDir) || patch.recordingsDir.includes('\0'))) {
+      return err('invalid_argument', 'Recordings folder: enter an absolute path (for example /home/me/MultiCam Recordings).');
+    }
     if (patch.recordingsDir !== undefined && patch.recordingsDir !== before.recordingsDir && this.recorder.activeTake) {
       return err('busy', 'Finish the current take before changing the recordings folder.');
     }
@@ -511,7 +526,7 @@ export class Controller implements ControllerApi {
       next = this.persist(patch);
     } catch (e) {
       const issue = (e as { issues?: Array<{ path: unknown[]; message: string }> }).issues?.[0];
-      return err('invalid_argument', issue ? `${issue.path.join('.')}: ${issue.message}` : message(e));
+      return err('invalid_argument', issue ? `${issue.path.join('.')}: ${issue.message}` : operatorMessage(e));
     }
     // Apply what can change while running.
     if (next.ntpServer !== before.ntpServer) this.clock.setServer(next.ntpServer);
@@ -519,17 +534,13 @@ export class Controller implements ControllerApi {
     if (next.pollIntervalMs !== before.pollIntervalMs || next.clockThresholdMs !== before.clockThresholdMs) {
       this.fleet.configure({ pollIntervalMs: next.pollIntervalMs, clockThresholdMs: next.clockThresholdMs });
     }
-    if (
-      next.recordingsDir !== before.recordingsDir ||
-      next.autoDownload !== before.autoDownload ||
-      next.batteryWarnPercent !== before.batteryWarnPercent
-    ) {
-      this.recorder.dispose();
-      this.recorder = this.makeRecorder();
-      if (next.recordingsDir !== before.recordingsDir) {
-        this.history.clear();
-        await this.loadHistory();
-      }
+    // The recorder reads these when it needs them: a take in progress carries on (its folder stays where it is).
+    this.recorderOpts.autoDownload = next.autoDownload;
+    this.recorderOpts.batteryWarnPercent = next.batteryWarnPercent;
+    if (next.recordingsDir !== before.recordingsDir) {
+      this.recorderOpts.recordingsDir = next.recordingsDir;
+      this.history.clear();
+      await this.loadHistory();
     }
     if (JSON.stringify(next.interfaces) !== JSON.stringify(before.interfaces) && this.discovery && this.options.discovery !== false && typeof this.options.discovery !== 'object') {
       await this.restartDiscovery();
@@ -549,16 +560,39 @@ export class Controller implements ControllerApi {
   async addVirtualDevices(count: number, personality?: Personality | 'mixed'): Promise<Result<DeviceView[]>> {
     const factory = this.options.virtualDevices;
     if (!factory) return err('unsupported', 'Virtual cameras are not available here.');
+    const room = MAX_VIRTUAL_DEVICES - this.virtual.size - this.virtualStarting;
+    if (count > room) {
+      return err('limit', room > 0 ? `Only ${room} more virtual camera${room === 1 ? '' : 's'} can be added (${MAX_VIRTUAL_DEVICES} in all).` : `There are already ${MAX_VIRTUAL_DEVICES} virtual cameras.`);
+    }
+    this.virtualStarting += count;
     return this.guard(async () => {
-      const started = await factory(count, personality ?? 'mixed');
-      const views: DeviceView[] = [];
-      for (const s of started) {
-        const v = this.fleet.addManual(`${s.host}:${s.port}`, { source: 'virtual' });
-        this.virtual.set(v.id, s);
-        // A readable name for the demo: the sim's instance name.
-        views.push(this.fleet.rename(v.id, s.name));
-        void this.fleet.pollNow(v.id).catch(() => undefined);
+      let started: Awaited<ReturnType<VirtualDeviceFactory>>;
+      try {
+        started = await factory(count, personality ?? 'mixed');
+      } finally {
+        this.virtualStarting -= count;
       }
+      const views: DeviceView[] = [];
+      const unused: Array<{ stop(): Promise<void> }> = [];
+      for (const s of started) {
+        if (this.stopped) {
+          unused.push(s);
+          continue;
+        }
+        try {
+          const v = this.fleet.addManual(`${s.host}:${s.port}`, { source: 'virtual' });
+          this.virtual.set(v.id, s);
+          // A readable name for the demo: the sim's instance name.
+          views.push(this.fleet.rename(v.id, s.name));
+          void this.fleet.pollNow(v.id).catch(() => undefined);
+        } catch (e) {
+          this.log(`virtual camera ${s.name} not added: ${message(e)}`);
+          unused.push(s);
+        }
+      }
+      // A camera we could not register would otherwise keep listening until the process exits.
+      await Promise.all(unused.map((s) => s.stop().catch(() => undefined)));
+      if (views.length === 0 && started.length > 0) throw new Error('No virtual camera could be added.');
       return views;
     });
   }
