@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseReply, type Command } from '../../../src-shared/protocol';
+import { ProtocolError, parseReply, type Command } from '../../../src-shared/protocol';
 import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
 import { readManifest } from '../takes/manifest';
 import { Recorder } from './recorder';
@@ -209,6 +209,38 @@ describe('recorder: a listener bug', () => {
     expect(stopped.devices.map((d) => d.stop)).toEqual(['stopped', 'stopped']);
     expect(logged).toHaveBeenCalled();
     logged.mockRestore();
+    await rec.flush();
+    rec.dispose();
+  });
+});
+
+describe('recorder: retryStop', () => {
+  it('a double-clicked retryStop sends one STOP, not two concurrent ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mc-fanout-'));
+    dirs.push(dir);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let stops = 0;
+    const inner = fakeSend();
+    const send = async (address: DeviceAddress, command: Command, options?: SendOptions): Promise<TimedReply> => {
+      if (command.command === 'STOP_RECORDING') {
+        stops++;
+        if (stops === 1) throw new ProtocolError('connection_reset', 'reset after the write');
+        await gate; // the retry's STOP: the device is trimming
+      }
+      return inner.send(address, command, options);
+    };
+    const rec = new Recorder({ recordingsDir: dir, send, timeouts: { confirmGraceMs: 0, confirmIntervalMs: 10 } });
+    await rec.startTake({ devices: devices(1), delaySeconds: 0 });
+    await rec.confirmed();
+    const first = await rec.stopTake();
+    expect(first.devices[0]!.mayStillBeRecording).toBe(true);
+    const a = rec.retryStop('d0');
+    await expect(rec.retryStop('d0')).rejects.toThrow(/in progress/);
+    release();
+    const t = await a;
+    expect(stops).toBe(2);
+    expect(t.devices[0]).toMatchObject({ stop: 'stopped', fileName: 'f1000.mp4', mayStillBeRecording: false });
     await rec.flush();
     rec.dispose();
   });

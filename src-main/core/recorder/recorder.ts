@@ -66,6 +66,8 @@ interface Session {
   started: Promise<void>;
   /** stopTake was called: a start still in pre-flight sends no START at all. */
   stopRequested: boolean;
+  /** Devices with a stop (status check + STOP) in flight: never two STOPs to one device at once. */
+  stopsInFlight: Set<string>;
 }
 
 /** Longest device file name we keep (salvageStopReply uses the same bound). */
@@ -198,6 +200,7 @@ export class Recorder {
       stopping: null,
       started: new Promise<void>((r) => (markStarted = r)),
       stopRequested: false,
+      stopsInFlight: new Set(),
     };
     try {
       return await this.startSession(s, devices, delaySeconds);
@@ -498,6 +501,15 @@ export class Recorder {
    * answers a STOP when idle, which would cost the whole STOP timeout.
    */
   private async stopDevice(s: Session, e: ManifestDevice): Promise<void> {
+    s.stopsInFlight.add(e.deviceKey);
+    try {
+      await this.stopDeviceOnce(s, e);
+    } finally {
+      s.stopsInFlight.delete(e.deviceKey);
+    }
+  }
+
+  private async stopDeviceOnce(s: Session, e: ManifestDevice): Promise<void> {
     const address = parseAddress(e.address);
     if (!address) {
       Object.assign(e.stop, { status: 'failed', error: `bad address '${e.address}'` });
@@ -614,6 +626,9 @@ export class Recorder {
     const s = this.session(takeId);
     const e = s.m.devices.find((d) => d.deviceKey === deviceKey);
     if (!e) throw new Error(`no device '${deviceKey}' in take '${s.m.name}'`);
+    // A second STOP while one is in flight (a double click, or Stop then retry) could be answered
+    // "not recording" last and overwrite the file name the first one brings back.
+    if (s.stopsInFlight.has(e.deviceKey) || s.stopping) throw new Error(`a stop of '${e.name}' is already in progress`);
     if (!e.mayStillBeRecording && e.stop.status !== 'unreachable' && e.stop.status !== 'failed') {
       throw new Error(`device '${e.name}' does not need a STOP (${e.stop.status})`);
     }
@@ -723,6 +738,7 @@ export class Recorder {
         stopping: null,
         started: Promise.resolve(),
         stopRequested: false,
+        stopsInFlight: new Set(),
       };
       this.sessions.set(m.takeId, s);
       if (owed.mayStillBeRecording.length > 0 && !this.activeTakeId) this.activeTakeId = m.takeId;
