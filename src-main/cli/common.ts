@@ -75,6 +75,15 @@ export function oneLine(e: unknown): string {
   return typeof err?.code === 'string' && !msg.startsWith(err.code) ? `${err.code}: ${msg}` : msg;
 }
 
+/**
+ * Device-supplied text made safe for a terminal: C0/C1 control characters (ESC, CSI, CR, BEL …)
+ * become `?`, so a reply cannot clear the screen, move the cursor or retitle the window.
+ */
+export function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
 export function isTty(s: NodeJS.WritableStream): boolean {
   return (s as NodeJS.WriteStream).isTTY === true;
 }

@@ -3,7 +3,7 @@ import { deviceStatus } from '../../src-shared/protocol';
 import { send } from '../core/device-client/index';
 import type { TimedReply } from '../core/device-client/types';
 import { estimateClock } from '../core/recorder/classify';
-import { EXIT_OK, EXIT_PARTIAL, UsageError, oneLine, parse, parseDeviceArg, runCommand } from './common';
+import { EXIT_OK, EXIT_PARTIAL, UsageError, oneLine, parse, parseDeviceArg, printable, runCommand } from './common';
 import type { CliIo } from './main';
 
 export const STATUS_USAGE = `usage: multicam status --device host:port [--device host:port …] [--samples N] [--json]
@@ -60,6 +60,10 @@ export async function queryStatus(host: string, port: number, key: string, sampl
 const round = (n: number) => Math.round(n * 10) / 10;
 
 export function formatStatusLine(r: DeviceStatusResult): string {
+  return printable(statusLine(r));
+}
+
+function statusLine(r: DeviceStatusResult): string {
   if (!r.ok) return `${r.device}  unreachable: ${r.error}`;
   const clock = r.clock ? `clock ${r.clock.offsetMs >= 0 ? '+' : ''}${r.clock.offsetMs} ms ±${r.clock.uncertaintyMs} ms` : 'clock unknown (no timestamp)';
   return `${r.device}  ${r.deviceId ?? '?'}  ${r.status}  battery ${r.battery === null ? '?' : `${Math.round(r.battery)}%`}  ${r.deviceType ?? '?'}  ${clock}`;
