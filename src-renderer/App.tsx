@@ -21,6 +21,10 @@ export function App() {
   }, []);
   return (
     <div className="app">
+      {/* With many devices the takes are hundreds of Tab stops away: one jump for keyboard users. */}
+      <button type="button" className="skip-link" onClick={() => document.getElementById('takes-panel')?.focus()}>
+        Skip to takes
+      </button>
       <Header onOpenSettings={open} />
       <ConnectionBanner />
       <DiscoveryBanner />

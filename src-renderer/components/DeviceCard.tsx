@@ -70,7 +70,7 @@ function NameEditor({ device }: { device: DeviceView }) {
         <button
           type="button"
           className="name-button"
-          title="Rename"
+          title={`${device.name} (click to rename)`}
           aria-label={`Rename ${device.name}`}
           onClick={() => {
             setDraft(device.name);
@@ -129,6 +129,11 @@ function DeviceCardImpl({ id }: { id: string }) {
   useContext(CardRenderProbe)?.(id);
   const device = useDevice(id);
   const batteryWarn = useController((s) => s.settings?.batteryWarnPercent ?? 20);
+  // A boolean selector: a take's progress re-renders a card only when this flips.
+  const inActiveTake = useController((s) => {
+    const take = s.activeTakeId ? s.takes[s.activeTakeId] : undefined;
+    return !!take?.devices.some((d) => d.deviceKey === id && d.start !== 'skipped' && d.start !== 'failed' && d.stop !== 'stopped');
+  });
   const api = useApi();
   const include = useAction((v: boolean) => api.setDeviceIncluded(id, v));
   const setColor = useAction((c: string | null) => api.setDeviceColor(id, c));
@@ -152,7 +157,9 @@ function DeviceCardImpl({ id }: { id: string }) {
       </div>
       <div className="card-meta">
         <span>{device.deviceType ?? (device.source === 'manual' ? 'Manual entry' : device.source)}</span>
-        <span className="mono">{address}</span>
+        <span className="mono" title={device.addresses.length > 1 ? device.addresses.join(', ') : undefined}>
+          {address}
+        </span>
       </div>
       {problem && device.stateReason && <div className="card-reason">{device.stateReason}</div>}
       <div className="facts">
@@ -183,7 +190,7 @@ function DeviceCardImpl({ id }: { id: string }) {
             <button key={c} type="button" className={`swatch${device.color === c ? ' swatch-on' : ''}`} style={{ background: c }} aria-label={`Label ${device.name} ${c}`} aria-pressed={device.color === c} onClick={() => void setColor.run(device.color === c ? null : c)} />
           ))}
         </span>
-        {(device.source !== 'mdns' || device.state === 'offline') && device.state !== 'recording' && (
+        {(device.source !== 'mdns' || device.state === 'offline') && device.state !== 'recording' && !inActiveTake && (
           <button type="button" className="btn-link" onClick={() => void remove.run()} aria-label={`Remove ${device.name}`}>
             Remove
           </button>

@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFakeApi } from '../api/fake';
+import { createFakeApi, makeTakeDevice } from '../api/fake';
 import { callsOf, renderWithFake } from '../testing';
 import { CardRenderProbe } from './DeviceCard';
 import { DeviceGrid } from './DeviceGrid';
@@ -91,5 +91,20 @@ describe('device grid', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Add 4 virtual cameras' }));
     await waitFor(() => expect(callsOf(fake, 'addVirtualDevices')).toEqual([[4]]));
     expect(await screen.findAllByRole('article')).toHaveLength(4);
+  });
+
+  it('names a truncated device in full on hover, and offers no Remove for a device in the take in progress', async () => {
+    const fake = createFakeApi();
+    const long = 'multiCam-oak-ea5026ca-5ad0-42c3-ba5a-7dd3053edcdd';
+    fake.putDevice({ id: 'a', name: long, source: 'virtual' });
+    fake.putDevice({ id: 'b', name: 'Cam B', source: 'virtual' });
+    fake.putDevice({ id: 'c', name: 'Cam C', source: 'virtual', state: 'offline' });
+    fake.putTake({ takeId: 't1', name: 'Take', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000, delaySeconds: 3, phase: 'scheduled', devices: [makeTakeDevice({ deviceKey: 'a', name: long })] });
+    fake.world.activeTakeId = 't1';
+    await renderWithFake(<DeviceGrid />, fake);
+    expect(screen.getByRole('button', { name: `Rename ${long}` }).getAttribute('title')).toContain(long);
+    expect(screen.queryByRole('button', { name: `Remove ${long}` })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Remove Cam B' })).toBeTruthy();
+    expect(screen.getByRole('region', { name: 'Devices' }).textContent).toContain('1 offline or stale');
   });
 });

@@ -35,12 +35,24 @@ export function DeviceGrid() {
     for (const id of s.deviceIds) if (s.devices[id]?.included) n++;
     return n;
   });
+  const unreachable = useController((s) => {
+    let n = 0;
+    for (const id of s.deviceIds) {
+      const st = s.devices[id]?.state;
+      if (st === 'offline' || st === 'stale') n++;
+    }
+    return n;
+  });
   if (status !== 'ready') return null;
   if (ids.length === 0) return <EmptyState />;
   return (
     <section className="devices" aria-label="Devices">
       <h2 className="section-title">
-        Devices <span className="count">{ids.length} · {included} in next take</span>
+        Devices{' '}
+        <span className="count">
+          {ids.length} · {included} in next take
+          {unreachable > 0 && <span className="count-bad"> · {unreachable} offline or stale</span>}
+        </span>
       </h2>
       <div className="grid">
         {ids.map((id) => (

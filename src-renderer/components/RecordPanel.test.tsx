@@ -113,4 +113,11 @@ describe('record panel', () => {
     expect((screen.getByRole('button', { name: 'Record' }) as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByText(/Include at least one device/)).toBeTruthy();
   });
+
+  it('says how many included devices are unreachable and will be skipped', async () => {
+    const fake = withDevices();
+    fake.putDevice({ id: 'c', name: 'Cam C', state: 'offline' });
+    await renderWithFake(<RecordPanel />, fake);
+    expect(screen.getByText(/Press R to record · 3 devices \(1 not reachable: it will be skipped\)/)).toBeTruthy();
+  });
 });

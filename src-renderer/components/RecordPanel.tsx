@@ -119,6 +119,15 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
     for (const id of s.deviceIds) if (s.devices[id]?.included) n++;
     return n;
   });
+  // Included devices the controller cannot reach right now: pre-flight will skip them.
+  const unreachable = useController((s) => {
+    let n = 0;
+    for (const id of s.deviceIds) {
+      const d = s.devices[id];
+      if (d?.included && (d.state === 'offline' || d.state === 'stale')) n++;
+    }
+    return n;
+  });
   const activeTake = useTake(activeTakeId);
   const focusTake = useTake(activeTakeId ?? newestTakeId);
   const [takeName, setTakeName] = useState('');
@@ -163,7 +172,8 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
   else if (stopping) hint = 'Stopping every device…';
   else if (!ready) hint = 'Waiting for the controller…';
   else if (includedCount === 0) hint = 'Include at least one device to record';
-  else hint = `Press R to record · ${includedCount} device${includedCount === 1 ? '' : 's'}`;
+  else
+    hint = `Press R to record · ${includedCount} device${includedCount === 1 ? '' : 's'}${unreachable ? ` (${unreachable} not reachable: ${unreachable === 1 ? 'it' : 'they'} will be skipped)` : ''}`;
 
   return (
     <section className={`record-panel${live ? ' record-panel-live' : ''}`} aria-label="Recording">

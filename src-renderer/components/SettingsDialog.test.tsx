@@ -62,4 +62,24 @@ describe('settings dialog', () => {
     fireEvent.keyDown(window, { key: 'Escape' });
     expect(onClose).toHaveBeenCalled();
   });
+
+  it('keeps Tab and Shift+Tab inside the dialog', async () => {
+    await renderWithFake(
+      <>
+        <button type="button">Behind the dialog</button>
+        <SettingsDialog onClose={() => {}} />
+      </>,
+    );
+    const dialog = screen.getByRole('dialog', { name: 'Settings' });
+    const save = screen.getByRole('button', { name: 'Save settings' });
+    save.focus();
+    fireEvent.keyDown(window, { key: 'Tab' });
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    expect(document.activeElement).toBe(box('Recordings folder'));
+    fireEvent.keyDown(window, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(save);
+    screen.getByRole('button', { name: 'Behind the dialog' }).focus();
+    fireEvent.keyDown(window, { key: 'Tab' });
+    expect(dialog.contains(document.activeElement)).toBe(true);
+  });
 });

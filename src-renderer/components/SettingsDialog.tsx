@@ -92,6 +92,28 @@ export function formToPatch(f: Form): { ok: true; patch: SettingsPatch } | { ok:
   return { ok: true, patch: r.data };
 }
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Keep Tab and Shift+Tab inside a modal dialog (the page behind it is inert for the operator). */
+export function trapFocus(e: Pick<KeyboardEvent, 'shiftKey' | 'preventDefault'>, container: HTMLElement | null): void {
+  if (!container) return;
+  const items = [...container.querySelectorAll<HTMLElement>(FOCUSABLE)];
+  const first = items[0];
+  const last = items[items.length - 1];
+  if (!first || !last) return;
+  const active = document.activeElement;
+  if (!container.contains(active)) {
+    e.preventDefault();
+    (e.shiftKey ? last : first).focus();
+  } else if (e.shiftKey && active === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && active === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
 function Field({ label, hint, children }: { label: string; hint?: string; children: (id: string) => ReactNode }) {
   const id = useId();
   return (
@@ -126,6 +148,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
     dialogRef.current?.querySelector<HTMLInputElement>('input')?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') onClose();
+      else if (e.key === 'Tab') trapFocus(e, dialogRef.current);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);

@@ -75,8 +75,12 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
       <Thumbnail download={d} />
       <div className="file-body">
         <div className="file-title">
-          <span className="file-device">{d.deviceName}</span>
-          <span className="file-name mono">{d.path}</span>
+          <span className="file-device" title={d.deviceName}>
+            {d.deviceName}
+          </span>
+          <span className="file-name mono" title={d.path}>
+            {d.path}
+          </span>
         </div>
         <div className="file-status">
           <span className={`dl-state dl-${d.state}`}>{DL_LABEL[d.state]}</span>
@@ -171,7 +175,9 @@ function TakeDeviceRow({ take, device }: { take: TakeView; device: TakeDeviceVie
   const s = rollState(take, device);
   return (
     <li className={`file-row file-none roll-${s.tone}`}>
-      <span className="file-device">{device.name}</span>
+      <span className="file-device" title={device.name}>
+        {device.name}
+      </span>
       <span className="small">
         {s.label}
         {device.fileName ? ` · ${device.fileName}` : ''}
@@ -240,7 +246,7 @@ export function TakesPanel() {
   const activeTakeId = useController((s) => s.activeTakeId);
   const focusId = activeTakeId ?? ids[0] ?? null;
   return (
-    <section className="takes" aria-label="Takes">
+    <section className="takes" aria-label="Takes" id="takes-panel" tabIndex={-1}>
       <h2 className="section-title">Takes</h2>
       {!caps.dragOut && <p className="hint">Dragging files into your editor needs the desktop app. Here, the files are in each take's folder.</p>}
       {ids.length === 0 ? <p className="hint">No takes yet. Press Record: every included device starts at the same instant, and the videos land here.</p> : ids.map((id) => <TakeCard key={id} takeId={id} isFocus={id === focusId} />)}

@@ -52,9 +52,10 @@ export function formatAgo(then: number | null | undefined, now: number): string 
 
 /** "+812 ms ±3", "−4 ms ±1", "+1.25 s ±3". */
 export function formatOffset(offsetMs: number, uncertaintyMs: number | null | undefined): string {
-  const sign = offsetMs < 0 ? '−' : '+';
   const abs = Math.abs(offsetMs);
   const main = abs >= 10_000 ? `${(abs / 1000).toFixed(1)} s` : abs >= 1000 ? `${(abs / 1000).toFixed(2)} s` : `${Math.round(abs)} ms`;
+  // −0.3 ms shows as "+0 ms", not "−0 ms": the sign follows what is displayed.
+  const sign = offsetMs < 0 && main !== '0 ms' ? '−' : '+';
   const unc = uncertaintyMs === null || uncertaintyMs === undefined ? '' : ` ±${Math.round(uncertaintyMs)}`;
   return `${sign}${main}${unc}`;
 }
