@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMMAND_NAMES, CONTROLLER_ID, MAX_COMMAND_BYTES } from './constants';
-import { ProtocolError } from './errors';
+import { catchError } from './test-helpers';
 import {
   deviceStatus,
   encodeCommand,
@@ -17,16 +17,6 @@ const NOW_MS = 1729000000123.5;
 const fixed = () => NOW_MS;
 const dec = new TextDecoder('utf-8', { fatal: true });
 const URL_OK = 'https://bucket.s3.amazonaws.com/recordings/cam1/video.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc%2Fdef';
-
-function catchError(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return e as ProtocolError;
-  }
-  throw new Error('expected a ProtocolError, nothing was thrown');
-}
 
 function decoded(cmd: Command): Record<string, unknown> {
   const b = encodeCommand(cmd);

@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { MAX_REPLY_BYTES } from './constants';
 import { ProtocolError } from './errors';
 import { JsonObjectFramer, concat, decodeFirstObject, type FramerResult } from './framer';
+import { bytes, catchError, perByte, prng, splitAt } from './test-helpers';
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
-const bytes = (s: string) => enc.encode(s);
 
 /** A realistic DEVICE_STATUS reply with an upload in progress, unicode and escapes. */
 const REPLY_TEXT = JSON.stringify({
@@ -42,30 +41,6 @@ function feed(framer: JsonObjectFramer, chunks: Uint8Array[]): { result: FramerR
   return { result: { done: false }, pushes };
 }
 
-function catchError(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return e as ProtocolError;
-  }
-  throw new Error('expected a ProtocolError, nothing was thrown');
-}
-
-function splitAt(b: Uint8Array, ...cuts: number[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const c of [...cuts, b.length]) {
-    out.push(b.slice(prev, c));
-    prev = c;
-  }
-  return out;
-}
-
-function oneBytePerChunk(b: Uint8Array): Uint8Array[] {
-  return Array.from(b, (x) => Uint8Array.of(x));
-}
-
 describe('JsonObjectFramer: chunking', () => {
   it('a whole reply in one chunk', () => {
     const r = new JsonObjectFramer().push(REPLY);
@@ -92,7 +67,7 @@ describe('JsonObjectFramer: chunking', () => {
 
   it('a realistic reply one byte per chunk completes exactly on the last byte', () => {
     const framer = new JsonObjectFramer();
-    const chunks = oneBytePerChunk(REPLY);
+    const chunks = perByte(REPLY);
     const { result, pushes } = feed(framer, chunks);
     expect(pushes).toBe(REPLY.length);
     expect(result.done).toBe(true);
@@ -184,7 +159,7 @@ describe('JsonObjectFramer: content', () => {
         expect(r.done, `cut ${cut}`).toBe(true);
         if (r.done) expect(r.value).toEqual(expected);
       }
-      const { result, pushes } = feed(new JsonObjectFramer(), oneBytePerChunk(b));
+      const { result, pushes } = feed(new JsonObjectFramer(), perByte(b));
       expect(pushes).toBe(b.length);
       expect(result.done && result.value).toEqual(expected);
     });
@@ -232,7 +207,7 @@ describe('JsonObjectFramer: multi-byte UTF-8', () => {
         expect(r.done).toBe(true);
         if (r.done) expect(r.value).toEqual({ [`k${ch}`]: `a${ch}b${ch}${ch}`, n: ch });
       }
-      const { result } = feed(new JsonObjectFramer(), oneBytePerChunk(b));
+      const { result } = feed(new JsonObjectFramer(), perByte(b));
       expect(result.done && result.value).toEqual({ [`k${ch}`]: `a${ch}b${ch}${ch}`, n: ch });
     });
   }
@@ -247,7 +222,7 @@ describe('JsonObjectFramer: multi-byte UTF-8', () => {
     for (const b of bad) {
       expect(catchError(() => new JsonObjectFramer().push(b)).code).toBe('invalid_utf8');
       // also when fed one byte at a time
-      expect(catchError(() => feed(new JsonObjectFramer(), oneBytePerChunk(b))).code).toBe('invalid_utf8');
+      expect(catchError(() => feed(new JsonObjectFramer(), perByte(b))).code).toBe('invalid_utf8');
     }
   });
 });
@@ -305,7 +280,7 @@ describe('JsonObjectFramer: errors', () => {
         const { result } = feed(new JsonObjectFramer(CAP), splitAt(b, cut));
         expect(result.done, `cut ${cut}`).toBe(true);
       }
-      expect(feed(new JsonObjectFramer(CAP), oneBytePerChunk(b)).result.done).toBe(true);
+      expect(feed(new JsonObjectFramer(CAP), perByte(b)).result.done).toBe(true);
     });
 
     it('leading whitespace and trailing bytes do not count towards the cap', () => {
@@ -320,7 +295,7 @@ describe('JsonObjectFramer: errors', () => {
       for (let cut = 1; cut < b.length; cut++) {
         expect(catchError(() => feed(new JsonObjectFramer(CAP), splitAt(b, cut))).code, `cut ${cut}`).toBe('reply_too_large');
       }
-      expect(catchError(() => feed(new JsonObjectFramer(CAP), oneBytePerChunk(b))).code).toBe('reply_too_large');
+      expect(catchError(() => feed(new JsonObjectFramer(CAP), perByte(b))).code).toBe('reply_too_large');
     });
 
     it('overflow across chunks without ever completing → reply_too_large as soon as the cap is passed', () => {
@@ -380,18 +355,6 @@ describe('concat', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Property-style round trip with a deterministic PRNG.
-
-/** mulberry32: small, deterministic, good enough to drive test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY = ['{', '}', '[', ']', '"', '\\', '/', ':', ',', ' ', '\n', '\t', '\u0000', '\u001f', 'é', '漢', '😀', '\u2028', 'a', 'Z', '0'];
 

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProtocolError } from './errors';
+import { catchError } from './test-helpers';
 import { parseReply, parseVideoHeader } from './replies';
-
-function catchError(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return e as ProtocolError;
-  }
-  throw new Error('expected a ProtocolError, nothing was thrown');
-}
 
 // Reply shapes, verbatim from PROTOCOL.md.
 const START_SCHEDULED = {

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_HEADER_BYTES } from './constants';
-import { ProtocolError } from './errors';
 import { concat } from './framer';
+import { bytes, catchError, perByte } from './test-helpers';
 import { VideoFrameDecoder, encodeVideoFrameHead, type VideoFrameEvent } from './video-frame';
 
-const enc = new TextEncoder();
-const bytes = (s: string) => enc.encode(s);
-
-function catchError(fn: () => unknown): ProtocolError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return e as ProtocolError;
-  }
-  throw new Error('expected a ProtocolError, nothing was thrown');
-}
 
 function body(n: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -58,10 +46,6 @@ function run(dec: VideoFrameDecoder, chunks: Uint8Array[]): Collected {
 function split2(b: Uint8Array, cut: number): Uint8Array[] {
   return [b.subarray(0, cut), b.subarray(cut)];
 }
-function perByte(b: Uint8Array): Uint8Array[] {
-  return Array.from(b, (_, i) => b.subarray(i, i + 1));
-}
-
 function expectGoodFrame(dec: VideoFrameDecoder, c: Collected, label: string): void {
   expect(c.headers, label).toBe(1);
   const h = c.events.find((e) => e.type === 'header');
