@@ -2,17 +2,15 @@
  * Window and session hardening for the Electron shell, as pure functions over small
  * structural types (no `electron` import), so tests drive them with plain objects.
  */
+import { RENDERER_CSP } from '../../src-shared/csp';
 
 /** The renderer is served from `app://renderer/…` in production. */
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'renderer';
 export const APP_ENTRY_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
-/** Identical to the browser-mode bridge's CSP (src-main/bridge/http-static.ts; a test keeps them equal). */
-export const RENDERER_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
-  "media-src 'self' blob: data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; " +
-  "base-uri 'none'; frame-ancestors 'none'";
+/** The one renderer CSP (src-shared/csp.ts), the same string browser mode sends. */
+export { RENDERER_CSP };
 
 /** Dev only (vite dev server): its React refresh preamble is an inline script and HMR talks over ws. */
 export const DEV_RENDERER_CSP = RENDERER_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'");
