@@ -1,5 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
+// The pinned AWS SDK supports Node 20; its notice about future releases is noise in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 // Browser-mode e2e: the real React app in Debian's Chromium against the real controller
 // (over the WebSocket bridge) with virtual devices on loopback. Electron specs skip themselves
 // where no Electron binary exists.

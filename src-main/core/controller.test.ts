@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ControllerEvent, DeviceView, TakeView } from '../../src-shared/api';
+import type { ControllerEvent, DeviceView, TakeView, UploadView } from '../../src-shared/api';
 import { startVirtualDevices } from '../../sim/demo';
 import { ControllerClock } from './clock';
-import { Controller, createController } from './controller';
+import { Controller, createController, type ControllerOptions, type UploadsPort } from './controller';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -22,10 +22,11 @@ function dirs() {
   return { userDataDir: join(root, 'user'), recordingsDir: join(root, 'takes') };
 }
 
-async function make(d: ReturnType<typeof dirs>): Promise<Controller> {
+async function make(d: ReturnType<typeof dirs>, extra: Partial<ControllerOptions> = {}): Promise<Controller> {
   const c = await createController({
+    ...extra,
     userDataDir: d.userDataDir,
-    settingsOverride: { recordingsDir: d.recordingsDir },
+    settingsOverride: { recordingsDir: d.recordingsDir, ...extra.settingsOverride },
     discovery: false,
     // No SNTP traffic from tests: an empty server disables it.
     clock: new ControllerClock({ server: '' }),
@@ -225,5 +226,69 @@ describe('Controller', () => {
     expect(more.ok ? '' : more.error.code).toBe('limit');
     expect(started).toBe(100);
   });
-});
 
+  it('fetches the files a recovered take still owes after a restart', async () => {
+    const d = dirs();
+    const [sim] = await startVirtualDevices(1, 'spec');
+    cleanups.push(() => sim!.stop());
+    // First run: the take stops, but nothing is downloaded (as if the app quit right after Stop).
+    const a = await make(d, { settingsOverride: { autoDownload: false } });
+    const added = await a.addDevice(`${sim!.host}:${sim!.port}`);
+    if (!added.ok) throw new Error(added.error.message);
+    await allOnline(a, 1);
+    const t = await a.startTake({ name: 'Owed', delaySeconds: 0.5 });
+    if (!t.ok) throw new Error(t.error.message);
+    await waitFor(a, (e) => (e.type === 'takeChanged' && e.take.phase === 'recording' ? true : undefined));
+    await a.stopTake();
+    await a.flush();
+    await a.shutdown();
+    const before = await a.getSnapshot();
+    expect(before.ok && before.value.downloads.filter((x) => x.takeId === t.value.takeId && x.state === 'done')).toEqual([]);
+
+    // Second run, downloads on: the owed file arrives without the operator asking.
+    const b = await make(d);
+    const snap = await b.getSnapshot();
+    const pending = snap.ok ? snap.value.downloads.find((x) => x.takeId === t.value.takeId) : undefined;
+    const done =
+      pending?.state === 'done'
+        ? pending
+        : await waitFor(b, (e) => (e.type === 'downloadChanged' && e.download.takeId === t.value.takeId && e.download.state === 'done' ? e.download : undefined), 30_000);
+    expect(done.sha256).toMatch(/^[0-9a-f]{64}$/);
+  }, 90_000);
+
+  it('links each take device to its upload, so the takes panel can show upload progress', async () => {
+    // A fake uploads port (the real one is tested against s3rver in core/uploads and the e2e).
+    const listeners = new Set<(u: UploadView) => void>();
+    const uploads: UploadView[] = [];
+    const port: UploadsPort = {
+      list: () => uploads,
+      on: (_e, l) => (listeners.add(l), () => listeners.delete(l)),
+      async uploadTake(take) {
+        for (const dev of take.devices) {
+          const u: UploadView = { id: `up-${dev.deviceKey}`, takeId: take.takeId, deviceKey: dev.deviceKey, deviceName: dev.name, fileName: dev.fileName ?? '', key: `k/${dev.fileName}`, state: 'uploading', bytes: 0, total: dev.fileSize, percent: 0, rateBps: null, error: null };
+          uploads.push(u);
+          for (const l of listeners) l(u);
+        }
+      },
+      retry: async () => uploads[0]!,
+      testConnection: async () => ({ bucket: 'b', message: 'ok' }),
+    };
+    const d = dirs();
+    const c = await make(d, { uploads: port, settingsOverride: { storage: { bucket: 'b', prefixTemplate: '{file}', region: 'r', endpoint: '', profile: '', forcePathStyle: true } } });
+    await c.addVirtualDevices(2, 'spec');
+    await allOnline(c, 2);
+    const t = await c.startTake({ name: 'Up', delaySeconds: 0.5 });
+    if (!t.ok) throw new Error(t.error.message);
+    await waitFor(c, (e) => (e.type === 'takeChanged' && e.take.phase === 'recording' ? true : undefined));
+    await c.stopTake();
+    await waitFor(c, (e) => (e.type === 'takeChanged' && e.take.phase === 'done' ? true : undefined), 60_000);
+    const announced = waitFor(c, (e) => (e.type === 'takeChanged' && e.take.devices.every((x) => x.uploadId !== null) ? e.take : undefined));
+    const r = await c.uploadTake(t.value.takeId);
+    expect(r.ok).toBe(true);
+    const take: TakeView = await announced;
+    expect(take.devices.map((x) => x.uploadId).sort()).toEqual(take.devices.map((x) => `up-${x.deviceKey}`).sort());
+    const snap = await c.getSnapshot();
+    const inSnapshot = snap.ok ? snap.value.takes.find((x) => x.takeId === t.value.takeId) : undefined;
+    expect(inSnapshot?.devices.every((x) => x.uploadId?.startsWith('up-'))).toBe(true);
+  }, 90_000);
+});

@@ -172,7 +172,7 @@ export class Controller implements ControllerApi {
     this.recorder = new Recorder(this.recorderOpts);
     this.unsubs.push(this.recorder.on('takeChanged', (take) => this.onTakeChanged(take)));
     this.uploads = options.uploads ?? null;
-    if (this.uploads) this.unsubs.push(this.uploads.on('uploadChanged', (upload) => this.emit({ type: 'uploadChanged', upload })));
+    if (this.uploads) this.unsubs.push(this.uploads.on('uploadChanged', (upload) => this.onUploadChanged(upload)));
   }
 
   /** Start the services: clock sync, discovery, polling, manual devices, take recovery. */
@@ -190,7 +190,17 @@ export class Controller implements ControllerApi {
     await this.loadHistory();
     try {
       const recovered = await this.recorder.recoverTakes();
-      for (const r of recovered) this.log(`recovered take '${r.take.name}': ${r.owed.mayStillBeRecording.length} may still be recording, ${r.owed.owedFiles.length} files owed`);
+      for (const r of recovered) {
+        this.log(`recovered take '${r.take.name}': ${r.owed.mayStillBeRecording.length} may still be recording, ${r.owed.owedFiles.length} files owed`);
+        // Files a stopped device still owes: fetch them, as the take would have before the restart.
+        if (this.settings.autoDownload && r.owed.owedFiles.length > 0) {
+          try {
+            this.recorder.downloadOwedFiles(r.take.takeId);
+          } catch (e) {
+            this.log(`could not queue the files owed by take '${r.take.name}': ${message(e)}`);
+          }
+        }
+      }
       this.activeTakeId = this.recorder.activeTake?.takeId ?? null;
     } catch (e) {
       this.log(`take recovery failed: ${message(e)}`);
@@ -262,7 +272,28 @@ export class Controller implements ControllerApi {
     };
   }
 
-  private onTakeChanged(take: TakeView): void {
+  /** The latest upload of each take's device file (the manifest knows nothing of this run's uploads). */
+  private withUploads(take: TakeView): TakeView {
+    if (!this.uploads) return take;
+    const latest = new Map<string, string>();
+    for (const u of this.uploads.list()) if (u.takeId === take.takeId) latest.set(u.deviceKey, u.id);
+    if (latest.size === 0) return take;
+    return { ...take, devices: take.devices.map((d) => (latest.has(d.deviceKey) ? { ...d, uploadId: latest.get(d.deviceKey)! } : d)) };
+  }
+
+  /** Which upload each take device was last shown with, so a new upload re-announces its take. */
+  private readonly shownUploadIds = new Map<string, string>();
+  private onUploadChanged(upload: UploadView): void {
+    this.emit({ type: 'uploadChanged', upload });
+    const key = `${upload.takeId}\u0000${upload.deviceKey}`;
+    if (this.shownUploadIds.get(key) === upload.id) return;
+    this.shownUploadIds.set(key, upload.id);
+    const take = this.takeById(upload.takeId);
+    if (take) this.emit({ type: 'takeChanged', take });
+  }
+
+  private onTakeChanged(raw: TakeView): void {
+    const take = this.withUploads(raw);
     this.emit({ type: 'takeChanged', take });
     const active = this.recorder.activeTake?.takeId ?? null;
     if (active !== this.activeTakeId) {
@@ -308,7 +339,7 @@ export class Controller implements ControllerApi {
   private allTakes(): TakeView[] {
     const live = new Map(this.recorder.takes().map((t) => [t.takeId, t]));
     const past = [...this.history.values()].filter((h) => !live.has(h.manifest.takeId)).map((h) => toTakeView(h.manifest, h.folder));
-    return [...past, ...live.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    return [...past, ...live.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((t) => this.withUploads(t));
   }
 
   private allDownloads(): DownloadView[] {
@@ -481,7 +512,9 @@ export class Controller implements ControllerApi {
   }
 
   private takeById(takeId: string): TakeView | null {
-    return this.recorder.get(takeId) ?? (this.history.has(takeId) ? toTakeView(this.history.get(takeId)!.manifest, this.history.get(takeId)!.folder) : null);
+    const past = this.history.get(takeId);
+    const take = this.recorder.get(takeId) ?? (past ? toTakeView(past.manifest, past.folder) : null);
+    return take ? this.withUploads(take) : null;
   }
 
   async uploadTake(takeId: string): Promise<Result<TakeView>> {
