@@ -167,6 +167,14 @@ export default async function uiBench(ctx: BenchContext): Promise<void> {
     // Let clock estimates settle (they change the card while samples accumulate).
     await sleep(5000);
     await page.evaluate(installProbes);
+    // Self-check: an 80 ms busy loop must show up as a long task, or the figures below mean nothing.
+    await page.evaluate(() => {
+      setTimeout(() => {
+        const t = performance.now();
+        while (performance.now() - t < 80);
+      }, 0);
+    });
+    await page.waitForFunction(() => (window as unknown as { __probe: { long: number[] } }).__probe.long.some((d) => d >= 80), null, { timeout: 10_000 });
     ctx.report(`${N} devices online in the grid; poll 1 Hz; ${seconds} s per phase`);
 
     const results: Array<{ k: number; r: PagePhase; events: number; frames: number }> = [];
