@@ -4,7 +4,7 @@
  * in place. Not a TTY: plain lines only, one per change, so logs stay readable.
  */
 import type { DownloadView, TakeDeviceView, TakeView } from '../../src-shared/api';
-import { formatBytes, progressBar } from './common';
+import { formatBytes, printable, progressBar } from './common';
 
 const CLEAR_LINE = '\x1b[2K\r';
 const UP = (n: number) => (n > 0 ? `\x1b[${n}A` : '');
@@ -45,7 +45,8 @@ export class TakeProgress {
 
   line(text: string): void {
     this.erase();
-    this.out.write(`${text}\n`);
+    // Device names and errors come from devices: never let them write control sequences.
+    this.out.write(`${printable(text)}\n`);
     this.draw(true);
   }
 
@@ -127,7 +128,7 @@ export class TakeProgress {
     if (!force && this.blockLines === 0 && this.block().length === 0) return;
     this.erase();
     const lines = this.block();
-    for (const l of lines) this.out.write(`${CLEAR_LINE}${l}\n`);
+    for (const l of lines) this.out.write(`${CLEAR_LINE}${printable(l)}\n`);
     this.blockLines = lines.length;
     this.lastDraw = this.now();
   }

@@ -244,4 +244,35 @@ describe('recorder: retryStop', () => {
     await rec.flush();
     rec.dispose();
   });
+
+  it('Stop pressed while a retryStop is in flight does not send that device a second STOP', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mc-fanout-'));
+    dirs.push(dir);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let stops = 0;
+    const inner = fakeSend();
+    const send = async (address: DeviceAddress, command: Command, options?: SendOptions): Promise<TimedReply> => {
+      if (command.command === 'STOP_RECORDING') {
+        stops++;
+        if (stops === 1) throw new ProtocolError('connection_reset', 'reset after the write');
+        await gate;
+      }
+      return inner.send(address, command, options);
+    };
+    const rec = new Recorder({ recordingsDir: dir, send, timeouts: { confirmGraceMs: 0, confirmIntervalMs: 10 } });
+    await rec.startTake({ devices: devices(1), delaySeconds: 0 });
+    await rec.confirmed();
+    await rec.stopTake();
+    const retry = rec.retryStop('d0');
+    const again = rec.stopTake().catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const t = await retry;
+    await again;
+    expect(stops).toBe(2);
+    expect(t.devices[0]).toMatchObject({ stop: 'stopped', fileName: 'f1000.mp4', mayStillBeRecording: false });
+    await rec.flush();
+    rec.dispose();
+  });
 });

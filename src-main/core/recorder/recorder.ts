@@ -483,8 +483,11 @@ export class Recorder {
     await s.confirm;
     s.m.phase = 'stopping';
     s.m.stoppedAt = sec(this.clock.now());
-    const targets = s.m.devices.filter((e) => this.mayBeRecording(e));
+    // A device whose retryStop is already in flight gets no second STOP: a late "not recording"
+    // answer could overwrite the file name the first one brings back.
+    const targets = s.m.devices.filter((e) => this.mayBeRecording(e) && !s.stopsInFlight.has(e.deviceKey));
     for (const e of s.m.devices) {
+      if (s.stopsInFlight.has(e.deviceKey)) continue;
       if (targets.includes(e)) e.stop.status = 'pending';
       else if (e.stop.status === 'pending') e.stop.status = 'not_sent';
     }
