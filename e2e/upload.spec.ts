@@ -1,7 +1,7 @@
 /**
  * Cloud upload from the UI against a real S3-compatible store (s3rver on loopback): storage set in
  * the settings dialog, Test connection, a take recorded, "Upload take" → the files land in the
- * bucket, and (fixme, see below) each file shows Uploaded in the takes panel.
+ * bucket, and each file shows Uploaded in the takes panel with its key.
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Page } from '@playwright/test';
@@ -69,11 +69,8 @@ test.describe('cloud upload', () => {
     for (const n of names) expect(keys.some((k) => /_Upload-me\//.test(k) && k.includes(`/${n.replace(':', '-')}/`)), `a key for ${n} in ${keys.join(', ')}`).toBe(true);
   });
 
-  // BUG (reported): the uploads finish (controller.getSnapshot().uploads are `done`) but the takes
-  // panel never shows them: TakeView.devices[].uploadId stays null after uploadTake (no takeChanged
-  // carries it), and TakesPanel renders UploadRow only through device.uploadId, ignoring
-  // uploadIdsByTake. Remove fixme when either side is fixed.
-  test.fixme('"Upload take" shows per-file upload progress in the takes panel until Uploaded', async ({ mc, page }) => {
+  // Was broken until 971d198 (TakeView.devices[].uploadId never set, so the panel showed nothing).
+  test('"Upload take" shows per-file upload progress in the takes panel until Uploaded', async ({ mc, page }) => {
     const { take, names } = await recordAndUpload(mc, page);
     const uploaded = take.locator('.upload-row').filter({ hasText: '☁ Uploaded' });
     await expect(uploaded).toHaveCount(names.length, { timeout: 60_000 });
