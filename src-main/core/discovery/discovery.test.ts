@@ -74,6 +74,18 @@ afterEach(async () => {
 });
 
 describe('createDiscovery (fake mdns)', () => {
+  it('an answer claiming a huge TTL still expires (75 min cap); a flood of names is bounded', () => {
+    const s = setup();
+    current = s.d;
+    s.d.start();
+    s.made[0]!.emit('up', answer('multiCam-Forever', { ttlSeconds: 2 ** 31 }));
+    s.advance(75 * 60_000 + 2_000);
+    s.sweep();
+    expect(s.gone).toEqual([['multiCam-Forever', 'expired']]);
+    for (let i = 0; i < 2_500; i++) s.made[0]!.emit('up', answer(`multiCam-flood-${i}`));
+    expect(s.d.current().length).toBe(2_000);
+  });
+
   it('opens one mdns per interface with bind 0.0.0.0 and reports running', () => {
     const s = setup({ interfaces: ['10.0.0.1', '10.1.0.1', '10.0.0.1'] });
     current = s.d;

@@ -28,8 +28,10 @@ export interface DiscoveryOptions {
   expiryCheckMs?: number;
   /** TTL when an answer carries none; default 120 s (bonjour-service's SRV/A TTL). */
   defaultTtlMs?: number;
-  /** Cap on any answer's TTL (tests use a short one so a killed device expires quickly). */
+  /** Cap on any answer's TTL (default 75 min; tests use a short one so a killed device expires quickly). */
   maxTtlMs?: number;
+  /** Most devices remembered at once (default 2000); answers for more are ignored. */
+  maxEntries?: number;
   scheduler?: Scheduler;
   /** Used only to pick the default interfaces. */
   networkInterfaces?: typeof osNetworkInterfaces;
@@ -77,7 +79,10 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
   const requeryMs = options.requeryIntervalMs ?? 15_000;
   const expiryMs = options.expiryCheckMs ?? 1_000;
   const defaultTtl = options.defaultTtlMs ?? 120_000;
-  const maxTtl = options.maxTtlMs ?? Number.POSITIVE_INFINITY;
+  // Answers are anyone's on the LAN: cap what one may claim (RFC 6762's 75 min for such records)
+  // and how many devices we remember, so a flood cannot grow memory without bound.
+  const maxTtl = options.maxTtlMs ?? 75 * 60_000;
+  const maxEntries = options.maxEntries ?? 2_000;
 
   const listeners: { [E in keyof DiscoveryEvents]: Set<DiscoveryEvents[E]> } = { sighting: new Set(), gone: new Set(), status: new Set() };
   const entries = new Map<string, Entry>();
@@ -122,6 +127,7 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
     const instance = a.name;
     if (!instance) return;
     const prev = entries.get(instance);
+    if (!prev && entries.size >= maxEntries) return;
     let addresses = orderAddresses(a.addresses);
     if (addresses.length === 0) {
       // No usable address in this packet: keep the known ones, or wait for a fuller answer.
