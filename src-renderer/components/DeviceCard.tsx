@@ -11,15 +11,37 @@ function LastSeen({ at }: { at: number | null }) {
   return <>{text}</>;
 }
 
+/** Reachable states: the fleet heard from the device within its stale deadline (a few seconds). */
+const REACHABLE = new Set<DeviceView['state']>(['online', 'recording', 'uploading']);
+
+function SeenFact({ device }: { device: DeviceView }) {
+  // The fleet does not send an event per poll, so lastSeen is exact only when the state changes:
+  // say "just now" while the device answers, and the real age once it stops answering.
+  if (REACHABLE.has(device.state)) return <span className="fact fact-dim">Seen just now</span>;
+  return (
+    <span className="fact fact-dim">
+      Last seen <LastSeen at={device.lastSeen} />
+    </span>
+  );
+}
+
 function StateBadge({ device }: { device: DeviceView }) {
+  // Within the take in progress, count from the take's start instant, like the record panel: the
+  // phone apps report "recording" from the moment START arrives (they keep pre-roll).
+  const takeStart = useController((s) => {
+    const t = s.activeTakeId ? s.takes[s.activeTakeId] : undefined;
+    return t && t.devices.some((d) => d.deviceKey === device.id && d.start === 'accepted') ? t.targetStart * 1000 : null;
+  });
   switch (device.state) {
-    case 'recording':
+    case 'recording': {
+      const since = takeStart ?? device.recordingSince;
       return (
         <span className="state state-recording">
           <span className="rec-dot" aria-hidden="true" />
-          REC {device.recordingSince ? <Elapsed since={device.recordingSince} /> : null}
+          REC {since ? <Elapsed since={since} /> : null}
         </span>
       );
+    }
     case 'uploading':
       return <span className="state state-uploading">Uploading</span>;
     case 'online':
@@ -174,9 +196,7 @@ function DeviceCardImpl({ id }: { id: string }) {
         ) : (
           <span className="fact fact-dim">Clock —</span>
         )}
-        <span className="fact fact-dim">
-          Seen <LastSeen at={device.lastSeen} />
-        </span>
+        <SeenFact device={device} />
       </div>
       <UploadQueue device={device} />
       <div className="card-bottom">

@@ -62,6 +62,30 @@ describe('device grid', () => {
     expect(screen.getByRole('article', { name: 'Cam C' }).textContent).toMatch(/REC\s*00:0[5-6]/);
   });
 
+  it('says "Seen just now" while a device answers, and its real age once it stops', async () => {
+    const fake = createFakeApi();
+    fake.putDevice({ id: 'a', name: 'Cam A', state: 'online', lastSeen: Date.now() - 60_000 });
+    fake.putDevice({ id: 'b', name: 'Cam B', state: 'offline', stateReason: 'no reply for 5 s', lastSeen: Date.now() - 12_000 });
+    await renderWithFake(<DeviceGrid />, fake);
+    const a = screen.getByRole('article', { name: 'Cam A' }).textContent ?? '';
+    expect(a).toContain('Seen just now');
+    expect(a).not.toMatch(/\d+ (s|min) ago/);
+    expect(screen.getByRole('article', { name: 'Cam B' }).textContent).toMatch(/Last seen 1[2-3] s ago/);
+  });
+
+  it('a recording card in the take in progress counts from the take start, not from when START arrived', async () => {
+    const fake = createFakeApi();
+    // The phone reported "recording" on receipt of START, 8 s ago; the take started 2 s ago.
+    fake.putDevice({ id: 'a', name: 'Cam A', state: 'recording', recordingSince: Date.now() - 8_000 });
+    fake.putTake({
+      takeId: 't1', name: 'Take 1', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: (Date.now() - 2_000) / 1000, delaySeconds: 3, phase: 'recording',
+      devices: [makeTakeDevice({ deviceKey: 'a', name: 'Cam A', start: 'accepted', confirmedRecording: true })],
+    });
+    fake.world.activeTakeId = 't1';
+    await renderWithFake(<DeviceGrid />, fake);
+    await waitFor(() => expect(screen.getByRole('article', { name: 'Cam A' }).textContent).toMatch(/REC\s*00:0[23]/));
+  });
+
   it('include toggle calls setDeviceIncluded with the new value', async () => {
     const fake = createFakeApi();
     fake.putDevice({ id: 'a', name: 'Cam A', included: true });

@@ -711,17 +711,12 @@ export function describeFailure(err: unknown, statusTimeoutMs: number): string {
 }
 
 /** The event rule (see the file comment). */
-/** How far lastSeen may run ahead of what the UI was last told. */
-export const LAST_SEEN_REFRESH_MS = 5_000;
-
 export function changedForOperator(prev: DeviceView, next: DeviceView): boolean {
   for (const k of Object.keys(next) as (keyof DeviceView)[]) {
     if (k === 'lastSeen' || k === 'clock') continue;
     if (!deepEqual(prev[k], next[k])) return true;
   }
   if (prev.lastSeen === null && next.lastSeen !== null) return true;
-  // "Seen N s ago" must stay truthful without an event per poll: refresh it every few seconds.
-  if (prev.lastSeen !== null && next.lastSeen !== null && next.lastSeen - prev.lastSeen >= LAST_SEEN_REFRESH_MS) return true;
   const a = prev.clock;
   const b = next.clock;
   if (a === null || b === null) return a !== b;
