@@ -142,7 +142,7 @@ function UploadQueue({ device }: { device: DeviceView }) {
   );
 }
 
-const SWATCHES = ['#ff6b6b', '#ffd43b', '#69db7c', '#4dabf7', '#da77f2', '#ffa94d'];
+const SWATCHES: Array<[string, string]> = [['#ff6b6b', 'red'], ['#ffd43b', 'yellow'], ['#69db7c', 'green'], ['#4dabf7', 'blue'], ['#da77f2', 'purple'], ['#ffa94d', 'orange']];
 
 /** Tests and profiling: called each time a card's body renders. */
 export const CardRenderProbe = createContext<((id: string) => void) | null>(null);
@@ -206,8 +206,8 @@ function DeviceCardImpl({ id }: { id: string }) {
           <span>{device.included ? 'In next take' : 'Left out'}</span>
         </label>
         <span className="swatches">
-          {SWATCHES.map((c) => (
-            <button key={c} type="button" className={`swatch${device.color === c ? ' swatch-on' : ''}`} style={{ background: c }} aria-label={`Label ${device.name} ${c}`} aria-pressed={device.color === c} onClick={() => void setColor.run(device.color === c ? null : c)} />
+          {SWATCHES.map(([c, colourName]) => (
+            <button key={c} type="button" className={`swatch${device.color === c ? ' swatch-on' : ''}`} style={{ background: c }} aria-label={`Label ${device.name} ${colourName}`} title={colourName} aria-pressed={device.color === c} onClick={() => void setColor.run(device.color === c ? null : c)} />
           ))}
         </span>
         {(device.source !== 'mdns' || device.state === 'offline') && device.state !== 'recording' && !inActiveTake && (

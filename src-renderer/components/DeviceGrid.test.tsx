@@ -86,6 +86,14 @@ describe('device grid', () => {
     await waitFor(() => expect(screen.getByRole('article', { name: 'Cam A' }).textContent).toMatch(/REC\s*00:0[23]/));
   });
 
+  it('colour labels have names a screen reader can say, and set that colour', async () => {
+    const fake = createFakeApi();
+    fake.putDevice({ id: 'a', name: 'Cam A' });
+    await renderWithFake(<DeviceGrid />, fake);
+    fireEvent.click(screen.getByRole('button', { name: 'Label Cam A red' }));
+    await waitFor(() => expect(callsOf(fake, 'setDeviceColor')).toEqual([['a', '#ff6b6b']]));
+  });
+
   it('include toggle calls setDeviceIncluded with the new value', async () => {
     const fake = createFakeApi();
     fake.putDevice({ id: 'a', name: 'Cam A', included: true });
