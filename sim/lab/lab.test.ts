@@ -8,10 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLab, destroyLab, labAvailable, subnetForPrefix } from './lab';
+import { createLab, destroyLab, labOrSkip, subnetForPrefix } from './lab';
 
-const avail = labAvailable();
-if (!avail.ok) console.warn(`sim/lab/lab.test: skipped — ${avail.reason}`);
+const labReady = labOrSkip('sim/lab/lab.test');
 
 const PREFIX = 'mct';
 const namespaces = () =>
@@ -56,7 +55,7 @@ setInterval(() => {}, 1000);
 
 const exited = (child: ReturnType<typeof spawn>) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 
-describe.skipIf(!avail.ok)('lab teardown', () => {
+describe.skipIf(!labReady)('lab teardown', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-test-'));
   afterAll(() => {
     destroyLab(PREFIX);

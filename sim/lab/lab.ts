@@ -126,18 +126,40 @@ function parseSubnet(subnet: string): string {
 let availability: { ok: true } | { ok: false; reason: string } | null = null;
 
 /** Can this process build a lab? (Linux, root, iproute2, network namespaces and bridges.) Cached. */
+/**
+ * Lab tests call this: skip (saying why) where the lab cannot run, but under CI — root, so the
+ * lab must run there — an unavailable lab is a failure, never a silent skip.
+ */
+export function labOrSkip(file: string): boolean {
+  const a = labAvailable();
+  if (a.ok) return true;
+  if (process.env.CI) throw new Error(`${file}: the network-namespace lab is required in CI but unavailable: ${a.reason}`);
+  console.warn(`${file}: skipped — ${a.reason}`);
+  return false;
+}
+
 export function labAvailable(): { ok: true } | { ok: false; reason: string } {
   if (availability) return availability;
   const check = (): { ok: true } | { ok: false; reason: string } => {
     if (process.platform !== 'linux') return { ok: false, reason: `network namespaces need Linux (this is ${process.platform})` };
     if (process.getuid?.() !== 0) return { ok: false, reason: 'the lab needs root (ip netns, veth, bridge)' };
     if (ipSync(['-V']) === null) return { ok: false, reason: "iproute2 'ip' command not found" };
-    const probe = `mcprobe${process.pid % 100000}`;
-    if (ipSync(['netns', 'add', probe]) === null) return { ok: false, reason: "'ip netns add' failed (no network namespace support?)" };
-    ipSync(['netns', 'del', probe]);
-    if (ipSync(['link', 'add', probe, 'type', 'bridge']) === null) return { ok: false, reason: "'ip link add … type bridge' failed (no bridge support?)" };
-    ipSync(['link', 'del', probe]);
-    return { ok: true };
+    // Unique names, and a few tries: another test run may be adding namespaces at the same moment.
+    const tryOnce = (n: number): string | null => {
+      const probe = `mcp${process.pid % 100000}x${n}${Math.floor(Math.random() * 1000)}`.slice(0, 15);
+      if (ipSync(['netns', 'add', probe]) === null) return "'ip netns add' failed (no network namespace support?)";
+      ipSync(['netns', 'del', probe]);
+      if (ipSync(['link', 'add', probe, 'type', 'bridge']) === null) return "'ip link add … type bridge' failed (no bridge support?)";
+      ipSync(['link', 'del', probe]);
+      return null;
+    };
+    let reason: string | null = null;
+    for (let n = 0; n < 3; n++) {
+      reason = tryOnce(n);
+      if (reason === null) return { ok: true };
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+    return { ok: false, reason: reason! };
   };
   availability = check();
   return availability;

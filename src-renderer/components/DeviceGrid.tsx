@@ -1,4 +1,4 @@
-import { useController, useDeviceIds } from '../store/context';
+import { isIncluded, isUnreachable, useController, useDeviceCount, useDeviceIds } from '../store/context';
 import { DeviceCard } from './DeviceCard';
 import { AddVirtualButton } from './Header';
 
@@ -30,19 +30,8 @@ function EmptyState() {
 export function DeviceGrid() {
   const ids = useDeviceIds();
   const status = useController((s) => s.status);
-  const included = useController((s) => {
-    let n = 0;
-    for (const id of s.deviceIds) if (s.devices[id]?.included) n++;
-    return n;
-  });
-  const unreachable = useController((s) => {
-    let n = 0;
-    for (const id of s.deviceIds) {
-      const st = s.devices[id]?.state;
-      if (st === 'offline' || st === 'stale') n++;
-    }
-    return n;
-  });
+  const included = useDeviceCount(isIncluded);
+  const unreachable = useDeviceCount(isUnreachable);
   if (status !== 'ready') return null;
   if (ids.length === 0) return <EmptyState />;
   return (

@@ -3,7 +3,7 @@ import type { TakeDeviceView, TakeView } from '../../src-shared/api';
 import { formatCountdown, formatDuration } from '../lib/format';
 import { useTicking } from '../lib/ticker';
 import { useAction } from '../lib/useAction';
-import { useApi, useController, useTake } from '../store/context';
+import { isIncluded, isIncludedButUnreachable, useApi, useController, useDeviceCount, useTake } from '../store/context';
 
 const LIVE_PHASES = new Set(['starting', 'scheduled', 'recording']);
 
@@ -114,20 +114,9 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
   const activeTakeId = useController((s) => s.activeTakeId);
   const newestTakeId = useController((s) => s.takeIds[0] ?? null);
   const ready = useController((s) => s.status === 'ready' && s.connection.phase === 'open');
-  const includedCount = useController((s) => {
-    let n = 0;
-    for (const id of s.deviceIds) if (s.devices[id]?.included) n++;
-    return n;
-  });
+  const includedCount = useDeviceCount(isIncluded);
   // Included devices the controller cannot reach right now: pre-flight will skip them.
-  const unreachable = useController((s) => {
-    let n = 0;
-    for (const id of s.deviceIds) {
-      const d = s.devices[id];
-      if (d?.included && (d.state === 'offline' || d.state === 'stale')) n++;
-    }
-    return n;
-  });
+  const unreachable = useDeviceCount(isIncludedButUnreachable);
   const activeTake = useTake(activeTakeId);
   const focusTake = useTake(activeTakeId ?? newestTakeId);
   const [takeName, setTakeName] = useState('');

@@ -40,3 +40,24 @@ export const useDownloadIdsForTake = (takeId: string) => useController((s) => s.
 export const useUploadIdsForTake = (takeId: string) => useController((s) => s.uploadIdsByTake[takeId] ?? EMPTY);
 export const useSettings = () => useController((s) => s.settings);
 export const useCapabilities = () => useController((s) => s.capabilities);
+
+/**
+ * How many devices match `pred` — a number, so a component re-renders only when the count
+ * changes. Pass a module-level predicate (a new function each render would still work, just
+ * re-run the count).
+ */
+export function useDeviceCount(pred: (d: DeviceView) => boolean): number {
+  return useController((s) => {
+    let n = 0;
+    for (const id of s.deviceIds) {
+      const d = s.devices[id];
+      if (d && pred(d)) n++;
+    }
+    return n;
+  });
+}
+
+export const isIncluded = (d: DeviceView) => d.included;
+export const isUnreachable = (d: DeviceView) => d.state === 'offline' || d.state === 'stale';
+/** Included, but pre-flight will skip it: the controller cannot reach it now. */
+export const isIncludedButUnreachable = (d: DeviceView) => d.included && isUnreachable(d);

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../../src-shared/protocol/test-helpers';
 import { ClockEstimator, isClockFlagged, type ClockSample } from './estimator';
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = prng;
 
 const T0 = 1_760_000_000_000; // controller ms
 

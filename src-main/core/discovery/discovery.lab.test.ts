@@ -7,27 +7,19 @@
  */
 import { createSocket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, labAvailable, type Lab, type LabHostSpec } from '../../../sim/lab/lab';
+import { createLab, labOrSkip, type Lab, type LabHostSpec } from '../../../sim/lab/lab';
 import { createDiscovery, type DiscoveryOptions } from './discovery';
 import type { Discovery, DiscoveryStatus, Sighting } from './types';
+import { waitUntil } from '../../../sim/lab/wait';
 
-const avail = labAvailable();
-if (!avail.ok) console.warn(`discovery.lab.test: skipped — ${avail.reason}`);
+const labReady = labOrSkip('discovery.lab.test');
 
 const SPECS: LabHostSpec[] = (['ios', 'android', 'oak', 'spec', 'ios', 'android', 'oak', 'spec'] as const).map((personality, i) => ({
   personality,
   clockOffsetMs: (i - 4) * 40,
 }));
 
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitFor = waitUntil;
 
 interface Recorder {
   d: Discovery;
@@ -68,7 +60,7 @@ function discover(opts: DiscoveryOptions): Recorder {
   return r;
 }
 
-describe.skipIf(!avail.ok)('discovery in the lab (real multicast over a bridge)', () => {
+describe.skipIf(!labReady)('discovery in the lab (real multicast over a bridge)', () => {
   let lab: Lab;
 
   beforeAll(async () => {

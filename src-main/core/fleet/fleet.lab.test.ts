@@ -7,14 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceView } from '../../../src-shared/api';
 import { startSimDevice, type SimDevice } from '../../../sim';
-import { createLab, labAvailable, type Lab, type LabHostSpec } from '../../../sim/lab/lab';
+import { createLab, labOrSkip, type Lab, type LabHostSpec } from '../../../sim/lab/lab';
 import { send } from '../device-client';
 import { createDiscovery } from '../discovery/discovery';
 import type { Discovery } from '../discovery/types';
 import { Fleet } from './fleet';
+import { waitUntil } from '../../../sim/lab/wait';
 
-const avail = labAvailable();
-if (!avail.ok) console.warn(`fleet.lab.test: skipped — ${avail.reason}`);
+const labReady = labOrSkip('fleet.lab.test');
 
 const OFFSETS = [750, -400, 120, -35, 0, 2000, -1500, 60];
 const SPECS: LabHostSpec[] = (['ios', 'android', 'oak', 'spec', 'ios', 'android', 'oak', 'spec'] as const).map((personality, i) => ({
@@ -24,17 +24,9 @@ const SPECS: LabHostSpec[] = (['ios', 'android', 'oak', 'spec', 'ios', 'android'
 
 const now = () => performance.timeOrigin + performance.now();
 
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = waitUntil;
 
-describe.skipIf(!avail.ok)('fleet in the lab (real multicast, real TCP across namespaces)', () => {
+describe.skipIf(!labReady)('fleet in the lab (real multicast, real TCP across namespaces)', () => {
   let lab: Lab;
   let discovery: Discovery;
   let fleet: Fleet;

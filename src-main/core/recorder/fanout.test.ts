@@ -215,37 +215,11 @@ describe('recorder: a listener bug', () => {
 });
 
 describe('recorder: retryStop', () => {
-  it('a double-clicked retryStop sends one STOP, not two concurrent ones', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'mc-fanout-'));
-    dirs.push(dir);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let stops = 0;
-    const inner = fakeSend();
-    const send = async (address: DeviceAddress, command: Command, options?: SendOptions): Promise<TimedReply> => {
-      if (command.command === 'STOP_RECORDING') {
-        stops++;
-        if (stops === 1) throw new ProtocolError('connection_reset', 'reset after the write');
-        await gate; // the retry's STOP: the device is trimming
-      }
-      return inner.send(address, command, options);
-    };
-    const rec = new Recorder({ recordingsDir: dir, send, timeouts: { confirmGraceMs: 0, confirmIntervalMs: 10 } });
-    await rec.startTake({ devices: devices(1), delaySeconds: 0 });
-    await rec.confirmed();
-    const first = await rec.stopTake();
-    expect(first.devices[0]!.mayStillBeRecording).toBe(true);
-    const a = rec.retryStop('d0');
-    await expect(rec.retryStop('d0')).rejects.toThrow(/in progress/);
-    release();
-    const t = await a;
-    expect(stops).toBe(2);
-    expect(t.devices[0]).toMatchObject({ stop: 'stopped', fileName: 'f1000.mp4', mayStillBeRecording: false });
-    await rec.flush();
-    rec.dispose();
-  });
-
-  it('Stop pressed while a retryStop is in flight does not send that device a second STOP', async () => {
+  /**
+   * A one-device take whose first STOP is lost (reset after the write), so the device "may still
+   * be recording"; every later STOP waits at a gate (the device is trimming) until `release()`.
+   */
+  async function takeWithLostStop() {
     const dir = await mkdtemp(join(tmpdir(), 'mc-fanout-'));
     dirs.push(dir);
     let release!: () => void;
@@ -263,14 +237,32 @@ describe('recorder: retryStop', () => {
     const rec = new Recorder({ recordingsDir: dir, send, timeouts: { confirmGraceMs: 0, confirmIntervalMs: 10 } });
     await rec.startTake({ devices: devices(1), delaySeconds: 0 });
     await rec.confirmed();
-    await rec.stopTake();
+    const first = await rec.stopTake();
+    expect(first.devices[0]!.mayStillBeRecording).toBe(true);
+    return { rec, release, stops: () => stops };
+  }
+
+  it('a double-clicked retryStop sends one STOP, not two concurrent ones', async () => {
+    const { rec, release, stops } = await takeWithLostStop();
+    const a = rec.retryStop('d0');
+    await expect(rec.retryStop('d0')).rejects.toThrow(/in progress/);
+    release();
+    const t = await a;
+    expect(stops()).toBe(2);
+    expect(t.devices[0]).toMatchObject({ stop: 'stopped', fileName: 'f1000.mp4', mayStillBeRecording: false });
+    await rec.flush();
+    rec.dispose();
+  });
+
+  it('Stop pressed while a retryStop is in flight does not send that device a second STOP', async () => {
+    const { rec, release, stops } = await takeWithLostStop();
     const retry = rec.retryStop('d0');
     const again = rec.stopTake().catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));
     release();
     const t = await retry;
     await again;
-    expect(stops).toBe(2);
+    expect(stops()).toBe(2);
     expect(t.devices[0]).toMatchObject({ stop: 'stopped', fileName: 'f1000.mp4', mayStillBeRecording: false });
     await rec.flush();
     rec.dispose();
