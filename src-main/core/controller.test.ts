@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ControllerEvent, DeviceView, TakeView, UploadView } from '../../src-shared/api';
 import { startVirtualDevices } from '../../sim/demo';
 import { ControllerClock } from './clock';
+import { spawnSync } from 'node:child_process';
 import { Controller, createController, type ControllerOptions, type UploadsPort } from './controller';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -290,5 +291,25 @@ describe('Controller', () => {
     const snap = await c.getSnapshot();
     const inSnapshot = snap.ok ? snap.value.takes.find((x) => x.takeId === t.value.takeId) : undefined;
     expect(inSnapshot?.devices.every((x) => x.uploadId?.startsWith('up-'))).toBe(true);
+  }, 90_000);
+
+  const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+  if (!hasFfmpeg) console.warn('controller.test: thumbnail test skipped — ffmpeg is not installed (the app shows a placeholder then)');
+  it.skipIf(!hasFfmpeg)('makes a PNG thumbnail of a downloaded video, once per file however many ask', async () => {
+    const c = await make(dirs());
+    await c.addVirtualDevices(1, 'spec');
+    await allOnline(c, 1);
+    const t = await c.startTake({ delaySeconds: 0.5 });
+    if (!t.ok) throw new Error(t.error.message);
+    await waitFor(c, (e) => (e.type === 'takeChanged' && e.take.phase === 'recording' ? true : undefined));
+    await c.stopTake();
+    const dl = await waitFor(c, (e) => (e.type === 'downloadChanged' && e.download.state === 'done' ? e.download : undefined), 60_000);
+    const [a, b] = await Promise.all([c.thumbnail(dl.id), c.thumbnail(dl.id)]);
+    if (!a.ok || !b.ok) throw new Error('no thumbnail');
+    expect(a.value).toMatch(/^data:image\/png;base64,/);
+    expect(Buffer.from(a.value.split(',')[1]!, 'base64').subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(b.value).toBe(a.value);
+    const missing = await c.thumbnail('no-such-download');
+    expect(missing.ok ? '' : missing.error.code).toBe('not_found');
   }, 90_000);
 });

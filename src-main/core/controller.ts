@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
+import pLimit from 'p-limit';
 import { isAbsolute, join } from 'node:path';
 import {
   err,
@@ -129,6 +130,8 @@ export class Controller implements ControllerApi {
   /** Past takes from disk, by id: folder + manifest (history and drag-out of earlier runs' files). */
   private readonly history = new Map<string, { folder: string; manifest: TakeManifest }>();
   private readonly thumbnails = new Map<string, string>();
+  private readonly thumbnailRuns = new Map<string, Promise<Buffer | null>>();
+  private readonly thumbnailSlots = pLimit(2);
   private activeTakeId: string | null = null;
   private readonly unsubs: Array<() => void> = [];
   private readonly capabilities: Snapshot['capabilities'];
@@ -635,7 +638,14 @@ export class Controller implements ControllerApi {
     if (cached) return ok(cached);
     const path = await this.resolveDownloadPath(downloadId);
     if (!path.ok) return path;
-    const png = await firstFramePng(path.value).catch(() => null);
+    // One ffmpeg per file however many cards ask, and at most two at once (a 100-camera take).
+    let pending = this.thumbnailRuns.get(downloadId);
+    if (!pending) {
+      pending = this.thumbnailSlots(() => firstFramePng(path.value)).catch(() => null);
+      this.thumbnailRuns.set(downloadId, pending);
+      void pending.finally(() => this.thumbnailRuns.delete(downloadId));
+    }
+    const png = await pending;
     if (!png) return err('unsupported', 'No thumbnail: ffmpeg is not installed or the file has no decodable frame.');
     const url = `data:image/png;base64,${png.toString('base64')}`;
     this.thumbnails.set(downloadId, url);
