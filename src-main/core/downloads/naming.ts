@@ -1,5 +1,6 @@
 /**
- * Local names for downloaded files: `<device name>_<original basename>`, sanitised, never taken
+ * Local names for downloaded files: `<device name>_<original basename>` (the prefix is not
+ * repeated when the device already starts its names with it), sanitised, never taken
  * from the device as a path (notes rule 6), and never reusing a name that exists in the take
  * folder in any form (final, `.part` in flight, `.partial` kept bytes).
  */
@@ -16,6 +17,8 @@ export function remoteBasename(remoteName: string): string {
 export function localFileName(deviceName: string, remoteName: string): string {
   const dev = sanitizeComponent(deviceName, 'device', 60);
   const file = sanitizeComponent(remoteBasename(remoteName), 'video', 120);
+  // The phone apps already start their names with the device id: don't say it twice.
+  if (file.toLowerCase().startsWith(`${dev.toLowerCase()}_`)) return file;
   return `${dev}_${file}`;
 }
 

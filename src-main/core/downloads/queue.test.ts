@@ -80,6 +80,9 @@ describe('download naming', () => {
     expect(localFileName('Cam A', '../../x')).toBe('Cam-A_x');
     expect(localFileName('iPhone/1', 'C:\\dir\\clip.mov')).toBe('iPhone-1_clip.mov');
     expect(localFileName('..', '..')).toBe('device_video');
+    // iPhone/Android name files `{deviceId}_…`: the device name is not repeated.
+    expect(localFileName('Mountain-5701F594', 'Mountain-5701F594_1795259256591.mov')).toBe('Mountain-5701F594_1795259256591.mov');
+    expect(localFileName('Wide', 'Mountain-5701F594_1795259256591.mov')).toBe('Wide_Mountain-5701F594_1795259256591.mov');
     expect(remoteBasename('/etc/passwd')).toBe('passwd');
     expect(withSuffix('a.mp4', 2)).toBe('a_2.mp4');
     expect(withSuffix('noext', 3)).toBe('noext_3');
