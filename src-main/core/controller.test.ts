@@ -10,7 +10,7 @@ import type { ControllerEvent, DeviceView, TakeView, UploadView } from '../../sr
 import { startVirtualDevices } from '../../sim/demo';
 import { ControllerClock } from './clock';
 import { spawnSync } from 'node:child_process';
-import { Controller, createController, type ControllerOptions, type UploadsPort } from './controller';
+import { Controller, createController, defaultUserDataDir, type ControllerOptions, type UploadsPort } from './controller';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -312,4 +312,14 @@ describe('Controller', () => {
     const missing = await c.thumbnail('no-such-download');
     expect(missing.ok ? '' : missing.error.code).toBe('not_found');
   }, 90_000);
+});
+
+describe('defaultUserDataDir', () => {
+  it("is the desktop app's own user-data folder on each platform, so browser mode shares its settings", () => {
+    expect(defaultUserDataDir({}, 'linux', '/home/op')).toBe(join('/home/op', '.config', 'MultiCam Controller'));
+    expect(defaultUserDataDir({ XDG_CONFIG_HOME: '/cfg' }, 'linux', '/home/op')).toBe(join('/cfg', 'MultiCam Controller'));
+    expect(defaultUserDataDir({}, 'darwin', '/Users/op')).toBe(join('/Users/op', 'Library', 'Application Support', 'MultiCam Controller'));
+    expect(defaultUserDataDir({ APPDATA: 'C:/Users/op/AppData/Roaming' }, 'win32', 'C:/Users/op')).toBe(join('C:/Users/op/AppData/Roaming', 'MultiCam Controller'));
+    expect(defaultUserDataDir({ MULTICAM_USER_DATA: '/tmp/x' }, 'linux', '/home/op')).toBe('/tmp/x');
+  });
 });

@@ -55,7 +55,7 @@ export interface UploadsPort {
 }
 
 export interface ControllerOptions {
-  /** Where settings.json and devices.json live. Default: $MULTICAM_USER_DATA or ~/.config/multicam-controller. */
+  /** Where settings.json and devices.json live. Default: defaultUserDataDir(). */
   userDataDir?: string;
   /** Applied over the stored settings at start (not persisted): tests, e2e, CLI flags. */
   settingsOverride?: SettingsPatch;
@@ -76,9 +76,21 @@ export interface ControllerOptions {
   log?: (line: string) => void;
 }
 
-export function defaultUserDataDir(): string {
-  return process.env.MULTICAM_USER_DATA || join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'multicam-controller');
+/**
+ * Where settings live: the same folder Electron's app.getPath('userData') gives the desktop app
+ * (named "MultiCam Controller"), so the desktop app and browser mode share devices and settings.
+ */
+export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+  if (env.MULTICAM_USER_DATA) return env.MULTICAM_USER_DATA;
+  const appData =
+    platform === 'darwin'
+      ? join(home, 'Library', 'Application Support')
+      : platform === 'win32'
+        ? env.APPDATA || join(home, 'AppData', 'Roaming')
+        : env.XDG_CONFIG_HOME || join(home, '.config');
+  return join(appData, APP_DATA_NAME);
 }
+export const APP_DATA_NAME = 'MultiCam Controller';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 /** One line for the operator: no stack, no multi-line dumps, bounded. */
