@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures/controller';
+import { formatBytes } from '../src-shared/format';
 
 const recording = (page: Page) => page.getByRole('region', { name: 'Recording' });
 const takes = (page: Page) => page.getByRole('region', { name: 'Takes' });
@@ -16,18 +17,8 @@ function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-/** What the takes panel prints for a size (same rule as the renderer's formatBytes). */
-function bytesLabel(n: number): string {
-  if (n < 1024) return `${n} B`;
-  let v = n / 1024;
-  const units = ['KB', 'MB', 'GB'];
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
-}
+/** What the takes panel prints for a size. */
+const bytesLabel = formatBytes;
 
 /** The take folder shown on the take card, and its take.json. */
 async function takeFolder(card: Locator): Promise<{ folder: string; manifest: { takeId: string; name: string; devices: Array<{ name: string; download: { state: string; path: string | null; sha256: string | null; bytes: number } }> } }> {

@@ -1,6 +1,7 @@
 /** Shared bits of the `multicam` subcommands: argument parsing, device addresses, output. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliIo } from './main';
+import { formatBytes } from '../../src-shared/format';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -88,17 +89,7 @@ export function isTty(s: NodeJS.WritableStream): boolean {
   return (s as NodeJS.WriteStream).isTTY === true;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes };
 
 export function formatEta(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '--:--';

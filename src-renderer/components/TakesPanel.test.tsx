@@ -14,8 +14,8 @@ describe('takes panel', () => {
     const row = screen.getByRole('group', { name: 'Cam B — close: B2_take1.mp4' });
     const bar = within(row).getByRole('progressbar');
     expect(bar.getAttribute('aria-valuenow')).toBe('62');
-    expect(row.textContent).toContain('230 MB / 370 MB');
-    expect(row.textContent).toContain('10.9 MB/s');
+    expect(row.textContent).toContain('230 MiB / 370 MiB');
+    expect(row.textContent).toContain('10.9 MiB/s');
     expect(row.textContent).toContain('13 s left');
     expect(within(row).getByRole('button', { name: 'Cancel download of B2_take1.mp4' })).toBeTruthy();
   });

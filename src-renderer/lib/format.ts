@@ -1,17 +1,7 @@
 /** Pure formatting helpers: operator-facing text for bytes, rates, times, clock offsets. */
 
-export function formatBytes(n: number | null | undefined): string {
-  if (n === null || n === undefined || !Number.isFinite(n)) return '?';
-  if (n < 1024) return `${Math.round(n)} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
-}
+import { formatBytes } from '../../src-shared/format';
+export { formatBytes };
 
 export function formatRate(bps: number | null | undefined): string {
   if (!bps || !Number.isFinite(bps) || bps <= 0) return '';

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes } from './format';
+
+describe('formatBytes', () => {
+  it('uses binary units and says so', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1024)).toBe('1.0 KiB');
+    expect(formatBytes(10955)).toBe('10.7 KiB');
+    expect(formatBytes(230 * 1024 * 1024)).toBe('230 MiB');
+    expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5 GiB');
+    expect(formatBytes(5 * 1024 ** 5)).toBe('5120 TiB');
+  });
+  it('never prints NaN or a negative-looking garbage value', () => {
+    expect(formatBytes(null)).toBe('?');
+    expect(formatBytes(undefined)).toBe('?');
+    expect(formatBytes(Number.NaN)).toBe('?');
+    expect(formatBytes(Number.POSITIVE_INFINITY)).toBe('?');
+  });
+});
