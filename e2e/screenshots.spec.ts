@@ -37,7 +37,7 @@ test.describe('screenshots', () => {
     await expect(card('Left out').getByRole('switch', { name: 'Include Left out in next take' })).not.toBeChecked();
     await expect(card('Left out').getByText('Left out', { exact: true }).last()).toBeVisible();
     await mc.sims[5]!.kill();
-    await expect(card('Doomed').getByText('Offline', { exact: true })).toBeVisible({ timeout: 30_000 });
+    await expect(card('Doomed').getByText('Unreachable', { exact: true })).toBeVisible({ timeout: 30_000 });
     await expect(card('Cam B — close').getByText('⚠ Battery low 12%')).toBeVisible();
     await expect(card('Drifty').getByText(/^⚠ Clock \+7\d\d ms/)).toBeVisible();
     await expect(card('Overhead OAK').getByText('Battery —')).toBeVisible();
@@ -55,7 +55,7 @@ test.describe('screenshots', () => {
 
     await rec.getByRole('button', { name: 'Stop' }).click();
     const take = page.getByRole('region', { name: 'Takes' }).getByRole('article', { name: 'Scene 12 — take 3' });
-    await expect(take.locator('.phase')).toHaveText(/done|failed/, { timeout: 60_000 });
+    await expect(take.locator('.phase')).toHaveText(/^(Done|Failed)/, { timeout: 60_000 });
     await expect(take.getByText('Downloaded').first()).toBeVisible();
     await expect(take.getByText(/Downloading|Queued/)).toHaveCount(0);
     await mc.screenshot('take-finished', { fullPage: true });

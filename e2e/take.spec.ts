@@ -35,7 +35,7 @@ async function expectRolling(page: Page, takeName: string, names: string[]): Pro
 /** Every file row of the take card is Downloaded, with size and sha256 matching the file on disk. */
 async function expectFilesDone(page: Page, takeName: string, names: string[]): Promise<string> {
   const card = takes(page).getByRole('article', { name: takeName });
-  await expect(card.locator('.phase')).toHaveText('done', { timeout: 60_000 });
+  await expect(card.locator('.phase')).toHaveText(/^Done — \d+ files?$/, { timeout: 60_000 });
   for (const n of names) await expect(card.getByRole('group', { name: new RegExp(`^${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `) }).getByText('Downloaded')).toBeVisible();
 
   const { folder, manifest } = await takeFolder(card);
@@ -116,13 +116,13 @@ test.describe('partial failure', () => {
     await expect(item.getByRole('button', { name: `Retry stop on ${victimName}` })).toBeVisible();
     // Its card goes offline with a reason.
     const card = page.getByRole('article', { name: victimName });
-    await expect(card.getByText('Offline', { exact: true })).toBeVisible({ timeout: 30_000 });
+    await expect(card.getByText('Unreachable', { exact: true })).toBeVisible({ timeout: 30_000 });
     await expect(card.locator('.card-reason')).not.toBeEmpty();
 
     // The others' files still arrive.
     const others = names.filter((n) => n !== victimName);
     const card2 = takes(page).getByRole('article', { name: 'Doomed' });
-    await expect(card2.locator('.phase')).toHaveText(/done|failed/, { timeout: 60_000 });
+    await expect(card2.locator('.phase')).toHaveText(/^(Done|Failed)/, { timeout: 60_000 });
     const { folder, manifest } = await takeFolder(card2);
     for (const n of others) {
       const d = manifest.devices.find((x) => x.name === n)!;

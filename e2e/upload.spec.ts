@@ -42,7 +42,7 @@ async function recordAndUpload(mc: McEnv, page: Page) {
   for (const n of names) await expect(roll.getByRole('listitem', { name: `${n}: Rolling` })).toBeVisible({ timeout: 30_000 });
   await rec.getByRole('button', { name: 'Stop' }).click();
   const take = page.getByRole('region', { name: 'Takes' }).getByRole('article', { name: 'Upload me' });
-  await expect(take.locator('.phase')).toHaveText('done', { timeout: 60_000 });
+  await expect(take.locator('.phase')).toHaveText(/^Done — \d+ files?$/, { timeout: 60_000 });
   await take.getByRole('button', { name: 'Upload take' }).click();
   await expect(take.getByRole('button', { name: 'Upload take' })).toBeEnabled();
   await expect(take.getByRole('alert')).toHaveCount(0);

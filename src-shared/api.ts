@@ -91,6 +91,22 @@ export interface DiscoveryView {
 
 export type TakePhase = 'starting' | 'scheduled' | 'recording' | 'stopping' | 'downloading' | 'done' | 'failed';
 
+/**
+ * How a finished take turned out, from its devices (null while the take is in progress):
+ * `complete` every included device recorded and its file was downloaded and verified;
+ * `partial` some files are missing or failed; `recorded` every device stopped with a file but
+ * nothing was downloaded (downloads off); `aborted` Stop came before the start instant;
+ * `failed` no file at all. `take.json` carries it next to `phase`.
+ */
+export type TakeOutcome = 'complete' | 'partial' | 'recorded' | 'aborted' | 'failed';
+
+/**
+ * Why a device took no part in a take: `left_out` by the operator; `unreachable` at pre-flight;
+ * `already_recording` before the take; `not_started` the take was stopped before its START left;
+ * `invalid_address`.
+ */
+export type SkipReason = 'left_out' | 'unreachable' | 'already_recording' | 'not_started' | 'invalid_address';
+
 export interface DownloadView {
   /** Opaque id; the only handle the renderer has on a file (drag-out, reveal). */
   id: string;
@@ -136,13 +152,18 @@ export interface TakeDeviceView {
   startError: string | null;
   /** Reported `recording` after the target instant; null while unknown. */
   confirmedRecording: boolean | null;
-  stop: 'pending' | 'stopped' | 'failed' | 'not_sent' | 'unreachable';
+  /** `cancelled`: an aborted take's STOP reached the device before it began capturing. */
+  stop: 'pending' | 'stopped' | 'failed' | 'not_sent' | 'unreachable' | 'cancelled';
   stopError: string | null;
   /** The device may still be recording (STOP could not be delivered). */
   mayStillBeRecording: boolean;
+  /** Set when `start` is `skipped`: why this device took no part. */
+  skipReason: SkipReason | null;
   fileName: string | null;
   fileSize: number | null;
   downloadId: string | null;
+  /** The device's file transfer as the take knows it (`none`: nothing asked for yet). */
+  downloadState: 'none' | DownloadView['state'];
   uploadId: string | null;
   warnings: string[];
 }
@@ -157,6 +178,12 @@ export interface TakeView {
   targetStart: number;
   delaySeconds: number;
   phase: TakePhase;
+  /** How the take turned out (null while it is in progress); see TakeOutcome. */
+  outcome: TakeOutcome | null;
+  /** Stop came before the start instant: the take was called off (clips already begun are kept). */
+  aborted: boolean;
+  /** Loaded back after the controller restarted in the middle of this take. */
+  recovered: boolean;
   devices: TakeDeviceView[];
 }
 
@@ -262,7 +289,11 @@ export const API_METHODS = Object.keys(API_ARGS) as ApiMethod[];
 export interface ControllerApi {
   getSnapshot(): Promise<Result<Snapshot>>;
   refreshDiscovery(): Promise<Result<void>>;
-  /** `host:port` (port defaults to 8080). */
+  /**
+   * `host:port` (port defaults to 8080). Resolves after one bounded status request, so the view
+   * says whether the device answered (`lastSeen` set) or why not (`stateReason`). A device
+   * already in the list is refused (`exists`).
+   */
   addDevice(address: string): Promise<Result<DeviceView>>;
   removeDevice(id: string): Promise<Result<void>>;
   renameDevice(id: string, name: string): Promise<Result<DeviceView>>;

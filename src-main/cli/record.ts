@@ -4,10 +4,11 @@ import { download, send } from '../core/device-client/index';
 import { DownloadQueue } from '../core/downloads/queue';
 import { Recorder } from '../core/recorder/recorder';
 import type { RecorderDevice } from '../core/recorder/types';
-import { readManifest, type TakeManifest } from '../core/takes/manifest';
+import { readManifest, toTakeView, type TakeManifest } from '../core/takes/manifest';
+import { takeStateWord } from '../../src-shared/states';
 import { redactSecrets, uploadAfterStop } from '../core/uploads';
 import type { StorageSettings } from '../../src-shared/api';
-import { EXIT_OK, EXIT_PARTIAL, UsageError, isTty, parse, parseDeviceArg, parseSeconds, runCommand } from './common';
+import { EXIT_OK, EXIT_PARTIAL, UsageError, isTty, parse, parseDeviceArg, parseSeconds, printable, runCommand } from './common';
 import { discoverDevices } from './discover';
 import type { CliIo } from './main';
 import { TakeProgress } from './take-progress';
@@ -190,9 +191,12 @@ async function uploadTakeFiles(io: CliIo, folder: string, storage: StorageSettin
 
 function summary(io: CliIo, m: TakeManifest, downloaded: boolean, folder: string): void {
   const ok = m.devices.filter((d) => d.start.status === 'accepted' && d.stop.status === 'stopped' && (!downloaded || d.download.ok === true));
-  io.stderr.write(`\n${ok.length}/${m.devices.length} devices OK — ${folder}/take.json\n`);
+  // The same words as the app's take chip ("Done — 7 of 9 files"): one derivation for both.
+  const word = takeStateWord(toTakeView(m, folder)).word;
+  io.stderr.write(`\n${printable(word)} — ${folder}/take.json\n`);
   for (const d of m.devices) {
     if (ok.includes(d)) continue;
+    if (d.start.skipReason === 'left_out') continue;
     const why =
       d.start.status !== 'accepted'
         ? `${d.start.status}: ${d.start.error ?? ''}`

@@ -7,11 +7,11 @@ const evil = 'Cam\x1b]0;pwned\x07\x1b[2J';
 
 function take(): TakeView {
   return {
-    takeId: 't', name: `Take ${evil}`, folder: '/tmp/t', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000 + 2, delaySeconds: 2, phase: 'recording',
+    takeId: 't', name: `Take ${evil}`, folder: '/tmp/t', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000 + 2, delaySeconds: 2, phase: 'recording', outcome: null, aborted: false, recovered: false,
     devices: [
       {
         deviceKey: 'k', name: evil, deviceType: 'x', start: 'failed', startError: `refused ${evil}`, confirmedRecording: false, stop: 'failed', stopError: evil,
-        mayStillBeRecording: true, fileName: null, fileSize: null, downloadId: null, uploadId: null, warnings: [],
+        mayStillBeRecording: true, skipReason: null, fileName: null, fileSize: null, downloadId: null, downloadState: 'none', uploadId: null, warnings: [],
       },
     ],
   };

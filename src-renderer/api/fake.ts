@@ -113,9 +113,11 @@ export function makeTakeDevice(partial: Partial<TakeDeviceView> & { deviceKey: s
     stop: 'pending',
     stopError: null,
     mayStillBeRecording: false,
+    skipReason: null,
     fileName: null,
     fileSize: null,
     downloadId: null,
+    downloadState: 'none',
     uploadId: null,
     warnings: [],
     ...partial,
@@ -254,6 +256,9 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
         targetStart: now() / 1000 + delay,
         delaySeconds: delay,
         phase: 'scheduled',
+        outcome: null,
+        aborted: false,
+        recovered: false,
         devices: included.map((d) =>
           makeTakeDevice({
             deviceKey: d.id,
@@ -486,6 +491,9 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
     targetStart: (t - 14_200) / 1000,
     delaySeconds: 3,
     phase: 'recording',
+    outcome: null,
+    aborted: false,
+    recovered: false,
     devices: [
       td('multiCam-A1', { confirmedRecording: true }),
       td('multiCam-B2', { confirmedRecording: true }),
@@ -505,6 +513,9 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
     targetStart: (t - 590_000) / 1000,
     delaySeconds: 3,
     phase: 'downloading',
+    outcome: null,
+    aborted: false,
+    recovered: false,
     devices: [
       td('multiCam-A1', { confirmedRecording: true, stop: 'stopped', fileName: 'A1_take1.mp4', fileSize: 412_000_000, downloadId: 'dl-a1' }),
       td('multiCam-B2', { confirmedRecording: true, stop: 'stopped', fileName: 'B2_take1.mp4', fileSize: 388_000_000, downloadId: 'dl-b2' }),

@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { checkAddress } from '../lib/address';
 import { useAction } from '../lib/useAction';
-import { useApi } from '../store/context';
+import { useApi, useLive } from '../store/context';
 
 /** "Add device by address": checked here first, then by the controller; errors shown inline. */
 export function AddDevice() {
@@ -9,6 +9,7 @@ export function AddDevice() {
   const [value, setValue] = useState('');
   const [added, setAdded] = useState<string | null>(null);
   const add = useAction((address: string) => api.addDevice(address));
+  const live = useLive();
   const inputId = useId();
   const errorId = useId();
 
@@ -48,7 +49,7 @@ export function AddDevice() {
           if (add.error) add.setError(null);
         }}
       />
-      <button type="submit" disabled={add.pending}>
+      <button type="submit" disabled={add.pending || !live}>
         {add.pending ? 'Adding…' : 'Add device'}
       </button>
       {add.error && (

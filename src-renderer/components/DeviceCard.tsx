@@ -3,7 +3,8 @@ import type { DeviceView } from '../../src-shared/api';
 import { colorFor, formatAgo, formatBytes, formatOffset, formatRate, letterFor } from '../lib/format';
 import { useTicking } from '../lib/ticker';
 import { useAction } from '../lib/useAction';
-import { useApi, useController, useDevice } from '../store/context';
+import { deviceCardState } from '../../src-shared/states';
+import { useApi, useController, useDevice, useLive } from '../store/context';
 import { Elapsed } from './Banners';
 
 function LastSeen({ at }: { at: number | null }) {
@@ -15,8 +16,16 @@ function LastSeen({ at }: { at: number | null }) {
 const REACHABLE = new Set<DeviceView['state']>(['online', 'recording', 'uploading']);
 
 function SeenFact({ device }: { device: DeviceView }) {
+  const live = useLive();
   // The fleet does not send an event per poll, so lastSeen is exact only when the state changes:
-  // say "just now" while the device answers, and the real age once it stops answering.
+  // say "just now" while the device answers, and the real age once it stops answering. Without
+  // the controller nobody is asking: the last thing we heard is all we know.
+  if (!live)
+    return (
+      <span className="fact fact-dim">
+        Last heard <LastSeen at={device.lastSeen} />
+      </span>
+    );
   if (REACHABLE.has(device.state)) return <span className="fact fact-dim">Seen just now</span>;
   return (
     <span className="fact fact-dim">
@@ -26,39 +35,32 @@ function SeenFact({ device }: { device: DeviceView }) {
 }
 
 function StateBadge({ device }: { device: DeviceView }) {
-  // Within the take in progress, count from the take's start instant, like the record panel: the
-  // phone apps report "recording" from the moment START arrives (they keep pre-roll).
-  const takeStart = useController((s) => {
-    const t = s.activeTakeId ? s.takes[s.activeTakeId] : undefined;
-    return t && t.devices.some((d) => d.deviceKey === device.id && d.start === 'accepted') ? t.targetStart * 1000 : null;
-  });
-  switch (device.state) {
-    case 'recording': {
-      const since = takeStart ?? device.recordingSince;
-      return (
-        <span className="state state-recording">
-          <span className="rec-dot" aria-hidden="true" />
-          REC {since ? <Elapsed since={since} /> : null}
-        </span>
-      );
-    }
-    case 'uploading':
-      return <span className="state state-uploading">Uploading</span>;
-    case 'online':
-      return <span className="state state-online">Online</span>;
-    case 'discovered':
-      return <span className="state state-discovered">Connecting…</span>;
-    case 'stale':
-      return <span className="state state-stale">Stale</span>;
-    case 'offline':
-      return <span className="state state-offline">Offline</span>;
-    default:
-      return <span className="state">{String(device.state)}</span>;
+  const live = useLive();
+  // The active take's view of this device (a stable object: re-renders only when it changes).
+  const take = useController((s) => (s.activeTakeId ? s.takes[s.activeTakeId] : undefined));
+  const takeDevice = take?.devices.find((d) => d.deviceKey === device.id) ?? null;
+  const st = deviceCardState(device, { live, take: take ?? null, takeDevice });
+  if (st.state === 'recording') {
+    // Within the take in progress, count from the take's start instant, like the record panel: the
+    // phone apps report "recording" from the moment START arrives (they keep pre-roll).
+    const since = take && takeDevice?.start === 'accepted' ? take.targetStart * 1000 : device.recordingSince;
+    return (
+      <span className="state state-recording" data-state={st.state}>
+        <span className="rec-dot" aria-hidden="true" />
+        REC {since ? <Elapsed since={since} /> : null}
+      </span>
+    );
   }
+  return (
+    <span className={`state state-${st.state} tone-${st.tone}`} data-state={st.state} title={st.detail ?? undefined}>
+      {st.word}
+    </span>
+  );
 }
 
 function NameEditor({ device }: { device: DeviceView }) {
   const api = useApi();
+  const live = useLive();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(device.name);
   const rename = useAction((name: string) => api.renameDevice(device.id, name));
@@ -94,6 +96,7 @@ function NameEditor({ device }: { device: DeviceView }) {
           className="name-button"
           title={`${device.name} (click to rename)`}
           aria-label={`Rename ${device.name}`}
+          disabled={!live}
           onClick={() => {
             setDraft(device.name);
             setEditing(true);
@@ -160,6 +163,7 @@ function DeviceCardImpl({ id }: { id: string }) {
   const include = useAction((v: boolean) => api.setDeviceIncluded(id, v));
   const setColor = useAction((c: string | null) => api.setDeviceColor(id, c));
   const remove = useAction(() => api.removeDevice(id));
+  const live = useLive();
   if (!device) return null;
 
   const color = colorFor(device.id, device.color);
@@ -169,7 +173,7 @@ function DeviceCardImpl({ id }: { id: string }) {
   const error = include.error ?? setColor.error ?? remove.error;
 
   return (
-    <article className={`card card-${device.state}${device.included ? '' : ' card-excluded'}`} aria-label={device.name} style={{ borderTopColor: color }}>
+    <article className={`card card-${live ? device.state : 'unknown'}${device.included ? '' : ' card-excluded'}`} aria-label={device.name} style={{ borderTopColor: color }}>
       <div className="card-top">
         <span className="letter" style={{ background: color }} aria-hidden="true">
           {letterFor(device.name)}
@@ -201,17 +205,17 @@ function DeviceCardImpl({ id }: { id: string }) {
       <UploadQueue device={device} />
       <div className="card-bottom">
         <label className="switch">
-          <input type="checkbox" role="switch" checked={device.included} disabled={include.pending} onChange={(e) => void include.run(e.target.checked)} aria-label={`Include ${device.name} in next take`} />
+          <input type="checkbox" role="switch" checked={device.included} disabled={include.pending || !live} onChange={(e) => void include.run(e.target.checked)} aria-label={`Include ${device.name} in next take`} />
           <span className="switch-track" aria-hidden="true" />
           <span>{device.included ? 'In next take' : 'Left out'}</span>
         </label>
         <span className="swatches">
           {SWATCHES.map(([c, colourName]) => (
-            <button key={c} type="button" className={`swatch${device.color === c ? ' swatch-on' : ''}`} style={{ background: c }} aria-label={`Label ${device.name} ${colourName}`} title={colourName} aria-pressed={device.color === c} onClick={() => void setColor.run(device.color === c ? null : c)} />
+            <button key={c} type="button" className={`swatch${device.color === c ? ' swatch-on' : ''}`} style={{ background: c }} aria-label={`Label ${device.name} ${colourName}`} title={colourName} aria-pressed={device.color === c} disabled={!live} onClick={() => void setColor.run(device.color === c ? null : c)} />
           ))}
         </span>
         {(device.source !== 'mdns' || device.state === 'offline') && device.state !== 'recording' && !inActiveTake && (
-          <button type="button" className="btn-link" onClick={() => void remove.run()} aria-label={`Remove ${device.name}`}>
+          <button type="button" className="btn-link" onClick={() => void remove.run()} disabled={!live || remove.pending} aria-label={`Remove ${device.name}`}>
             Remove
           </button>
         )}

@@ -57,7 +57,7 @@ describe('device grid', () => {
     expect(a.textContent).toContain('Battery low 9%');
     expect(a.textContent).toContain('+812 ms ±3');
     const b = screen.getByRole('article', { name: 'Cam B' });
-    expect(b.textContent).toContain('Offline');
+    expect(b.textContent).toContain('Unreachable');
     expect(b.textContent).toContain('connection refused');
     expect(screen.getByRole('article', { name: 'Cam C' }).textContent).toMatch(/REC\s*00:0[5-6]/);
   });
@@ -78,7 +78,7 @@ describe('device grid', () => {
     // The phone reported "recording" on receipt of START, 8 s ago; the take started 2 s ago.
     fake.putDevice({ id: 'a', name: 'Cam A', state: 'recording', recordingSince: Date.now() - 8_000 });
     fake.putTake({
-      takeId: 't1', name: 'Take 1', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: (Date.now() - 2_000) / 1000, delaySeconds: 3, phase: 'recording',
+      takeId: 't1', name: 'Take 1', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: (Date.now() - 2_000) / 1000, delaySeconds: 3, phase: 'recording', outcome: null, aborted: false, recovered: false,
       devices: [makeTakeDevice({ deviceKey: 'a', name: 'Cam A', start: 'accepted', confirmedRecording: true })],
     });
     fake.world.activeTakeId = 't1';
@@ -131,7 +131,7 @@ describe('device grid', () => {
     fake.putDevice({ id: 'a', name: long, source: 'virtual' });
     fake.putDevice({ id: 'b', name: 'Cam B', source: 'virtual' });
     fake.putDevice({ id: 'c', name: 'Cam C', source: 'virtual', state: 'offline' });
-    fake.putTake({ takeId: 't1', name: 'Take', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000, delaySeconds: 3, phase: 'scheduled', devices: [makeTakeDevice({ deviceKey: 'a', name: long })] });
+    fake.putTake({ takeId: 't1', name: 'Take', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000, delaySeconds: 3, phase: 'scheduled', outcome: null, aborted: false, recovered: false, devices: [makeTakeDevice({ deviceKey: 'a', name: long })] });
     fake.world.activeTakeId = 't1';
     await renderWithFake(<DeviceGrid />, fake);
     expect(screen.getByRole('button', { name: `Rename ${long}` }).getAttribute('title')).toContain(long);

@@ -1,11 +1,18 @@
 import { formatOffset } from '../lib/format';
 import { useAction } from '../lib/useAction';
-import { useApi, useController } from '../store/context';
+import { useApi, useController, useLive } from '../store/context';
 import { AddDevice } from './AddDevice';
 
 function ClockStatus() {
   const clock = useController((s) => s.controllerClock);
+  const live = useLive();
   if (!clock) return null;
+  if (!live)
+    return (
+      <span className="chip chip-unknown" title="Not connected to the controller">
+        Controller clock unknown
+      </span>
+    );
   if (clock.state === 'sntp' && clock.offsetMs !== null)
     return (
       <span className="chip chip-ok" title={`SNTP server ${clock.server}`}>
@@ -23,17 +30,19 @@ function DiscoveryStatus() {
   const discovery = useController((s) => s.discovery);
   const api = useApi();
   const refresh = useAction(() => api.refreshDiscovery());
+  const live = useLive();
   if (!discovery) return null;
-  const text =
-    discovery.state === 'running'
+  const text = !live
+    ? 'Discovery unknown'
+    : discovery.state === 'running'
       ? `Discovery on${discovery.interfaces.length ? ` (${discovery.interfaces.join(', ')})` : ''}`
       : discovery.state === 'stopped'
         ? 'Discovery stopped'
         : 'Discovery unavailable';
   return (
     <span className="discovery">
-      <span className={`chip ${discovery.state === 'running' ? 'chip-ok' : 'chip-warn'}`}>{text}</span>
-      <button type="button" className="btn-secondary" onClick={() => void refresh.run()} disabled={refresh.pending}>
+      <span className={`chip ${!live ? 'chip-unknown' : discovery.state === 'running' ? 'chip-ok' : 'chip-warn'}`}>{text}</span>
+      <button type="button" className="btn-secondary" onClick={() => void refresh.run()} disabled={refresh.pending || !live}>
         {refresh.pending ? 'Refreshing…' : 'Refresh discovery'}
       </button>
       {refresh.error && (
@@ -49,10 +58,11 @@ export function AddVirtualButton({ big = false, label = 'Add virtual cameras' }:
   const api = useApi();
   const can = useController((s) => s.capabilities.virtualDevices);
   const add = useAction(() => api.addVirtualDevices(4));
+  const live = useLive();
   if (!can) return null;
   return (
     <span className="virtual">
-      <button type="button" className={big ? 'btn-primary btn-big' : 'btn-secondary'} onClick={() => void add.run()} disabled={add.pending}>
+      <button type="button" className={big ? 'btn-primary btn-big' : 'btn-secondary'} onClick={() => void add.run()} disabled={add.pending || !live}>
         {add.pending ? 'Adding…' : label}
       </button>
       {add.error && (

@@ -15,7 +15,7 @@ function withDevices(): FakeControllerApi {
 }
 
 function take(partial: Partial<TakeView>): TakeView {
-  return { takeId: 't1', name: 'Take 1', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000, delaySeconds: 3, phase: 'recording', devices: [], ...partial };
+  return { takeId: 't1', name: 'Take 1', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000, delaySeconds: 3, phase: 'recording', outcome: null, aborted: false, recovered: false, devices: [], ...partial };
 }
 
 describe('record panel', () => {

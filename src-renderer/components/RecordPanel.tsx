@@ -3,7 +3,8 @@ import type { TakeDeviceView, TakeView } from '../../src-shared/api';
 import { formatCountdown, formatDuration } from '../lib/format';
 import { useTicking } from '../lib/ticker';
 import { useAction } from '../lib/useAction';
-import { isIncluded, isIncludedButUnreachable, useApi, useController, useDeviceCount, useTake } from '../store/context';
+import { takeDeviceState, takeProblems, takeStateWord, type StateWord } from '../../src-shared/states';
+import { isIncluded, isIncludedButUnreachable, useApi, useController, useDeviceCount, useLive, useTake } from '../store/context';
 
 const LIVE_PHASES = new Set(['starting', 'scheduled', 'recording']);
 
@@ -26,39 +27,31 @@ export function Countdown({ take }: { take: TakeView }) {
   return <div className={`countdown countdown-${take.phase}`}>{text}</div>;
 }
 
-type Problem = { device: TakeDeviceView; text: string; retryStop: boolean };
-
-/** Everything that went wrong for the devices of a take, in the operator's words. */
-export function takeProblems(take: TakeView): Problem[] {
-  const out: Problem[] = [];
-  for (const d of take.devices) {
-    if (d.mayStillBeRecording) out.push({ device: d, text: `may still be recording — stop did not get through${d.stopError ? ` (${d.stopError})` : ''}`, retryStop: true });
-    else if (d.start === 'failed') out.push({ device: d, text: `failed to start${d.startError ? `: ${d.startError}` : ''}`, retryStop: false });
-    else if (d.stop === 'failed' || d.stop === 'unreachable') out.push({ device: d, text: `stop failed${d.stopError ? `: ${d.stopError}` : ''}`, retryStop: true });
-    else if (d.start === 'accepted' && d.confirmedRecording === false) out.push({ device: d, text: `not confirmed recording${d.warnings[0] ? ` (${d.warnings[0]})` : ''}`, retryStop: false });
-  }
-  return out;
+/** The record panel's and takes panel's per-device state: the one shared derivation. */
+export function rollState(take: TakeView, d: TakeDeviceView): StateWord {
+  return takeDeviceState(take, d);
 }
 
-export function rollState(take: TakeView, d: TakeDeviceView): { label: string; tone: 'ok' | 'bad' | 'wait' | 'dim' } {
-  if (d.mayStillBeRecording) return { label: 'May still be recording', tone: 'bad' };
-  if (d.start === 'skipped') return { label: 'Skipped', tone: 'dim' };
-  if (d.start === 'failed') return { label: 'Failed to start', tone: 'bad' };
-  if (d.start === 'pending') return { label: 'Starting…', tone: 'wait' };
-  if (d.stop === 'stopped') return { label: 'Stopped', tone: 'ok' };
-  if (d.stop === 'failed' || d.stop === 'unreachable') return { label: 'Stop failed', tone: 'bad' };
-  if (take.phase === 'starting' || take.phase === 'scheduled') return { label: 'Armed', tone: 'wait' };
-  if (d.confirmedRecording === true) return { label: 'Rolling', tone: 'ok' };
-  if (d.confirmedRecording === false) return { label: 'Not confirmed', tone: 'bad' };
-  return { label: 'Checking…', tone: 'wait' };
+/** The take's one state word: its phase while running, its outcome ("Done — 7 of 9 files") once finished. */
+export function TakeStateChip({ take }: { take: TakeView }) {
+  const live = useLive();
+  const w = takeStateWord(take);
+  if (!live && ACTIVE.has(take.phase)) return <span className="phase phase-unknown" title="Not connected to the controller">Unknown</span>;
+  return (
+    <span className={`phase phase-${take.phase} phase-${w.state} tone-${w.tone}`} title={w.detail ?? undefined}>
+      {w.word}
+    </span>
+  );
 }
+const ACTIVE = new Set(['starting', 'scheduled', 'recording', 'stopping', 'downloading']);
 
 function RetryStopButton({ take, device }: { take: TakeView; device: TakeDeviceView }) {
   const api = useApi();
   const retry = useAction(() => api.retryStop(take.takeId, device.deviceKey));
+  const live = useLive();
   return (
     <>
-      <button type="button" className="btn-danger" onClick={() => void retry.run()} disabled={retry.pending}>
+      <button type="button" className="btn-danger" onClick={() => void retry.run()} disabled={retry.pending || !live}>
         {retry.pending ? 'Stopping…' : `Retry stop on ${device.name}`}
       </button>
       {retry.error && <span className="field-error">{retry.error}</span>}
@@ -93,9 +86,9 @@ function RollList({ take }: { take: TakeView }) {
       {take.devices.map((d) => {
         const s = rollState(take, d);
         return (
-          <li key={d.deviceKey} className={`roll roll-${s.tone}`} aria-label={`${d.name}: ${s.label}`}>
+          <li key={d.deviceKey} className={`roll roll-${s.tone} roll-state-${s.state}`} aria-label={`${d.name}: ${s.word}`} title={s.detail ?? undefined}>
             <span className="roll-name">{d.name}</span>
-            <span className="roll-state">{s.label}</span>
+            <span className="roll-state">{s.word}</span>
           </li>
         );
       })}
@@ -113,7 +106,8 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
   const api = useApi();
   const activeTakeId = useController((s) => s.activeTakeId);
   const newestTakeId = useController((s) => s.takeIds[0] ?? null);
-  const ready = useController((s) => s.status === 'ready' && s.connection.phase === 'open');
+  // Nothing is actionable on a stale picture: only with the connection open and a fresh snapshot.
+  const ready = useLive();
   const includedCount = useDeviceCount(isIncluded);
   // Included devices the controller cannot reach right now: pre-flight will skip them.
   const unreachable = useDeviceCount(isIncludedButUnreachable);
@@ -191,7 +185,7 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
           {focusTake && (
             <div className="focus-take" aria-live="polite">
               <span className="focus-name">{focusTake.name}</span>
-              <span className={`phase phase-${focusTake.phase}`}>{focusTake.phase}</span>
+              <TakeStateChip take={focusTake} />
               <Countdown take={focusTake} />
             </div>
           )}

@@ -2,8 +2,8 @@ import { memo, useEffect, useState, type DragEvent } from 'react';
 import type { DownloadView, TakeDeviceView, TakeView } from '../../src-shared/api';
 import { formatBytes, formatEta, formatRate, shortSha } from '../lib/format';
 import { useAction } from '../lib/useAction';
-import { useApi, useCapabilities, useController, useDownload, useDownloadIdsForTake, useTake, useTakeIds, useUpload } from '../store/context';
-import { rollState, TakeProblems } from './RecordPanel';
+import { useApi, useCapabilities, useController, useDownload, useDownloadIdsForTake, useLive, useTake, useTakeIds, useUpload } from '../store/context';
+import { rollState, TakeProblems, TakeStateChip } from './RecordPanel';
 
 /** Thumbnails already fetched per controller (data: URL, or null for "no thumbnail"). */
 const thumbCaches = new WeakMap<object, Map<string, string | null>>();
@@ -52,6 +52,7 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
   const cancel = useAction(() => api.cancelDownload(id));
   const reveal = useAction(() => api.revealDownload(id));
   const drag = useAction(() => api.startDrag(id));
+  const live = useLive();
   if (!d) return <div className="file-row file-waiting">Waiting for the download to be queued…</div>;
 
   const canDrag = d.state === 'done' && caps.dragOut;
@@ -115,12 +116,12 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
       </div>
       <div className="file-actions">
         {(d.state === 'failed' || d.state === 'cancelled') && (
-          <button type="button" className="btn-secondary" onClick={() => void retry.run()} disabled={retry.pending} aria-label={`Retry download of ${d.path}`}>
+          <button type="button" className="btn-secondary" onClick={() => void retry.run()} disabled={retry.pending || !live} aria-label={`Retry download of ${d.path}`}>
             Retry
           </button>
         )}
         {(d.state === 'queued' || d.state === 'active') && (
-          <button type="button" className="btn-secondary" onClick={() => void cancel.run()} disabled={cancel.pending} aria-label={`Cancel download of ${d.path}`}>
+          <button type="button" className="btn-secondary" onClick={() => void cancel.run()} disabled={cancel.pending || !live} aria-label={`Cancel download of ${d.path}`}>
             Cancel
           </button>
         )}
@@ -140,6 +141,7 @@ export function UploadRow({ id }: { id: string }) {
   const u = useUpload(id);
   const api = useApi();
   const retry = useAction(() => api.retryUpload(id));
+  const live = useLive();
   if (!u) return null;
   const pct = u.percent ?? (u.total ? (u.bytes / u.total) * 100 : null);
   return (
@@ -155,7 +157,7 @@ export function UploadRow({ id }: { id: string }) {
       {u.state === 'done' && <span className="small mono">{u.key}</span>}
       {u.error && <span className="file-error">{u.error}</span>}
       {u.state === 'failed' && (
-        <button type="button" className="btn-secondary" onClick={() => void retry.run()} disabled={retry.pending} aria-label={`Retry upload of ${u.fileName}`}>
+        <button type="button" className="btn-secondary" onClick={() => void retry.run()} disabled={retry.pending || !live} aria-label={`Retry upload of ${u.fileName}`}>
           Retry upload
         </button>
       )}
@@ -178,8 +180,8 @@ function TakeDeviceRow({ take, device }: { take: TakeView; device: TakeDeviceVie
       <span className="file-device" title={device.name}>
         {device.name}
       </span>
-      <span className="small">
-        {s.label}
+      <span className="small" title={s.detail ?? undefined}>
+        {s.word}
         {device.fileName ? ` · ${device.fileName}` : ''}
         {device.startError ? ` · ${device.startError}` : ''}
         {device.stopError ? ` · ${device.stopError}` : ''}
@@ -194,6 +196,7 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; i
   const storageReady = useController((s) => !!s.settings?.storage.bucket);
   const api = useApi();
   const upload = useAction(() => api.uploadTake(takeId));
+  const live = useLive();
   if (!take) return null;
   const referenced = new Set(take.devices.map((d) => d.downloadId).filter(Boolean));
   const orphans = downloadIds.filter((id) => !referenced.has(id));
@@ -204,13 +207,13 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; i
     <article className="take" aria-label={take.name}>
       <header className="take-head">
         <h3>{take.name}</h3>
-        <span className={`phase phase-${take.phase}`}>{take.phase}</span>
+        <TakeStateChip take={take} />
         <time className="small" dateTime={take.createdAt}>
           {Number.isNaN(created.getTime()) ? '' : created.toLocaleTimeString()}
         </time>
         <span className="spacer" />
         {canUpload && (
-          <button type="button" className="btn-secondary" onClick={() => void upload.run()} disabled={upload.pending}>
+          <button type="button" className="btn-secondary" onClick={() => void upload.run()} disabled={upload.pending || !live}>
             {upload.pending ? 'Uploading…' : 'Upload take'}
           </button>
         )}

@@ -39,6 +39,9 @@ export const useUpload = (id: string | null): UploadView | undefined => useContr
 export const useDownloadIdsForTake = (takeId: string) => useController((s) => s.downloadIdsByTake[takeId] ?? EMPTY);
 export const useUploadIdsForTake = (takeId: string) => useController((s) => s.uploadIdsByTake[takeId] ?? EMPTY);
 export const useSettings = () => useController((s) => s.settings);
+/** The picture is live: connection open and a snapshot taken since it (re)opened. Otherwise nothing shown is known. */
+export const isLive = (s: ControllerState) => s.status === 'ready' && s.fresh && s.connection.phase === 'open';
+export const useLive = () => useController(isLive);
 export const useCapabilities = () => useController((s) => s.capabilities);
 
 /**

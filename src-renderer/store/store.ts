@@ -22,6 +22,11 @@ import type { ConnectionState, Transport } from '../api/transport';
 
 export interface ControllerState {
   status: 'loading' | 'ready' | 'error';
+  /**
+   * A snapshot has been applied since the connection last opened. False while disconnected and
+   * until the next snapshot: devices, takes and buttons must then show "unknown", not old facts.
+   */
+  fresh: boolean;
   loadError: string | null;
   seq: number;
   deviceIds: string[];
@@ -46,6 +51,7 @@ export type ControllerStore = StoreApi<ControllerState>;
 
 export const INITIAL_STATE: ControllerState = {
   status: 'loading',
+  fresh: false,
   loadError: null,
   seq: 0,
   deviceIds: [],
@@ -88,6 +94,7 @@ export function fromSnapshot(s: Snapshot): Omit<ControllerState, 'connection'> {
   for (const u of s.uploads) uploads[u.id] = u;
   return {
     status: 'ready',
+    fresh: true,
     loadError: null,
     seq: s.seq,
     deviceIds: s.devices.map((d) => d.id),
@@ -241,7 +248,7 @@ export function startSync(store: ControllerStore, transport: Transport, opts: { 
   store.setState({ connection: connection.get() });
   const unsubscribeConnection = connection.subscribe((s) => {
     const wasOpen = store.getState().connection.phase === 'open';
-    store.setState({ connection: s });
+    store.setState(s.phase === 'open' ? { connection: s } : { connection: s, fresh: false });
     if (s.phase === 'open' && !wasOpen) void resync();
     if (s.phase !== 'open') synced = false;
   });

@@ -16,7 +16,7 @@ import type { DeviceAddress, TimedReply } from '../device-client/types';
 import type { DownloadInfo, DownloadQueue } from '../downloads/queue';
 import { createTakeFolder } from '../takes/folder';
 import { redactValue } from '../uploads/redact';
-import { ManifestWriter, emptyDownload, toTakeView, type ManifestDevice, type TakeManifest } from '../takes/manifest';
+import { ManifestWriter, emptyDownload, settleOutcome, toTakeView, type ManifestDevice, type TakeManifest } from '../takes/manifest';
 import { listTakes, owedWork, reviveManifest, type OwedWork } from '../takes/recover';
 import { classifyStart, clip, describeReplyFailure, errorLine, estimateClock, salvageStopReply, schedulesOnRawClock, targetFor } from './classify';
 import { DEFAULT_TIMEOUTS, wallClock, type ClockEstimate, type ControllerClock, type RecorderDevice, type RecorderTimeouts, type SendFn } from './types';
@@ -186,6 +186,9 @@ export class Recorder {
       delaySeconds,
       controllerClock: { source: cs.state, offsetMs: cs.offsetMs, uncertaintyMs: cs.uncertaintyMs },
       phase: 'starting',
+      outcome: null,
+      files: null,
+      aborted: false,
       stoppedAt: null,
       devices: devices.map((d) => this.newDevice(d)),
     };
@@ -221,12 +224,14 @@ export class Recorder {
     await Promise.all(m.devices.map((e) => this.preflight(s, byKey.get(e.deviceKey)!, e)));
     const participants = m.devices.filter((e) => e.start.status === 'pending');
     if (s.stopRequested) {
-      // Stop was pressed during pre-flight: nothing has been sent, so nothing is started.
+      // Stop was pressed during pre-flight: nothing has been sent, so nothing is started. That is
+      // the operator calling the take off (aborted), not a failure of any device.
       for (const e of participants) {
-        Object.assign(e.start, { status: 'skipped', error: 'take stopped before START was sent' });
+        Object.assign(e.start, { status: 'skipped', skipReason: 'not_started', error: 'take stopped before START was sent' });
         e.stop.status = 'not_sent';
       }
-      m.phase = 'failed';
+      m.aborted = true;
+      m.phase = 'done';
       if (this.activeTakeId === m.takeId) this.activeTakeId = null;
       this.changed(s);
       return this.view(s);
@@ -324,6 +329,7 @@ export class Recorder {
         reply: null,
         error: badAddress ? `invalid address '${formatAddress(d).slice(0, 300)}'` : excluded ? 'excluded by the operator' : null,
         transportError: false,
+        skipReason: badAddress ? 'invalid_address' : excluded ? 'left_out' : null,
       },
       clock: { offsetMs: null, uncertaintyMs: null, source: null },
       confirmedRecording: null,
@@ -357,6 +363,7 @@ export class Recorder {
     } catch (err) {
       e.preflight = { reachable: false, status: null, battery: null, error: errorLine(err) };
       e.start.status = 'skipped';
+      e.start.skipReason = 'unreachable';
       e.start.error = `unreachable: ${errorLine(err)}`;
       e.stop.status = 'not_sent';
       this.changed(s);
@@ -372,6 +379,7 @@ export class Recorder {
     }
     if (isRecordingReply(r)) {
       e.start.status = 'skipped';
+      e.start.skipReason = 'already_recording';
       e.start.error = 'already recording before this take (stop it on the device first)';
       e.stop.status = 'not_sent';
       this.changed(s);
@@ -478,7 +486,12 @@ export class Recorder {
     // fan-out (or let pre-flight cancel it) so every device that accepted gets its STOP, rather
     // than deciding now and leaving a late-accepting device recording for ever.
     s.stopRequested = true;
+    const requestedAt = this.clock.now();
     await s.started;
+    // Before the start instant (or before there was one) Stop calls the take off: devices that
+    // had begun capturing on START's arrival are stopped and keep their clips; the others' starts
+    // are cancelled, which is what the operator asked for, not a failure.
+    if (s.m.targetStart === 0 || requestedAt < s.m.targetStart * 1000) s.m.aborted = true;
     s.confirmAbort.abort();
     await s.confirm;
     s.m.phase = 'stopping';
@@ -549,7 +562,12 @@ export class Recorder {
       });
       this.opts.noteReply?.(e.deviceKey, r);
       e.stop.replyAt = sec(r.receivedAt);
-      if (isFailureStatus(r.reply.status)) {
+      if (isFailureStatus(r.reply.status) && s.m.aborted) {
+        // Called off before the start instant: a device that had not begun capturing answers
+        // "not recording", and its scheduled start is cancelled by that STOP.
+        Object.assign(e.stop, { status: 'cancelled', error: null });
+        e.mayStillBeRecording = false;
+      } else if (isFailureStatus(r.reply.status)) {
         // The device answered and refused: it is not recording (e.g. "not recording" errors).
         Object.assign(e.stop, { status: 'failed', error: describeReplyFailure(r.reply) });
         e.mayStillBeRecording = false;
@@ -620,7 +638,7 @@ export class Recorder {
     if (s.m.phase === 'stopping' && s.m.devices.some((e) => e.stop.status === 'pending')) return;
     const busy = s.m.devices.some((e) => e.download.state === 'queued' || e.download.state === 'active');
     const anyRecorded = s.m.devices.some((e) => e.start.status === 'accepted' || e.stop.status === 'stopped');
-    s.m.phase = busy ? 'downloading' : anyRecorded ? 'done' : 'failed';
+    s.m.phase = busy ? 'downloading' : anyRecorded || s.m.aborted ? 'done' : 'failed';
     if (!busy && this.activeTakeId === s.m.takeId && !s.m.devices.some((e) => e.mayStillBeRecording)) this.activeTakeId = null;
   }
 
@@ -766,6 +784,7 @@ export class Recorder {
 
   /** Every change: to disk (atomic, coalesced) and to listeners. */
   private changed(s: Session): void {
+    settleOutcome(s.m);
     void s.writer.save(s.m).catch(() => undefined);
     const view = this.view(s);
     // Called in the middle of a take (after START went out, inside download callbacks): a

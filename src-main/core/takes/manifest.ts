@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { TakeDeviceView, TakePhase, TakeView } from '../../../src-shared/api';
+import type { SkipReason, TakeDeviceView, TakePhase, TakeView } from '../../../src-shared/api';
+import { takeOutcome } from '../../../src-shared/states';
 
 export const MANIFEST_FILE = 'take.json';
 export const MANIFEST_VERSION = 1;
@@ -30,10 +31,13 @@ export const StartSchema = z.object({
   error: text,
   /** START failed in transport (not a device answer): the device may have started anyway. */
   transportError: z.boolean(),
+  /** Why a `skipped` device took no part (api.ts SkipReason); absent in manifests before it existed. */
+  skipReason: z.enum(['left_out', 'unreachable', 'already_recording', 'not_started', 'invalid_address']).nullish(),
 });
 
 export const StopSchema = z.object({
-  status: z.enum(['pending', 'stopped', 'failed', 'not_sent', 'unreachable']),
+  /** `cancelled`: STOP reached the device before it began capturing (an aborted take): its start was called off. */
+  status: z.enum(['pending', 'stopped', 'failed', 'not_sent', 'unreachable', 'cancelled']),
   sentAt: seconds,
   replyAt: seconds,
   fileName: text,
@@ -108,6 +112,14 @@ export const TakeManifestSchema = z.looseObject({
   delaySeconds: z.number().finite().nonnegative(),
   controllerClock: z.object({ source: z.string().max(64), offsetMs: z.number().finite().nullable(), uncertaintyMs: z.number().finite().nullable() }),
   phase: z.enum(['starting', 'scheduled', 'recording', 'stopping', 'downloading', 'done', 'failed']),
+  /** How the take turned out once finished (api.ts TakeOutcome); null while in progress. */
+  outcome: z.enum(['complete', 'partial', 'recorded', 'aborted', 'failed']).nullish(),
+  /** Files the take meant to bring home and how many arrived verified (with `outcome`). */
+  files: z.object({ expected: z.number().int().nonnegative(), downloaded: z.number().int().nonnegative() }).nullish(),
+  /** Stop came before the start instant (the take was called off). */
+  aborted: z.boolean().nullish(),
+  /** When (Unix seconds) the controller picked this take up again after a restart mid-take. */
+  recoveredAt: seconds.optional(),
   stoppedAt: seconds,
   devices: z.array(ManifestDeviceSchema).max(1000),
 });
@@ -283,6 +295,19 @@ export class ManifestWriter {
   }
 }
 
+/** Why a skipped device took no part; older manifests only have the error text to go by. */
+function skipReasonOf(d: ManifestDevice): SkipReason | null {
+  if (d.start.status !== 'skipped') return null;
+  if (d.start.skipReason) return d.start.skipReason;
+  if (d.preflight.reachable === false) return 'unreachable';
+  const e = d.start.error ?? '';
+  if (/excluded by the operator/.test(e)) return 'left_out';
+  if (/already recording/.test(e)) return 'already_recording';
+  if (/stopped before START/.test(e)) return 'not_started';
+  if (/invalid address/.test(e)) return 'invalid_address';
+  return null;
+}
+
 function deviceView(d: ManifestDevice): TakeDeviceView {
   return {
     deviceKey: d.deviceKey,
@@ -294,9 +319,11 @@ function deviceView(d: ManifestDevice): TakeDeviceView {
     stop: d.stop.status,
     stopError: d.stop.error,
     mayStillBeRecording: d.mayStillBeRecording,
+    skipReason: skipReasonOf(d),
     fileName: d.stop.fileName,
     fileSize: d.stop.fileSize,
     downloadId: d.download.id,
+    downloadState: d.download.state,
     uploadId: null,
     warnings: [...d.warnings],
   };
@@ -304,6 +331,9 @@ function deviceView(d: ManifestDevice): TakeDeviceView {
 
 /** The UI's view of a take (api.ts `TakeView`). */
 export function toTakeView(m: TakeManifest, folder: string): TakeView {
+  const devices = m.devices.map(deviceView);
+  const phase = m.phase as TakePhase;
+  const aborted = m.aborted === true;
   return {
     takeId: m.takeId,
     name: m.name,
@@ -311,7 +341,18 @@ export function toTakeView(m: TakeManifest, folder: string): TakeView {
     createdAt: m.createdAt,
     targetStart: m.targetStart,
     delaySeconds: m.delaySeconds,
-    phase: m.phase as TakePhase,
-    devices: m.devices.map(deviceView),
+    phase,
+    // Older manifests have no outcome: derived from their devices the same way.
+    outcome: m.outcome ?? takeOutcome({ phase, aborted, devices }).outcome,
+    aborted,
+    recovered: typeof m.recoveredAt === 'number',
+    devices,
   };
+}
+
+/** Set `outcome` and `files` from the devices (the recorder calls this on every phase change). */
+export function settleOutcome(m: TakeManifest): void {
+  const c = takeOutcome({ phase: m.phase as TakePhase, aborted: m.aborted === true, devices: m.devices.map(deviceView) });
+  m.outcome = c.outcome;
+  m.files = { expected: c.expected, downloaded: c.downloaded };
 }

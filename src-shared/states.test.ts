@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceView, TakeDeviceView, TakeView } from './api';
+import { deviceCardState, takeDeviceState, takeOutcome, takeProblems, takeStateWord } from './states';
+
+function td(partial: Partial<TakeDeviceView> & { deviceKey: string }): TakeDeviceView {
+  return {
+    name: partial.deviceKey,
+    deviceType: null,
+    start: 'accepted',
+    startError: null,
+    confirmedRecording: true,
+    stop: 'stopped',
+    stopError: null,
+    mayStillBeRecording: false,
+    skipReason: null,
+    fileName: `${partial.deviceKey}.mp4`,
+    fileSize: 10,
+    downloadId: `dl-${partial.deviceKey}`,
+    downloadState: 'done',
+    uploadId: null,
+    warnings: [],
+    ...partial,
+  };
+}
+
+function take(partial: Partial<TakeView>): TakeView {
+  return { takeId: 't', name: 'T', folder: '/t', createdAt: '', targetStart: 0, delaySeconds: 3, phase: 'done', outcome: null, aborted: false, recovered: false, devices: [], ...partial };
+}
+
+function device(partial: Partial<DeviceView>): DeviceView {
+  return {
+    id: 'a', name: 'A', color: null, source: 'manual', host: '127.0.0.1', port: 1, addresses: [], deviceId: null, deviceType: null, state: 'online', stateReason: null,
+    lastSeen: 1, battery: null, deviceStatus: null, recordingSince: null, clock: null, uploadQueue: [], failedUploadQueue: [], included: true, ...partial,
+  };
+}
+
+describe('take outcome', () => {
+  it('is "Done" only when every device not left out has its file downloaded and verified', () => {
+    const nine = Array.from({ length: 9 }, (_, i) => td({ deviceKey: `d${i}` }));
+    expect(takeOutcome(take({ devices: nine }))).toMatchObject({ outcome: 'complete', expected: 9, downloaded: 9 });
+    expect(takeStateWord(take({ devices: nine }))).toMatchObject({ word: 'Done — 9 files', tone: 'ok' });
+
+    // A truncated and a reset download: not green, says how many.
+    nine[3] = td({ deviceKey: 'd3', downloadState: 'failed' });
+    nine[7] = td({ deviceKey: 'd7', downloadState: 'failed' });
+    const w = takeStateWord(take({ devices: nine }));
+    expect(w).toMatchObject({ state: 'partial', word: 'Done — 7 of 9 files', tone: 'warn' });
+  });
+
+  it('does not count a device the operator left out, and counts an unreachable one as missing', () => {
+    const devices = [td({ deviceKey: 'a' }), td({ deviceKey: 'b', start: 'skipped', skipReason: 'left_out', stop: 'not_sent', fileName: null, downloadState: 'none' })];
+    expect(takeOutcome(take({ devices })).outcome).toBe('complete');
+    devices[1] = { ...devices[1]!, skipReason: 'unreachable' };
+    expect(takeStateWord(take({ devices })).word).toBe('Done — 1 of 2 files');
+  });
+
+  it('is null while anything is still running, failed with no file, aborted when called off', () => {
+    expect(takeOutcome(take({ phase: 'recording', devices: [td({ deviceKey: 'a' })] })).outcome).toBeNull();
+    expect(takeOutcome(take({ phase: 'done', devices: [td({ deviceKey: 'a', downloadState: 'active' })] })).outcome).toBeNull();
+    expect(takeOutcome(take({ phase: 'failed', devices: [td({ deviceKey: 'a', start: 'failed', stop: 'not_sent', fileName: null, downloadState: 'none' })] })).outcome).toBe('failed');
+    const aborted = take({ aborted: true, devices: [td({ deviceKey: 'a', downloadState: 'none' }), td({ deviceKey: 'b', stop: 'cancelled', fileName: null, downloadState: 'none' })] });
+    expect(takeStateWord(aborted)).toMatchObject({ state: 'aborted', word: 'Aborted — 1 clip kept' });
+  });
+});
+
+describe('a device in a take', () => {
+  it('tells "Left out" from "Unreachable"', () => {
+    const t = take({});
+    expect(takeDeviceState(t, td({ deviceKey: 'a', start: 'skipped', skipReason: 'left_out' })).word).toBe('Left out');
+    expect(takeDeviceState(t, td({ deviceKey: 'a', start: 'skipped', skipReason: 'unreachable', startError: 'unreachable: refused' })).word).toBe('Unreachable');
+  });
+
+  it('is Armed during the countdown and Stopping while stopping', () => {
+    expect(takeDeviceState(take({ phase: 'scheduled' }), td({ deviceKey: 'a', stop: 'pending', confirmedRecording: null })).word).toBe('Armed');
+    expect(takeDeviceState(take({ phase: 'stopping' }), td({ deviceKey: 'a', stop: 'pending' })).word).toBe('Stopping…');
+  });
+
+  it('an aborted take has no problems for devices that never began capturing', () => {
+    const t = take({
+      aborted: true,
+      devices: [
+        td({ deviceKey: 'never', start: 'skipped', skipReason: 'not_started', stop: 'not_sent', fileName: null, downloadState: 'none' }),
+        td({ deviceKey: 'scheduled', stop: 'cancelled', fileName: null, downloadState: 'none', confirmedRecording: null }),
+        td({ deviceKey: 'began', downloadState: 'done' }),
+      ],
+    });
+    expect(takeProblems(t)).toEqual([]);
+  });
+
+  it('a recovered take says the controller restarted, not that a stop failed', () => {
+    const t = take({ phase: 'recording', recovered: true, devices: [td({ deviceKey: 'a', stop: 'pending', mayStillBeRecording: true, fileName: null, downloadState: 'none' })] });
+    const [p] = takeProblems(t);
+    expect(p?.text).toBe('may still be recording — the controller restarted during this take: this device may still be recording.');
+    expect(p?.text).not.toMatch(/stop did not get through/);
+  });
+});
+
+describe('a device card', () => {
+  it('is Unknown when the controller connection is not live, whatever the device said last', () => {
+    expect(deviceCardState(device({ state: 'online' }), { live: false })).toMatchObject({ state: 'unknown', word: 'Unknown' });
+  });
+  it('is Armed (not REC) in the countdown, Stopping (not Online) while stopping', () => {
+    const d = device({ state: 'recording' });
+    const ad = td({ deviceKey: 'a', stop: 'pending' });
+    expect(deviceCardState(d, { live: true, take: { phase: 'scheduled' }, takeDevice: ad }).word).toBe('Armed');
+    expect(deviceCardState(device({ state: 'online' }), { live: true, take: { phase: 'stopping' }, takeDevice: ad }).word).toBe('Stopping…');
+    expect(deviceCardState(d, { live: true, take: { phase: 'recording' }, takeDevice: ad }).word).toBe('REC');
+    expect(deviceCardState(device({ state: 'offline' }), { live: true }).word).toBe('Unreachable');
+  });
+});
