@@ -4,6 +4,7 @@
  * Tolerated per the field notes: battery omitted/null/-1, fileSize 0, optional fields null.
  */
 import { z } from 'zod';
+import { boundDeviceValue } from './bound';
 import { ProtocolError } from './errors';
 import { normalizeStatus } from './status';
 
@@ -112,7 +113,9 @@ function toUploadItem(i: z.infer<typeof UploadItemSchema>): UploadItem {
 }
 
 /** Validate a parsed JSON value as a device reply; throws `ProtocolError('invalid_reply')`. */
-export function parseReply(value: unknown): DeviceReply {
+export function parseReply(received: unknown): DeviceReply {
+  // Bounded first: everything downstream (zod, status folding, redaction, manifests) is then cheap.
+  const value = boundDeviceValue(received);
   const r = RawReplySchema.safeParse(value);
   if (!r.success) {
     throw new ProtocolError('invalid_reply', `device reply is not valid: ${describeIssues(r.error)}`, { reply: value });
@@ -159,7 +162,8 @@ export interface VideoHeader {
   status: string | null;
 }
 
-export function parseVideoHeader(value: unknown): VideoHeader {
+export function parseVideoHeader(received: unknown): VideoHeader {
+  const value = boundDeviceValue(received);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ProtocolError('invalid_header', 'GET_VIDEO header is not a JSON object', { reply: value });
   }

@@ -52,3 +52,24 @@ describe('redactValue', () => {
     expect(v.uploadQueue[0]!.uploadUrl).toBe('http://127.0.0.1:4568/b/2026/t/dev/x.mp4?<redacted>');
   });
 });
+
+describe('redaction of hostile device text', () => {
+  // A device may echo ~1 MiB of pathological fragments; the old patterns were quadratic on these
+  // (minutes for 1 MiB of `X-Amz-`). Linear code takes milliseconds: the bound below is a
+  // hang detector with a wide margin, the precise ratio lives in `npm run bench eventloop`.
+  const FRAGMENTS = ['<X-Amz-A>', 'X-Amz-', '<AWSx>', 'aws-', '"aws":"\\"', '"aws', 'http://a', '<X-Amz-Signature>abc', 'Signature= ', 'aws = '];
+  it.each(FRAGMENTS)('1 MiB of %j is scrubbed in linear time', (frag) => {
+    const text = frag.repeat(Math.ceil((1024 * 1024) / frag.length));
+    const t0 = performance.now();
+    const out = redactSecrets(text);
+    const ms = performance.now() - t0;
+    expect(typeof out).toBe('string');
+    expect(ms).toBeLessThan(3000);
+  });
+
+  it('an unclosed secret tag or JSON value is redacted to the end', () => {
+    expect(redactSecrets('x <X-Amz-Signature>deadbeef and more')).toBe('x <X-Amz-Signature><redacted>');
+    expect(redactSecrets('{"awsSecret":"s3cr3t')).toBe('{"awsSecret":"<redacted>"');
+    expect(redactSecrets('{"awsSecret":"a\\"b","k":"v"}')).toBe('{"awsSecret":"<redacted>","k":"v"}');
+  });
+});
