@@ -38,9 +38,9 @@ interface RawResponse {
   body: string;
 }
 /** Raw HTTP GET that does not normalise the path (so `..` reaches the server as sent). */
-function get(path: string, method = 'GET'): Promise<RawResponse> {
+function get(path: string, method = 'GET', headers: Record<string, string> = {}): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: bridge.port, path, method }, (res) => {
+    const req = request({ host: '127.0.0.1', port: bridge.port, path, method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -138,6 +138,16 @@ describe('static files', () => {
     expect(r.status).toBe(404);
     expect(r.body).not.toContain('TOP SECRET');
   });
+  it('answers only to its own Host (a DNS-rebinding page cannot read the files)', async () => {
+    for (const host of ['evil.example', `evil.example:${bridge.port}`, `127.0.0.1:${bridge.port + 1}`, `127.0.0.1.nip.io:${bridge.port}`]) {
+      const r = await get('/index.html', 'GET', { Host: host });
+      expect(r.status, host).toBe(421);
+      expect(r.body).not.toContain('<html');
+    }
+    expect((await get('/index.html', 'GET', { Host: `localhost:${bridge.port}` })).status).toBe(200);
+    expect((await get('/index.html', 'GET', { Host: `LOCALHOST:${bridge.port}` })).status).toBe(200);
+    expect((await get('/index.html')).status).toBe(200);
+  });
   it('allows only GET and HEAD', async () => {
     expect((await get('/', 'POST')).status).toBe(405);
     const head = await get('/', 'HEAD');
@@ -184,6 +194,11 @@ describe('websocket guards', () => {
     expect(bridge.clientCount()).toBe(2);
     a.close();
     b.close();
+  });
+  it('refuses a foreign Host on the WebSocket even with the right Origin and token (403)', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/api?token=${bridge.token}`, { headers: { Origin: origin(), Host: `rebound.example:${bridge.port}` } });
+    expect(await refused(ws)).toBe(403);
+    expect(api.subscribe).not.toHaveBeenCalled();
   });
   it('rejects other paths', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/other?token=${bridge.token}`, { headers: { Origin: origin() } });

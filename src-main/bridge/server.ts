@@ -2,7 +2,9 @@
  * Browser-mode bridge: the ControllerApi over one WebSocket (src-shared/bridge-protocol.ts),
  * plus the built renderer over plain HTTP, on 127.0.0.1 by default.
  *
- * Guards: a random token (constant-time compare), an Origin check (the bridge's own origin only),
+ * Guards: a Host check on every request (only `127.0.0.1:PORT` / `localhost:PORT`, so a page on a
+ * DNS-rebound name cannot read even the static files), a random token (constant-time compare), an
+ * Origin check (the bridge's own origin only),
  * a message size cap, strict message parsing, `validateArgs` before the controller sees anything.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -26,6 +28,8 @@ export interface BridgeOptions {
   token?: string;
   /** Extra Origins allowed to open the socket (besides http://127.0.0.1:PORT and http://localhost:PORT). */
   allowedOrigins?: string[];
+  /** Extra `host:port` values accepted in the Host header (besides 127.0.0.1:PORT, localhost:PORT and the listen address). */
+  allowedHosts?: string[];
   /** Calls a single connection may have in flight. Default 64. */
   maxInFlightPerClient?: number;
   /** A client whose unsent backlog exceeds this is dropped (it is not reading). Default 16 MiB. */
@@ -117,6 +121,11 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
   const serveStatic = options.staticDir ? createStaticHandler({ root: options.staticDir }) : null;
 
   const server: Server = createServer((req, res) => {
+    if (!hostAllowed(req)) {
+      res.writeHead(421, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end('wrong host: open the address the controller printed');
+      return;
+    }
     if (!serveStatic) {
       res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('no renderer build');
@@ -130,6 +139,9 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
   const wss = new WebSocketServer({ noServer: true, maxPayload: BRIDGE_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   const clients = new Set<WebSocket>();
   let allowed = new Set<string>();
+  let allowedHosts = new Set<string>();
+  // A DNS-rebinding page reaches us under its own name: the Host header is the one thing it cannot choose.
+  const hostAllowed = (req: IncomingMessage): boolean => typeof req.headers.host === 'string' && allowedHosts.has(req.headers.host.toLowerCase());
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -139,6 +151,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     } catch {
       return rejectUpgrade(socket, 400, 'Bad Request');
     }
+    if (!hostAllowed(req)) return rejectUpgrade(socket, 403, 'Forbidden');
     if (url.pathname !== BRIDGE_PATH) return rejectUpgrade(socket, 404, 'Not Found');
     const origin = req.headers.origin;
     if (typeof origin !== 'string' || !allowed.has(origin)) return rejectUpgrade(socket, 403, 'Forbidden');
@@ -212,8 +225,11 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
   });
   const port = (server.address() as AddressInfo).port;
   allowed = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, ...(options.allowedOrigins ?? [])]);
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') {
-    allowed.add(`http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    const own = `${host.includes(':') ? `[${host}]` : host}:${port}`.toLowerCase();
+    allowed.add(`http://${own}`);
+    allowedHosts.add(own);
   }
   const pageHost = host === '0.0.0.0' || host === '::' || host === 'localhost' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
