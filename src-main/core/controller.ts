@@ -34,7 +34,7 @@ import { DownloadQueue, type DownloadFn } from './downloads';
 import { Fleet, type SendFn } from './fleet';
 import { Recorder, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './recorder';
 import { SettingsStore, defaultSettings } from './settings/settings-store';
-import { listTakes, realInside, toTakeView, type TakeManifest } from './takes';
+import { TakeStore } from './takes';
 
 export type Personality = 'ios' | 'android' | 'oak' | 'spec';
 
@@ -100,30 +100,6 @@ export const MAX_VIRTUAL_DEVICES = 100;
 /** Past takes shown in the takes panel. */
 const HISTORY_LIMIT = 50;
 
-/** A download as the UI shows it, from a past take's manifest (the queue only knows this run's). */
-function downloadFromManifest(m: TakeManifest, d: TakeManifest['devices'][number]): DownloadView | null {
-  const dl = d.download;
-  if (!dl.id || dl.state === 'none') return null;
-  // A transfer that was running when the controller stopped is not running any more.
-  const state = dl.state === 'queued' || dl.state === 'active' ? 'failed' : dl.state;
-  return {
-    id: dl.id,
-    takeId: m.takeId,
-    deviceKey: d.deviceKey,
-    deviceName: d.name,
-    remoteName: d.stop.fileName ?? '',
-    path: dl.path ?? '',
-    state,
-    bytes: dl.bytes,
-    total: dl.total,
-    rateBps: 0,
-    etaSeconds: null,
-    sha256: dl.sha256,
-    error: state !== dl.state ? 'interrupted when the controller stopped; retry to fetch it again' : dl.error,
-    partial: dl.partial,
-  };
-}
-
 export class Controller implements ControllerApi {
   private seq = 0;
   private readonly listeners = new Set<(e: ControllerEvent) => void>();
@@ -139,8 +115,8 @@ export class Controller implements ControllerApi {
   private readonly recorderOpts: RecorderOptions;
   private readonly uploads: UploadsPort | null;
   private readonly virtual = new Map<string, { stop(): Promise<void> }>();
-  /** Past takes from disk, by id: folder + manifest (history and drag-out of earlier runs' files). */
-  private readonly history = new Map<string, { folder: string; manifest: TakeManifest }>();
+  /** Takes past and present (history, drag-out of earlier runs' files); every take.json change goes through it. */
+  private readonly takes: TakeStore;
   private readonly thumbnails = new Map<string, string>();
   private readonly thumbnailRuns = new Map<string, Promise<Buffer | null>>();
   private readonly thumbnailSlots = pLimit(2);
@@ -181,6 +157,7 @@ export class Controller implements ControllerApi {
       this.fleet.on('deviceRemoved', (id) => this.emit({ type: 'deviceRemoved', id })),
     );
 
+    this.takes = new TakeStore({ recordingsDir: () => this.settings.recordingsDir, historyLimit: HISTORY_LIMIT, log: this.log });
     this.downloads = new DownloadQueue({ download: options.download ?? realDownload, maxConcurrent: this.settings.maxConcurrentDownloads });
     this.unsubs.push(this.downloads.on('downloadChanged', (download) => this.emit({ type: 'downloadChanged', download })));
     this.recorderOpts = this.makeRecorderOptions();
@@ -202,7 +179,7 @@ export class Controller implements ControllerApi {
     }
     this.discovery?.start();
     this.fleet.start();
-    await this.loadHistory();
+    await this.takes.loadHistory();
     try {
       const recovered = await this.recorder.recoverTakes();
       for (const r of recovered) {
@@ -269,6 +246,7 @@ export class Controller implements ControllerApi {
   private makeRecorderOptions(): RecorderOptions {
     return {
       recordingsDir: this.settings.recordingsDir,
+      takes: this.takes,
       send: this.send,
       clock: this.clock,
       clockOf: (key) => this.fleet.clockOf(key),
@@ -340,34 +318,13 @@ export class Controller implements ControllerApi {
     return { state: s.state, reason: s.reason, interfaces: s.interfaces };
   }
 
-  private async loadHistory(): Promise<void> {
-    try {
-      const { takes, invalid } = await listTakes(this.settings.recordingsDir);
-      for (const bad of invalid) this.log(`take folder ${bad.folder} skipped: ${bad.error}`);
-      const recent = takes.sort((a, b) => a.manifest.createdAt.localeCompare(b.manifest.createdAt)).slice(-HISTORY_LIMIT);
-      for (const t of recent) this.history.set(t.manifest.takeId, { folder: t.folder, manifest: t.manifest });
-    } catch (e) {
-      this.log(`could not list takes in ${this.settings.recordingsDir}: ${message(e)}`);
-    }
-  }
-
   private allTakes(): TakeView[] {
-    const live = new Map(this.recorder.takes().map((t) => [t.takeId, t]));
-    const past = [...this.history.values()].filter((h) => !live.has(h.manifest.takeId)).map((h) => toTakeView(h.manifest, h.folder));
-    return [...past, ...live.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((t) => this.withUploads(t));
+    return this.takes.views().map((t) => this.withUploads(t));
   }
 
   private allDownloads(): DownloadView[] {
     const live = this.downloads.list();
-    const known = new Set(live.map((d) => d.id));
-    const past: DownloadView[] = [];
-    for (const { manifest } of this.history.values()) {
-      for (const d of manifest.devices) {
-        const v = downloadFromManifest(manifest, d);
-        if (v && !known.has(v.id)) past.push(v);
-      }
-    }
-    return [...past, ...live];
+    return [...this.takes.pastDownloads(new Set(live.map((d) => d.id))), ...live];
   }
 
   private recorderDevices(): RecorderDevice[] {
@@ -508,14 +465,11 @@ export class Controller implements ControllerApi {
    */
   async resolveDownloadPath(downloadId: string): Promise<Result<string>> {
     if (this.downloads.get(downloadId)) return this.guard(() => this.downloads.resolveDownloadPath(downloadId), 'not_found');
-    for (const { folder, manifest } of this.history.values()) {
-      const d = manifest.devices.find((x) => x.download.id === downloadId);
-      if (!d) continue;
-      if (d.download.state !== 'done' || !d.download.path) return err('not_ready', `download ${downloadId} is not finished`);
-      const abs = await realInside(folder, d.download.path);
-      return abs ? ok(abs) : err('not_found', `the file of download ${downloadId} is missing or outside its take folder`);
-    }
-    return err('not_found', `no download ${downloadId}`);
+    return this.guard(async () => {
+      const file = await this.takes.downloadFile(downloadId);
+      if (file === null) throw Object.assign(new Error(`no download ${downloadId}`), { code: 'not_found' });
+      return file;
+    }, 'not_found');
   }
 
   async revealDownload(_downloadId: string): Promise<Result<void>> {
@@ -527,8 +481,7 @@ export class Controller implements ControllerApi {
   }
 
   private takeById(takeId: string): TakeView | null {
-    const past = this.history.get(takeId);
-    const take = this.recorder.get(takeId) ?? (past ? toTakeView(past.manifest, past.folder) : null);
+    const take = this.takes.view(takeId);
     return take ? this.withUploads(take) : null;
   }
 
@@ -587,8 +540,8 @@ export class Controller implements ControllerApi {
     this.recorderOpts.batteryWarnPercent = next.batteryWarnPercent;
     if (next.recordingsDir !== before.recordingsDir) {
       this.recorderOpts.recordingsDir = next.recordingsDir;
-      this.history.clear();
-      await this.loadHistory();
+      this.takes.clearHistory();
+      await this.takes.loadHistory();
     }
     if (JSON.stringify(next.interfaces) !== JSON.stringify(before.interfaces) && this.discovery && this.options.discovery !== false && typeof this.options.discovery !== 'object') {
       await this.restartDiscovery();

@@ -9,20 +9,19 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import type { DownloadView, TakeView } from '../../../src-shared/api';
 import { deviceStatus, isFailureStatus, isProtocolError, startRecording, stopRecording, type DeviceReply } from '../../../src-shared/protocol';
 import type { DeviceAddress, TimedReply } from '../device-client/types';
 import type { DownloadInfo, DownloadQueue } from '../downloads/queue';
-import { createTakeFolder } from '../takes/folder';
 import { redactValue } from '../uploads/redact';
-import { ManifestWriter, emptyDownload, settleOutcome, toTakeView, type ManifestDevice, type TakeManifest } from '../takes/manifest';
-import { listTakes, owedWork, reviveManifest, type OwedWork } from '../takes/recover';
+import { downloadChanged, downloadQueued, emptyDownload, settleOutcome, toTakeView, TakeStore, type ManifestDevice, type OwedWork, type TakeHandle, type TakeManifest } from '../takes';
 import { classifyStart, clip, describeReplyFailure, errorLine, estimateClock, salvageStopReply, schedulesOnRawClock, targetFor } from './classify';
 import { DEFAULT_TIMEOUTS, wallClock, type ClockEstimate, type ControllerClock, type RecorderDevice, type RecorderTimeouts, type SendFn } from './types';
 
 export interface RecorderOptions {
   recordingsDir: string;
+  /** The take store new takes are created in (default: one for `recordingsDir`). */
+  takes?: TakeStore;
   send: SendFn;
   clock?: ControllerClock;
   /** The fleet's clock estimate for a device, if it has one. */
@@ -56,9 +55,10 @@ export interface RecoveredTake {
 }
 
 interface Session {
+  /** The take's one writer (the take store's): `m` is its live manifest, changed in place, then `take.update()`. */
+  take: TakeHandle;
   m: TakeManifest;
   folder: string;
-  writer: ManifestWriter;
   confirmAbort: AbortController;
   confirm: Promise<void>;
   stopping: Promise<TakeView> | null;
@@ -115,8 +115,10 @@ export class Recorder {
   /** The most recent take: the default for `settled()`/`confirmed()` once the take is no longer active. */
   private lastTakeId: string | null = null;
   private readonly unsubscribe: (() => void) | null;
+  private readonly store: TakeStore;
 
   constructor(private readonly opts: RecorderOptions) {
+    this.store = opts.takes ?? new TakeStore({ recordingsDir: () => this.opts.recordingsDir });
     this.clock = opts.clock ?? wallClock;
     this.t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
     this.unsubscribe = opts.downloads ? opts.downloads.on('downloadChanged', (v, info) => this.onDownload(v, info)) : null;
@@ -141,12 +143,16 @@ export class Recorder {
 
   /** Everything changed so far is on disk. */
   async flush(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map((s) => s.writer.flush().catch(() => undefined)));
+    await Promise.all([...this.sessions.values()].map((s) => s.take.flush().catch(() => undefined)));
   }
 
+  /** Let go of every take: nothing more is written from this recorder. */
   dispose(): void {
     this.unsubscribe?.();
-    for (const s of this.sessions.values()) s.confirmAbort.abort();
+    for (const s of this.sessions.values()) {
+      s.confirmAbort.abort();
+      s.take.close();
+    }
     this.events.removeAllListeners();
   }
 
@@ -174,30 +180,34 @@ export class Recorder {
 
     const name = (options.name ?? '').trim() || 'Take';
     const date = this.opts.date?.() ?? new Date();
-    const { folder, folderName } = await createTakeFolder(this.opts.recordingsDir, name, date);
     const cs = this.clock.state();
-    const m: TakeManifest = {
-      manifestVersion: 1,
-      takeId: randomUUID(),
+    const take = await this.store.create(
       name,
-      folderName,
-      createdAt: date.toISOString(),
-      targetStart: 0,
-      delaySeconds,
-      controllerClock: { source: cs.state, offsetMs: cs.offsetMs, uncertaintyMs: cs.uncertaintyMs },
-      phase: 'starting',
-      outcome: null,
-      files: null,
-      aborted: false,
-      stoppedAt: null,
-      devices: devices.map((d) => this.newDevice(d)),
-    };
+      date,
+      ({ folderName }) => ({
+        manifestVersion: 1,
+        takeId: randomUUID(),
+        name,
+        folderName,
+        createdAt: date.toISOString(),
+        targetStart: 0,
+        delaySeconds,
+        controllerClock: { source: cs.state, offsetMs: cs.offsetMs, uncertaintyMs: cs.uncertaintyMs },
+        phase: 'starting',
+        outcome: null,
+        files: null,
+        aborted: false,
+        stoppedAt: null,
+        devices: devices.map((d) => this.newDevice(d)),
+      }),
+      { onError: (e) => this.opts.onWriteError?.(take.folder, e) },
+    );
     const confirmAbort = new AbortController();
     let markStarted!: () => void;
     const s: Session = {
-      m,
-      folder,
-      writer: new ManifestWriter(folder, (e) => this.opts.onWriteError?.(folder, e)),
+      take,
+      m: take.manifest,
+      folder: take.folder,
       confirmAbort,
       confirm: Promise.resolve(),
       stopping: null,
@@ -248,7 +258,7 @@ export class Recorder {
     }
     // On disk before any START leaves: a crash from here on knows these devices may be recording.
     this.changed(s);
-    await s.writer.flush().catch(() => undefined);
+    await s.take.flush().catch(() => undefined);
 
     // Fan-out: every command built first, then all sends issued in one synchronous loop.
     const plan = participants.map((e) => {
@@ -628,8 +638,7 @@ export class Recorder {
       remoteName: e.stop.fileName!,
       expectedSize: e.stop.fileSize,
     });
-    const kept = e.download.keptPartials;
-    e.download = { ...emptyDownload(), id: view.id, state: view.state, path: view.path, total: view.total, keptPartials: kept, partial: kept.length > 0 };
+    downloadQueued(e, view);
     return view;
   }
 
@@ -697,20 +706,7 @@ export class Recorder {
 
   private onDownload(v: DownloadView, info: DownloadInfo): void {
     const s = this.sessions.get(v.takeId);
-    const e = s?.m.devices.find((d) => d.deviceKey === v.deviceKey && d.download.id === v.id);
-    if (!s || !e) return;
-    const d = e.download;
-    d.state = v.state;
-    d.path = v.path;
-    d.bytes = v.bytes;
-    d.total = v.total;
-    d.sha256 = v.sha256;
-    d.seconds = info.seconds;
-    d.ok = v.state === 'done' ? true : v.state === 'failed' || v.state === 'cancelled' ? false : null;
-    d.error = v.error;
-    for (const p of info.keptPartials) if (!d.keptPartials.includes(p)) d.keptPartials.push(p);
-    d.partial = v.state !== 'done' && d.keptPartials.length > 0;
-    if (info.note && !e.warnings.includes(info.note)) e.warnings.push(info.note);
+    if (!s || !downloadChanged(s.m, v, info)) return;
     this.updatePhase(s);
     this.changed(s);
   }
@@ -742,18 +738,14 @@ export class Recorder {
    * something (devices that may be recording, files not downloaded), so `stopTake(takeId)`,
    * `retryStop` and `downloadOwedFiles` can finish it.
    */
-  async recoverTakes(recordingsDir: string = this.opts.recordingsDir): Promise<RecoveredTake[]> {
-    const { takes } = await listTakes(recordingsDir);
+  async recoverTakes(): Promise<RecoveredTake[]> {
     const out: RecoveredTake[] = [];
-    for (const { folder, manifest } of takes) {
-      if (this.sessions.has(manifest.takeId)) continue;
-      const owed = owedWork(manifest);
-      if (owed.mayStillBeRecording.length === 0 && owed.owedFiles.length === 0) continue;
-      const m = reviveManifest(manifest, folder);
+    const recoverable = await this.store.recoverable((id) => this.sessions.has(id), { onError: (folder, e) => this.opts.onWriteError?.(folder, e) });
+    for (const { take, owed } of recoverable) {
       const s: Session = {
-        m,
-        folder: resolve(folder),
-        writer: new ManifestWriter(folder, (e) => this.opts.onWriteError?.(folder, e)),
+        take,
+        m: take.manifest,
+        folder: take.folder,
         confirmAbort: new AbortController(),
         confirm: Promise.resolve(),
         stopping: null,
@@ -761,8 +753,8 @@ export class Recorder {
         stopRequested: false,
         stopsInFlight: new Set(),
       };
-      this.sessions.set(m.takeId, s);
-      if (owed.mayStillBeRecording.length > 0 && !this.activeTakeId) this.activeTakeId = m.takeId;
+      this.sessions.set(s.m.takeId, s);
+      if (owed.mayStillBeRecording.length > 0 && !this.activeTakeId) this.activeTakeId = s.m.takeId;
       this.changed(s);
       out.push({ take: this.view(s), owed });
     }
@@ -785,7 +777,7 @@ export class Recorder {
   /** Every change: to disk (atomic, coalesced) and to listeners. */
   private changed(s: Session): void {
     settleOutcome(s.m);
-    void s.writer.save(s.m).catch(() => undefined);
+    s.take.update();
     const view = this.view(s);
     // Called in the middle of a take (after START went out, inside download callbacks): a
     // listener that throws must not abort the take and leave devices recording.

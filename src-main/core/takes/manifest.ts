@@ -1,267 +1,80 @@
 /**
- * `take.json`: the take as a person or a script reads it, and the recorder's crash-safe state.
- * Field names are the UI's and the CLI's names. Instants are Unix seconds in the controller
- * time base (like `targetStart`), except `createdAt` (ISO 8601 UTC). Read back through a zod
- * schema (recovery): a manifest is a file on disk, so it is validated like any input, and
- * `download.path` is never used without re-checking it is inside the take folder.
+ * The one writer of `take.json`.
+ *
+ * Each take folder this process touches has exactly one live manifest in memory (`LiveTake`),
+ * shared by every writer — the recorder (phases, START/STOP results), the download results,
+ * the uploads, and later sync results and review fields. Writers send *changes*
+ * (`update((m) => …)`), applied at once to that one object; a single loop per take writes the
+ * latest state to disk (atomic: temp file, fsync, rename), one write at a time, bursts coalesced.
+ * No writer ever holds a copy it could write back over someone else's change.
+ *
+ * How to change a take (every module, no exceptions):
+ *   - you hold it open (the recorder):   `take.update((m) => { … })`, `await take.flush()`
+ *   - you only know its folder:           `await updateTake(folder, (m) => { … })`
+ *   - reading:                            `await readManifest(folder)` (a copy; sees live changes)
+ * Named changes for download and upload results are in ./changes. A new kind of field (sync
+ * results, review marks) goes into ./schema and gets a change function next to those.
+ *
+ * Before the one writer, the recorder and the uploads each took their own per-folder lock and
+ * wrote whole manifests: a recorder save that read the file before an upload's rename put the
+ * file back without the upload record (lost in 124 of 200 rounds; see takes.stress.test.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
-import type { SkipReason, TakeDeviceView, TakePhase, TakeView } from '../../../src-shared/api';
-import { takeOutcome } from '../../../src-shared/states';
+import { MANIFEST_FILE, ManifestError, loadManifestFile, type TakeManifest } from './schema';
 
-export const MANIFEST_FILE = 'take.json';
-export const MANIFEST_VERSION = 1;
+export * from './schema';
 
-const seconds = z.number().finite().nullable();
-const text = z.string().max(4096).nullable();
+export type TakeChange = (m: TakeManifest) => void;
 
-export const StartSchema = z.object({
-  status: z.enum(['pending', 'accepted', 'failed', 'skipped']),
-  sentAt: seconds,
-  replyAt: seconds,
-  /** START `timestamp` as sent, in the device's time base. */
-  targetSent: seconds,
-  /** Why that target (synchronized time, or raw clock corrected by the measured offset). */
-  targetReason: text,
-  /** The device's reply as received (normalised status in `reply.status`). */
-  reply: z.record(z.string(), z.unknown()).nullable(),
-  error: text,
-  /** START failed in transport (not a device answer): the device may have started anyway. */
-  transportError: z.boolean(),
-  /** Why a `skipped` device took no part (api.ts SkipReason); absent in manifests before it existed. */
-  skipReason: z.enum(['left_out', 'unreachable', 'already_recording', 'not_started', 'invalid_address']).nullish(),
-});
-
-export const StopSchema = z.object({
-  /** `cancelled`: STOP reached the device before it began capturing (an aborted take): its start was called off. */
-  status: z.enum(['pending', 'stopped', 'failed', 'not_sent', 'unreachable', 'cancelled']),
-  sentAt: seconds,
-  replyAt: seconds,
-  fileName: text,
-  fileSize: z.number().int().nonnegative().nullable(),
-  error: text,
-});
-
-export const DownloadEntrySchema = z.object({
-  id: z.string().max(200).nullable(),
-  state: z.enum(['none', 'queued', 'active', 'done', 'failed', 'cancelled']),
-  /** Relative to the take folder. */
-  path: text,
-  bytes: z.number().int().nonnegative(),
-  total: z.number().int().nonnegative().nullable(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
-  seconds: z.number().nonnegative().nullable(),
-  ok: z.boolean().nullable(),
-  error: text,
-  /** Bytes were kept from a failed transfer. */
-  partial: z.boolean(),
-  /** Kept partial files, relative to the take folder (never deleted or overwritten). */
-  keptPartials: z.array(z.string().max(4096)).max(100),
-});
-
-/**
- * Written by the uploads module (`multicam upload`, uploadTake) into the same file; declared here
- * so a reader knows it, validated loosely (that module owns its content).
- */
-export const UploadEntrySchema = z.looseObject({
-  key: z.string().max(2048),
-  bucket: z.string().max(255),
-  ok: z.boolean(),
-});
-
-// looseObject: fields written by other modules (e.g. `upload`) survive a read-modify-write.
-export const ManifestDeviceSchema = z.looseObject({
-  deviceKey: z.string().min(1).max(512),
-  name: z.string().max(512),
-  /** `host:port` */
-  address: z.string().max(600),
-  deviceType: text,
-  scheduleOnRawClock: z.boolean(),
-  preflight: z.object({
-    reachable: z.boolean().nullable(),
-    status: text,
-    battery: z.number().nullable(),
-    error: text,
-  }),
-  start: StartSchema,
-  clock: z.object({
-    offsetMs: z.number().finite().nullable(),
-    uncertaintyMs: z.number().finite().nullable(),
-    source: z.enum(['fleet', 'preflight']).nullable(),
-  }),
-  confirmedRecording: z.boolean().nullable(),
-  /** Last DEVICE_STATUS seen while confirming (why a device did not confirm). */
-  confirmStatus: text,
-  mayStillBeRecording: z.boolean(),
-  stop: StopSchema,
-  download: DownloadEntrySchema,
-  warnings: z.array(z.string().max(4096)).max(100),
-  upload: UploadEntrySchema.nullish(),
-});
-
-export const TakeManifestSchema = z.looseObject({
-  manifestVersion: z.literal(MANIFEST_VERSION),
-  takeId: z.string().min(1).max(200),
-  name: z.string().max(512),
-  folderName: z.string().max(512),
-  createdAt: z.string().max(64),
-  targetStart: z.number().finite(),
-  delaySeconds: z.number().finite().nonnegative(),
-  controllerClock: z.object({ source: z.string().max(64), offsetMs: z.number().finite().nullable(), uncertaintyMs: z.number().finite().nullable() }),
-  phase: z.enum(['starting', 'scheduled', 'recording', 'stopping', 'downloading', 'done', 'failed']),
-  /** How the take turned out once finished (api.ts TakeOutcome); null while in progress. */
-  outcome: z.enum(['complete', 'partial', 'recorded', 'aborted', 'failed']).nullish(),
-  /** Files the take meant to bring home and how many arrived verified (with `outcome`). */
-  files: z.object({ expected: z.number().int().nonnegative(), downloaded: z.number().int().nonnegative() }).nullish(),
-  /** Stop came before the start instant (the take was called off). */
-  aborted: z.boolean().nullish(),
-  /** When (Unix seconds) the controller picked this take up again after a restart mid-take. */
-  recoveredAt: seconds.optional(),
-  stoppedAt: seconds,
-  devices: z.array(ManifestDeviceSchema).max(1000),
-});
-
-export type TakeManifest = z.infer<typeof TakeManifestSchema>;
-export type ManifestDevice = z.infer<typeof ManifestDeviceSchema>;
-export type DownloadEntry = z.infer<typeof DownloadEntrySchema>;
-
-export function emptyDownload(): DownloadEntry {
-  return { id: null, state: 'none', path: null, bytes: 0, total: null, sha256: null, seconds: null, ok: null, error: null, partial: false, keptPartials: [] };
+/** One take's manifest, owned here: read it freely, change it only through `update`. */
+export interface TakeHandle {
+  readonly folder: string;
+  readonly takeId: string;
+  /** The live manifest (the same object for as long as the take is open). */
+  readonly manifest: TakeManifest;
+  /** Apply a change now (synchronously) and schedule a write (nothing once closed). */
+  update(change?: TakeChange): void;
+  /** Resolves once every change so far is on disk; rejects with the error of a failed write. */
+  flush(): Promise<void>;
+  /** This holder is done with the take (it stays in memory until its writes have finished). */
+  close(): void;
 }
 
-const folderChains = new Map<string, Promise<unknown>>();
-
-/**
- * Run `fn` alone among this process's take.json updates for `folder` (recorder state writes and
- * read-modify-write updates by other modules), so no update is lost between a read and a rename.
- */
-export function withManifestLock<T>(folder: string, fn: () => Promise<T>): Promise<T> {
-  const k = resolve(folder);
-  const prev = folderChains.get(k) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  const tail = next.catch(() => undefined);
-  folderChains.set(k, tail);
-  void tail.then(() => {
-    if (folderChains.get(k) === tail) folderChains.delete(k);
-  });
-  return next;
+interface Writes {
+  onError?: (e: Error) => void;
 }
 
-/**
- * Read-modify-write of take.json as raw JSON (fields the caller does not know are kept), under
- * the folder's lock, written atomically. For modules that add their own fields (uploads).
- */
-export function updateManifestFile(folder: string, mutate: (m: Record<string, unknown>) => void): Promise<void> {
-  return withManifestLock(folder, async () => {
-    const m = JSON.parse(await readFile(join(folder, MANIFEST_FILE), 'utf8')) as Record<string, unknown>;
-    if (!m || typeof m !== 'object' || Array.isArray(m)) throw new ManifestError(folder, `${MANIFEST_FILE} is not a JSON object`);
-    mutate(m);
-    await writeManifestAtomic(folder, m as TakeManifest);
-  });
-}
-
-/**
- * Fields other modules own in take.json (e.g. `upload`): on disk, theirs win; the recorder's
- * state writes carry them over instead of erasing them.
- */
-const RECORDER_TAKE_KEYS = new Set(Object.keys(TakeManifestSchema.shape));
-const RECORDER_DEVICE_KEYS = new Set(Object.keys(ManifestDeviceSchema.shape).filter((k) => k !== 'upload'));
-
-function mergeForeignFields(next: TakeManifest, disk: unknown): TakeManifest {
-  if (!disk || typeof disk !== 'object' || Array.isArray(disk)) return next;
-  const d = disk as Record<string, unknown>;
-  if (d.takeId !== next.takeId) return next;
-  const out: Record<string, unknown> = { ...next };
-  for (const [k, v] of Object.entries(d)) if (!RECORDER_TAKE_KEYS.has(k)) out[k] = v;
-  const diskDevices = Array.isArray(d.devices) ? (d.devices as unknown[]) : [];
-  out.devices = next.devices.map((dev) => {
-    const old = diskDevices.find((x): x is Record<string, unknown> => !!x && typeof x === 'object' && (x as { deviceKey?: unknown }).deviceKey === dev.deviceKey);
-    if (!old) return dev;
-    const merged: Record<string, unknown> = { ...dev };
-    for (const [k, v] of Object.entries(old)) if (!RECORDER_DEVICE_KEYS.has(k)) merged[k] = v;
-    return merged;
-  });
-  return out as TakeManifest;
-}
-
-/** Atomic write: a unique temp file in the same folder, fsync, then rename over `take.json`. */
-export async function writeManifestAtomic(folder: string, manifest: TakeManifest): Promise<void> {
-  const final = join(folder, MANIFEST_FILE);
-  const tmp = join(folder, `.${MANIFEST_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx');
-  try {
-    await fh.writeFile(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, final);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
-}
-
-export class ManifestError extends Error {
-  constructor(
-    readonly folder: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ManifestError';
-  }
-}
-
-/** Read and validate `take.json`; throws `ManifestError` with a one-line reason. */
-export async function readManifest(folder: string): Promise<TakeManifest> {
-  let raw: string;
-  try {
-    raw = await readFile(join(folder, MANIFEST_FILE), 'utf8');
-  } catch (e) {
-    throw new ManifestError(folder, `cannot read ${MANIFEST_FILE}: ${(e as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new ManifestError(folder, `${MANIFEST_FILE} is not valid JSON`);
-  }
-  const r = TakeManifestSchema.safeParse(value);
-  if (!r.success) {
-    const i = r.error.issues[0];
-    throw new ManifestError(folder, `${MANIFEST_FILE} is not a valid manifest: ${i ? `${i.path.join('.')}: ${i.message}` : 'invalid'}`);
-  }
-  return r.data;
-}
-
-/**
- * Serialises writes of one take's manifest: the latest state always wins, writes never overlap
- * (two renames racing could put an older state last), and bursts coalesce into one write.
- */
-export class ManifestWriter {
-  private pending: TakeManifest | null = null;
+class LiveTake {
+  /** Bumped by every change; `written` is the last version the disk has (or gave up on). */
+  private version = 0;
+  private written = 0;
   private running: Promise<void> | null = null;
   private lastError: Error | null = null;
+  refs = 0;
+  readonly errorListeners = new Set<(e: Error) => void>();
 
   constructor(
     readonly folder: string,
-    private readonly onError: (e: Error) => void = () => undefined,
+    readonly manifest: TakeManifest,
+    private readonly registry: TakeFiles,
   ) {}
 
-  save(manifest: TakeManifest): Promise<void> {
-    // Snapshot now: the caller keeps mutating its object.
-    this.pending = structuredClone(manifest);
-    if (!this.running) this.running = this.loop();
-    return this.running;
+  update(change?: TakeChange): void {
+    change?.(this.manifest);
+    this.version++;
+    if (!this.running) {
+      this.running = this.loop().finally(() => {
+        this.running = null;
+        this.registry.maybeEvict(this);
+      });
+    }
   }
 
-  /** Resolves once everything saved so far is on disk. */
   async flush(): Promise<void> {
-    while (this.running) await this.running;
+    const want = this.version;
+    while (this.written < want && this.running) await this.running;
     if (this.lastError) {
       const e = this.lastError;
       this.lastError = null;
@@ -269,90 +82,217 @@ export class ManifestWriter {
     }
   }
 
+  get idle(): boolean {
+    return this.running === null;
+  }
+
   private async loop(): Promise<void> {
-    try {
-      while (this.pending) {
-        const m = this.pending;
-        this.pending = null;
-        try {
-          await withManifestLock(this.folder, async () => {
-            let disk: unknown = null;
-            try {
-              disk = JSON.parse(await readFile(join(this.folder, MANIFEST_FILE), 'utf8'));
-            } catch {
-              // First write, or an unreadable file: nothing to carry over.
-            }
-            await writeManifestAtomic(this.folder, mergeForeignFields(m, disk));
-          });
-        } catch (e) {
-          this.lastError = e as Error;
-          this.onError(e as Error);
+    while (this.written < this.version) {
+      const v = this.version;
+      // Snapshot in one synchronous step: later changes go into the next write.
+      const text = `${JSON.stringify(this.manifest, null, 2)}\n`;
+      try {
+        await writeManifestText(this.folder, await this.withForeignFields(text));
+        this.lastError = null;
+      } catch (e) {
+        this.lastError = e as Error;
+        for (const l of this.errorListeners) {
+          try {
+            l(e as Error);
+          } catch {
+            // A logging callback must not stop the writes.
+          }
         }
       }
-    } finally {
-      this.running = null;
+      this.written = v;
     }
+  }
+
+  /**
+   * Fields another process added to the file (e.g. `multicam upload` in a terminal while the app
+   * holds the take) are carried over when the live manifest has none of its own: never dropped.
+   */
+  private async withForeignFields(text: string): Promise<string> {
+    let disk: unknown;
+    try {
+      disk = JSON.parse(await readFile(join(this.folder, MANIFEST_FILE), 'utf8'));
+    } catch {
+      return text; // first write, or an unreadable file: nothing to carry over
+    }
+    if (!disk || typeof disk !== 'object' || Array.isArray(disk)) return text;
+    const d = disk as Record<string, unknown>;
+    const next = JSON.parse(text) as Record<string, unknown>;
+    if (d.takeId !== next.takeId) return text;
+    let changed = false;
+    for (const [k, v] of Object.entries(d)) {
+      if (!(k in next)) {
+        next[k] = v;
+        changed = true;
+      }
+    }
+    const diskDevices = Array.isArray(d.devices) ? (d.devices as unknown[]) : [];
+    for (const dev of next.devices as Array<Record<string, unknown>>) {
+      const old = diskDevices.find((x): x is Record<string, unknown> => !!x && typeof x === 'object' && (x as { deviceKey?: unknown }).deviceKey === dev.deviceKey);
+      if (!old) continue;
+      for (const [k, v] of Object.entries(old)) {
+        if (!(k in dev) || (dev[k] === undefined && v !== undefined)) {
+          dev[k] = v;
+          changed = true;
+        }
+      }
+    }
+    return changed ? `${JSON.stringify(next, null, 2)}\n` : text;
   }
 }
 
-/** Why a skipped device took no part; older manifests only have the error text to go by. */
-function skipReasonOf(d: ManifestDevice): SkipReason | null {
-  if (d.start.status !== 'skipped') return null;
-  if (d.start.skipReason) return d.start.skipReason;
-  if (d.preflight.reachable === false) return 'unreachable';
-  const e = d.start.error ?? '';
-  if (/excluded by the operator/.test(e)) return 'left_out';
-  if (/already recording/.test(e)) return 'already_recording';
-  if (/stopped before START/.test(e)) return 'not_started';
-  if (/invalid address/.test(e)) return 'invalid_address';
-  return null;
+/**
+ * The registry of live takes, by resolved folder. One per process (`takeFiles`) is what makes
+ * "one writer per take" true; tests may make their own.
+ */
+export class TakeFiles {
+  private readonly live = new Map<string, LiveTake>();
+  private readonly loading = new Map<string, Promise<LiveTake>>();
+
+  /** A new take: `manifest` becomes the live object (the caller's reference stays valid). */
+  create(folder: string, manifest: TakeManifest, opts: Writes = {}): TakeHandle {
+    const k = resolve(folder);
+    if (this.live.has(k) || this.loading.has(k)) throw new Error(`take folder ${k} is already open`);
+    const t = new LiveTake(k, manifest, this);
+    t.refs = 1;
+    this.live.set(k, t);
+    const h = this.handle(t, opts);
+    t.update();
+    return h;
+  }
+
+  /** Open an existing take (read and validated once; shared with every other holder). */
+  async open(folder: string, opts: Writes = {}): Promise<TakeHandle> {
+    return this.handle(await this.acquire(folder), opts);
+  }
+
+  /**
+   * Change a take by its folder and wait until the change is on disk. For writers that do not
+   * hold the take open (upload results, review marks); throws ManifestError or the write error.
+   */
+  async update(folder: string, change: TakeChange): Promise<TakeManifest> {
+    const t = await this.acquire(folder);
+    const h = this.handle(t, {});
+    try {
+      h.update(change);
+      await h.flush();
+      return structuredClone(t.manifest);
+    } finally {
+      h.close();
+    }
+  }
+
+  /** The take as it is now: the live state when open here, else validated from disk (a copy). */
+  async read(folder: string): Promise<TakeManifest> {
+    const t = this.live.get(resolve(folder));
+    if (t) return structuredClone(t.manifest);
+    return loadManifestFile(folder);
+  }
+
+  /** The live manifest of an open take (not a copy), or null. */
+  peek(folder: string): TakeManifest | null {
+    return this.live.get(resolve(folder))?.manifest ?? null;
+  }
+
+  /** @internal */
+  maybeEvict(t: LiveTake): void {
+    if (t.refs === 0 && t.idle && this.live.get(t.folder) === t) this.live.delete(t.folder);
+  }
+
+  private async acquire(folder: string): Promise<LiveTake> {
+    const k = resolve(folder);
+    for (;;) {
+      const t = this.live.get(k);
+      if (t) {
+        t.refs++;
+        return t;
+      }
+      let p = this.loading.get(k);
+      if (!p) {
+        p = loadManifestFile(k).then((m) => {
+          const lt = new LiveTake(k, m, this);
+          this.live.set(k, lt);
+          return lt;
+        });
+        this.loading.set(k, p);
+        void p.then(
+          () => this.loading.delete(k),
+          () => this.loading.delete(k),
+        );
+      }
+      await p;
+      // Look again: take the live one (it may have been evicted meanwhile, then it loads again).
+    }
+  }
+
+  /** A holder's view of a live take; the caller has already counted its reference. */
+  private handle(t: LiveTake, opts: Writes): TakeHandle {
+    let closed = false;
+    const onError = opts.onError;
+    if (onError) t.errorListeners.add(onError);
+    return {
+      folder: t.folder,
+      takeId: t.manifest.takeId,
+      manifest: t.manifest,
+      // A closed handle changes nothing: a holder that let go (a disposed recorder) must never
+      // write its view of the take over the next holder's.
+      update: (change) => {
+        if (!closed) t.update(change);
+      },
+      flush: () => (closed ? Promise.resolve() : t.flush()),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        if (onError) t.errorListeners.delete(onError);
+        t.refs--;
+        this.maybeEvict(t);
+      },
+    };
+  }
 }
 
-function deviceView(d: ManifestDevice): TakeDeviceView {
-  return {
-    deviceKey: d.deviceKey,
-    name: d.name,
-    deviceType: d.deviceType,
-    start: d.start.status,
-    startError: d.start.error,
-    confirmedRecording: d.confirmedRecording,
-    stop: d.stop.status,
-    stopError: d.stop.error,
-    mayStillBeRecording: d.mayStillBeRecording,
-    skipReason: skipReasonOf(d),
-    fileName: d.stop.fileName,
-    fileSize: d.stop.fileSize,
-    downloadId: d.download.id,
-    downloadState: d.download.state,
-    uploadId: null,
-    warnings: [...d.warnings],
-  };
+/** This process's take files: everything that changes a take.json goes through here. */
+export const takeFiles = new TakeFiles();
+
+/** `takeFiles.read`: the take as it is now (live changes included), validated; throws ManifestError. */
+export function readManifest(folder: string): Promise<TakeManifest> {
+  return takeFiles.read(folder);
 }
 
-/** The UI's view of a take (api.ts `TakeView`). */
-export function toTakeView(m: TakeManifest, folder: string): TakeView {
-  const devices = m.devices.map(deviceView);
-  const phase = m.phase as TakePhase;
-  const aborted = m.aborted === true;
-  return {
-    takeId: m.takeId,
-    name: m.name,
-    folder,
-    createdAt: m.createdAt,
-    targetStart: m.targetStart,
-    delaySeconds: m.delaySeconds,
-    phase,
-    // Older manifests have no outcome: derived from their devices the same way.
-    outcome: m.outcome ?? takeOutcome({ phase, aborted, devices }).outcome,
-    aborted,
-    recovered: typeof m.recoveredAt === 'number',
-    devices,
-  };
+/** A take.json for a folder that has none yet, written and let go (test fixtures, imports). */
+export async function createTakeFile(folder: string, manifest: TakeManifest, files: TakeFiles = takeFiles): Promise<void> {
+  const h = files.create(folder, structuredClone(manifest));
+  try {
+    await h.flush();
+  } finally {
+    h.close();
+  }
 }
 
-/** Set `outcome` and `files` from the devices (the recorder calls this on every phase change). */
-export function settleOutcome(m: TakeManifest): void {
-  const c = takeOutcome({ phase: m.phase as TakePhase, aborted: m.aborted === true, devices: m.devices.map(deviceView) });
-  m.outcome = c.outcome;
-  m.files = { expected: c.expected, downloaded: c.downloaded };
+/** `takeFiles.update`: change a take by folder, resolved once on disk. */
+export function updateTake(folder: string, change: TakeChange): Promise<TakeManifest> {
+  return takeFiles.update(folder, change);
+}
+
+/** Atomic write: a unique temp file in the same folder, fsync, then rename over `take.json`. */
+async function writeManifestText(folder: string, text: string): Promise<void> {
+  const final = join(folder, MANIFEST_FILE);
+  const tmp = join(folder, `.${MANIFEST_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx');
+  try {
+    try {
+      await fh.writeFile(text, 'utf8');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, final);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e instanceof Error ? e : new ManifestError(folder, String(e));
+  }
 }

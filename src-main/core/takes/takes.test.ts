@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTakeFolder, isInside, resolveInside, sanitizeComponent, takeFolderName } from './folder';
-import { ManifestWriter, emptyDownload, readManifest, updateManifestFile, writeManifestAtomic, type ManifestDevice, type TakeManifest } from './manifest';
+import { TakeFiles, createTakeFile, emptyDownload, readManifest, updateTake, type ManifestDevice, type TakeManifest } from './manifest';
 import { listTakes, owedWork, reviveManifest } from './recover';
 
 const dirs: string[] = [];
@@ -76,39 +76,85 @@ describe('take folders', () => {
 });
 
 describe('manifest', () => {
-  it('atomic write, concurrent saves end with the latest, read back through the schema', async () => {
+  it('one writer: changes apply at once, writes coalesce, the latest state is on disk, read back through the schema', async () => {
     const f = await tmp();
-    const w = new ManifestWriter(f);
+    const files = new TakeFiles();
     const m = manifest([device()]);
-    for (let i = 0; i < 20; i++) {
-      m.delaySeconds = i;
-      void w.save(m);
-    }
-    await w.flush();
+    const take = files.create(f, m);
+    expect(take.manifest).toBe(m); // the caller's object is the live one
+    for (let i = 0; i < 20; i++) take.update((x) => void (x.delaySeconds = i));
+    expect(m.delaySeconds).toBe(19);
+    await take.flush();
+    take.close();
     expect((await readManifest(f)).delaySeconds).toBe(19);
     expect((await readdir(f)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     const text = await readFile(join(f, 'take.json'), 'utf8');
     expect(text).toContain('\n  "takeId": "id-1"'); // readable by a person
   });
 
-  it('state writes keep fields other modules wrote (e.g. upload), and those fields survive a read', async () => {
+  it('a change by folder lands in the live take of its holder; fields other modules add survive', async () => {
     const f = await tmp();
-    const w = new ManifestWriter(f);
     const m = manifest([device({ deviceKey: 'a' }), device({ deviceKey: 'b' })]);
-    await w.save(m);
-    await w.flush();
-    await updateManifestFile(f, (raw) => {
-      (raw.devices as Array<Record<string, unknown>>)[1]!.upload = { key: 'k/b.mp4', bucket: 'bkt', ok: true, etag: 'e' };
-      raw.note = 'kept';
+    await createTakeFile(f, m);
+    const files = new TakeFiles();
+    const take = await files.open(f);
+    await files.update(f, (x) => {
+      x.devices[1]!.upload = { key: 'k/b.mp4', bucket: 'bkt', ok: true, etag: 'e' };
+      (x as Record<string, unknown>).note = 'kept';
     });
-    m.phase = 'done';
-    await w.save(m);
-    await w.flush();
+    expect(take.manifest.devices[1]!.upload).toMatchObject({ key: 'k/b.mp4' });
+    take.update((x) => void (x.phase = 'done'));
+    await take.flush();
+    take.close();
     const back = await readManifest(f);
     expect(back.phase).toBe('done');
     expect(back.devices[1]!.upload).toEqual({ key: 'k/b.mp4', bucket: 'bkt', ok: true, etag: 'e' });
     expect(back.devices[0]!.upload).toBeUndefined();
     expect((back as Record<string, unknown>).note).toBe('kept');
+  });
+
+  it('a field another process wrote into the file is carried over, never dropped', async () => {
+    const f = await tmp();
+    const files = new TakeFiles();
+    const take = files.create(f, manifest([device({ deviceKey: 'a' })]));
+    await take.flush();
+    const raw = JSON.parse(await readFile(join(f, 'take.json'), 'utf8'));
+    raw.devices[0].upload = { key: 'k', bucket: 'b', ok: true };
+    raw.fromElsewhere = 1;
+    await writeFile(join(f, 'take.json'), JSON.stringify(raw));
+    take.update((x) => void (x.phase = 'done'));
+    await take.flush();
+    take.close();
+    const back = JSON.parse(await readFile(join(f, 'take.json'), 'utf8'));
+    expect(back).toMatchObject({ phase: 'done', fromElsewhere: 1, devices: [{ upload: { key: 'k' } }] });
+  });
+
+  it('a closed handle writes nothing; a failed write is reported and the change kept for the next one', async () => {
+    const f = await tmp();
+    const files = new TakeFiles();
+    const errors: string[] = [];
+    const first = files.create(f, manifest([device()]), { onError: (e) => errors.push(e.message) });
+    await first.flush();
+    first.close();
+    first.update((x) => void (x.name = 'stale'));
+    await first.flush();
+    expect((await readManifest(f)).name).toBe('Scene 1');
+
+    const take = await files.open(f, { onError: (e) => errors.push(e.message) });
+    await rm(f, { recursive: true });
+    take.update((x) => void (x.name = 'kept in memory'));
+    await expect(take.flush()).rejects.toThrow(/ENOENT/);
+    expect(errors).toHaveLength(1);
+    await mkdir(f);
+    take.update();
+    await take.flush();
+    take.close();
+    expect((await readManifest(f)).name).toBe('kept in memory');
+  });
+
+  it('updateTake on a folder without a take says so', async () => {
+    const f = await tmp();
+    await expect(updateTake(f, () => undefined)).rejects.toThrow(/cannot read take.json/);
   });
 
   it('refuses a manifest that is not valid, with a one-line reason', async () => {
@@ -150,7 +196,7 @@ describe('recovery', () => {
     await mkdir(good);
     await mkdir(bad);
     await mkdir(join(root, 'not-a-take'));
-    await writeManifestAtomic(good, manifest([device()]));
+    await createTakeFile(good, manifest([device()]));
     await writeFile(join(bad, 'take.json'), '[]');
     const r = await listTakes(root);
     expect(r.takes.map((t) => t.folder)).toEqual([good]);

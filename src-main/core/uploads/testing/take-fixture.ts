@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_VERSION, emptyDownload, writeManifestAtomic, type ManifestDevice, type TakeManifest } from '../../takes/manifest';
+import { MANIFEST_VERSION, createTakeFile, emptyDownload, type ManifestDevice, type TakeManifest } from '../../takes/manifest';
 
 export interface FixtureDevice {
   deviceKey: string;
@@ -56,6 +56,6 @@ export async function writeFixtureTake(parent: string, opts: Parameters<typeof f
   const m = fixtureManifest(opts);
   const folder = join(parent, m.folderName);
   await mkdir(folder, { recursive: true });
-  await writeManifestAtomic(folder, m);
+  await createTakeFile(folder, m);
   return folder;
 }
