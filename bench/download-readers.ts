@@ -1,12 +1,13 @@
 /**
  * The two points of comparison for `download()` in the download bench:
- * - `rawCopy`: the floor — socket bytes straight into a file (no frame parsing, no hash), fsynced
- *   at the end like `download()` so the ratio measures the client, not the disk's write-back.
+ * - `rawCopy`: the floor — what a plain C-style copy does: every received chunk written to the
+ *   file with a blocking write(), one fsync at the end (same durability as `download()`), no frame
+ *   parsing, no hash. No Node stream in between (its 64 KiB writes through the thread pool are
+ *   what made the old client slow).
  * - `naiveDownload`: the reader PROTOCOL.md shows — recv up to 8 KiB at a time, accumulate the
  *   whole file in memory by concatenation, write it at the end.
  */
-import { createWriteStream } from 'node:fs';
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import net from 'node:net';
 import { encodeCommand, getVideo } from '../src-shared/protocol';
 
@@ -26,32 +27,35 @@ function connect(address: Address): Promise<net.Socket> {
   });
 }
 
-/** Copy the whole GET_VIDEO answer (frame head + `fileSize` body bytes) to `destPath`. */
+/** Copy the whole GET_VIDEO answer (frame head + `fileSize` body bytes) to `destPath`, then fsync; returns the body bytes. */
 export async function rawCopy(address: Address, fileName: string, fileSize: number, destPath: string): Promise<number> {
   const socket = await connect(address);
-  // Same write buffer as download() so the ratio isolates frame decoding + hashing.
-  const out = createWriteStream(destPath, { flush: true, highWaterMark: 1024 * 1024 });
-  socket.write(encodeCommand(getVideo(fileName)));
-  let total = Infinity; // known once the 4-byte header length is in
-  let n = 0;
-  await new Promise<void>((resolve, reject) => {
-    socket.on('error', reject);
-    out.on('error', reject);
-    out.on('close', () => resolve());
-    socket.on('data', (chunk: Buffer) => {
-      if (n === 0 && chunk.length >= 4) total = 4 + chunk.readUInt32BE(0) + fileSize;
-      n += chunk.length;
-      if (!out.write(chunk)) {
-        socket.pause();
-        out.once('drain', () => socket.resume());
-      }
-      if (n >= total) {
-        socket.destroy();
-        out.end();
-      }
+  const fd = fs.openSync(destPath, 'w');
+  try {
+    socket.write(encodeCommand(getVideo(fileName)));
+    let head = 0; // known once the 4-byte header length is in
+    let total = Infinity;
+    let n = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.on('error', reject);
+      socket.on('close', () => reject(new Error(`closed after ${n} bytes`)));
+      socket.on('data', (chunk: Buffer) => {
+        if (n === 0 && chunk.length >= 4) {
+          head = 4 + chunk.readUInt32BE(0);
+          total = head + fileSize;
+        }
+        n += chunk.length;
+        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+        if (n >= total) resolve();
+      });
     });
-  });
-  return n;
+    socket.destroy();
+    fs.fsyncSync(fd);
+    return n - head;
+  } finally {
+    socket.destroy();
+    fs.closeSync(fd);
+  }
 }
 
 /** Promise-based `recv(n)`: up to `n` bytes, empty at EOF (like a blocking socket's recv). */
@@ -94,7 +98,7 @@ export async function naiveDownload(address: Address, fileName: string, destPath
       if (chunk.length === 0) throw new Error('Connection closed prematurely');
       fileData = Buffer.concat([fileData, chunk]); // `file_data += chunk`
     }
-    await fs.writeFile(destPath, fileData);
+    fs.writeFileSync(destPath, fileData);
     return fileData.length;
   } finally {
     socket.destroy();

@@ -1,31 +1,40 @@
 /**
- * `npm run bench download`: how the device client's GET_VIDEO download performs, against
- * baselines measured in the same run (the machine is shared, so only ratios mean much).
- * 1. Throughput of `download()` (frame decoding + SHA-256 + fsync) vs a raw socket→file copy.
- * 2. Peak RSS of a child process downloading a small vs a large file: streaming means the
- *    difference stays small (target < 32 MiB) however big the file.
- * 3. The reader PROTOCOL.md shows (8 KiB recv, whole file in memory) on a smaller file.
- * Files are served by a `spec` virtual device (sim/) from a folder in os.tmpdir(), removed after.
+ * `npm run bench download [--quick] [--rounds=N]`: how the device client's GET_VIDEO download
+ * performs against a raw copy of the same transfer measured in the same run (the machine is
+ * shared, so only ratios mean much):
+ * 1. One download of 1 GiB and of 4 GiB (quick: 256 MiB): `download()` (frame decoding, SHA-256,
+ *    fsync) vs a raw socket→file copy with one fsync at the end (download-readers.ts).
+ * 2. 8 concurrent downloads from 8 devices (8 × 512 MiB; quick: 8 × 64 MiB), aggregate rate.
+ * 3. Peak RSS and CPU time of each, every transfer running in a child process of its own.
+ * 4. The reader PROTOCOL.md shows (8 KiB recv, whole file in memory) on a small file.
+ * Raw and download alternate, in both orders; each line gives the median and the spread over the
+ * rounds, and the median of the per-round ratios. The devices are `spec` virtual devices in their
+ * own process (download-sims.ts), serving files from a folder in os.tmpdir(), removed after.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
-import { startSimDevice } from '../sim';
-import { download } from '../src-main/core/device-client';
 import type { BenchContext } from './run';
-import { rawCopy } from './download-readers';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const childScript = path.join(import.meta.dirname, 'download-child.ts');
+const simsScript = path.join(import.meta.dirname, 'download-sims.ts');
+const DEVICES = 8;
 
 const mibps = (bytes: number, seconds: number) => bytes / MiB / seconds;
-const fmt = (n: number, digits = 1) => n.toFixed(digits);
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const spread = (xs: number[], digits = 0) => `${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)}`;
 
 /** A file of `size` bytes (a random 4 MiB block repeated); returns its SHA-256. */
 async function makeFile(file: string, size: number): Promise<string> {
@@ -46,15 +55,16 @@ async function makeFile(file: string, size: number): Promise<string> {
 interface ChildResult {
   bytes: number;
   seconds: number;
+  cpuSeconds: number;
   maxRssBytes: number;
 }
 
-function runChild(mode: 'download' | 'naive', port: number, fileName: string, destDir: string): Promise<ChildResult> {
+type Mode = 'download' | 'raw' | 'naive';
+
+function runChild(mode: Mode, ports: number[], fileName: string, size: number, destDir: string): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', childScript, mode, '127.0.0.1', String(port), fileName, destDir], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['--import', 'tsx', childScript, mode, '127.0.0.1', ports.join(','), fileName, String(size), destDir];
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -64,7 +74,9 @@ function runChild(mode: 'download' | 'naive', port: number, fileName: string, de
       const last = out.trim().split('\n').at(-1) ?? '';
       if (code !== 0) return reject(new Error(`child ${mode} exited ${code}: ${err.trim().slice(-500)}`));
       try {
-        resolve(JSON.parse(last) as ChildResult);
+        const r = JSON.parse(last) as ChildResult;
+        if (r.bytes !== size * ports.length) return reject(new Error(`child ${mode} moved ${r.bytes} of ${size * ports.length} bytes`));
+        resolve(r);
       } catch {
         reject(new Error(`child ${mode} printed no result: ${out.slice(-300)} ${err.slice(-300)}`));
       }
@@ -72,55 +84,113 @@ function runChild(mode: 'download' | 'naive', port: number, fileName: string, de
   });
 }
 
+/** The devices, in a process of their own; device i serves `<filesDir>/device-<i>/`. */
+async function startSims(filesDir: string): Promise<{ ports: number[]; stop: () => Promise<void> }> {
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', simsScript, String(DEVICES), filesDir], {
+    cwd: repoRoot,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => reject(new Error(`sims exited ${code}: ${err.slice(-500)}`)));
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]!) as { ports: number[] }).ports);
+    });
+  });
+  return {
+    ports,
+    stop: async () => {
+      child.removeAllListeners('close');
+      const closed = once(child, 'close');
+      child.stdin.end();
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await closed;
+      clearTimeout(t);
+    },
+  };
+}
+
+interface Round {
+  raw: ChildResult;
+  dl: ChildResult;
+}
+
 export default async function downloadBench(ctx: BenchContext): Promise<void> {
+  const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
+  const rounds = roundsArg ? Math.max(1, Number(roundsArg.slice('--rounds='.length)) | 0) : ctx.quick ? 3 : 5;
+  const singles = ctx.quick ? [256 * MiB] : [GiB, 4 * GiB];
+  const perDevice = ctx.quick ? 64 * MiB : 512 * MiB;
+
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'multicam-download-bench-'));
   const deviceDir = path.join(work, 'device');
   const destDir = path.join(work, 'dest');
-  await fs.mkdir(deviceDir);
   await fs.mkdir(destDir);
-  const sim = await startSimDevice({ personality: 'spec', filesDir: deviceDir });
-  const address = { host: sim.host, port: sim.port };
+  for (let i = 1; i <= DEVICES; i++) await fs.mkdir(path.join(deviceDir, `device-${i}`), { recursive: true });
+  // Room for the largest device file plus its copy, with a margin.
+  const need = 2 * Math.max(...singles, DEVICES * perDevice) + GiB;
+  const free = await fs.statfs(work).then((s) => s.bavail * s.bsize);
+  if (free < need) {
+    await fs.rm(work, { recursive: true, force: true });
+    throw new Error(`needs ${fmt(need / GiB, 1)} GiB free in ${os.tmpdir()}, has ${fmt(free / GiB, 1)} GiB`);
+  }
+  const sims = await startSims(deviceDir);
   const clearDest = async () => {
     for (const f of await fs.readdir(destDir)) await fs.rm(path.join(destDir, f), { force: true });
   };
-  try {
-    // 1. Throughput, alternating raw and download runs; best of each (noise only ever slows a run).
-    // On disk the fsync dominates both; on tmpfs (fsync is free) the ratio shows the client's own
-    // cost: frame decoding, SHA-256, stream plumbing.
-    const tpSize = ctx.quick ? 256 * MiB : GiB;
-    const tpName = 'throughput.mp4';
-    const tpSha = await makeFile(path.join(deviceDir, tpName), tpSize);
-    const targets: Array<[string, string]> = [['disk (os.tmpdir)', destDir]];
-    const shm = await fs.mkdtemp('/dev/shm/multicam-download-bench-').catch(() => null);
-    if (shm) targets.push(['tmpfs (/dev/shm)', shm]);
-    try {
-      for (const [label, dir] of targets) {
-        const clear = async () => {
-          for (const f of await fs.readdir(dir)) await fs.rm(path.join(dir, f), { force: true });
-        };
-        let rawBest = 0;
-        let dlBest = 0;
-        for (let round = 0; round < 3; round++) {
-          let t0 = performance.now();
-          await rawCopy(address, tpName, tpSize, path.join(dir, 'raw.bin'));
-          rawBest = Math.max(rawBest, mibps(tpSize, (performance.now() - t0) / 1000));
-          await clear();
-          t0 = performance.now();
-          const r = await download(address, tpName, dir, { tries: 1 });
-          dlBest = Math.max(dlBest, mibps(tpSize, (performance.now() - t0) / 1000));
-          if (r.sha256 !== tpSha || r.bytes !== tpSize) throw new Error('download produced the wrong bytes');
-          await clear();
-        }
-        ctx.report(`throughput, ${tpSize / MiB} MiB over loopback to ${label} (best of 3, both fsync at the end):`);
-        ctx.report(`  raw socket→file copy     ${fmt(rawBest)} MiB/s`);
-        ctx.report(`  download() + SHA-256     ${fmt(dlBest)} MiB/s`);
-        ctx.report(`  ratio download/raw       ${fmt(dlBest / rawBest, 2)}  (target ≥ 0.80)`);
+  const measure = async (ports: number[], name: string, size: number): Promise<Round[]> => {
+    const out: Round[] = [];
+    for (let r = 0; r < rounds; r++) {
+      // Alternate the order, so neither side always runs on a warmer (or dirtier) machine.
+      const order: Mode[] = r % 2 === 0 ? ['raw', 'download'] : ['download', 'raw'];
+      const got: Partial<Record<Mode, ChildResult>> = {};
+      for (const mode of order) {
+        got[mode] = await runChild(mode, ports, name, size, destDir);
+        await clearDest();
       }
-    } finally {
-      if (shm) await fs.rm(shm, { recursive: true, force: true });
+      out.push({ raw: got.raw!, dl: got.download! });
     }
-    await fs.rm(path.join(deviceDir, tpName));
-    // Context for the tmpfs ratio: the hash runs on the event-loop thread, so it bounds the rate.
+    return out;
+  };
+  const report = (label: string, rs: Round[], bytes: number) => {
+    const raw = rs.map((r) => mibps(bytes, r.raw.seconds));
+    const dl = rs.map((r) => mibps(bytes, r.dl.seconds));
+    const ratios = rs.map((r) => r.raw.seconds / r.dl.seconds);
+    const cpu = (xs: ChildResult[]) => fmt(median(xs.map((x) => x.cpuSeconds / (bytes / GiB))), 2);
+    const rss = (xs: ChildResult[]) => fmt(Math.max(...xs.map((x) => x.maxRssBytes)) / MiB);
+    ctx.report(`${label} — ${rs.length} rounds, median (min–max):`);
+    ctx.report(`  raw copy + fsync   ${fmt(median(raw))} MiB/s (${spread(raw)})  CPU ${cpu(rs.map((r) => r.raw))} s/GiB  peak RSS ${rss(rs.map((r) => r.raw))} MiB`);
+    ctx.report(`  download()         ${fmt(median(dl))} MiB/s (${spread(dl)})  CPU ${cpu(rs.map((r) => r.dl))} s/GiB  peak RSS ${rss(rs.map((r) => r.dl))} MiB`);
+    ctx.report(`  ratio download/raw ${fmt(median(ratios), 2)} (${spread(ratios, 2)})  (target ≥ 0.80)`);
+  };
+
+  try {
+    const rssPeaks: Array<[number, number]> = [];
+    for (const size of singles) {
+      const name = `single-${size}.mp4`;
+      await makeFile(path.join(deviceDir, 'device-1', name), size);
+      const rs = await measure([sims.ports[0]!], name, size);
+      report(`one download of ${fmt(size / MiB)} MiB over loopback to disk (${os.tmpdir()})`, rs, size);
+      rssPeaks.push([size, Math.max(...rs.map((r) => r.dl.maxRssBytes))]);
+      await fs.rm(path.join(deviceDir, 'device-1', name));
+    }
+    const [small, large] = [rssPeaks[0]!, rssPeaks.at(-1)!];
+    if (large[0] > small[0]) {
+      ctx.report(`  download() peak RSS grows ${fmt((large[1] - small[1]) / MiB, 1)} MiB for ${fmt((large[0] - small[0]) / MiB)} MiB more file  (target < 32 MiB: memory stays flat)`);
+    }
+
+    // One file, hard-linked into every device's folder: the page cache holds it once.
+    const conc = 'concurrent.mp4';
+    await makeFile(path.join(deviceDir, 'device-1', conc), perDevice);
+    for (let i = 2; i <= DEVICES; i++) await fs.link(path.join(deviceDir, 'device-1', conc), path.join(deviceDir, `device-${i}`, conc));
+    const rs = await measure(sims.ports, conc, perDevice);
+    report(`${DEVICES} concurrent downloads from ${DEVICES} devices, ${fmt(perDevice / MiB)} MiB each (aggregate)`, rs, DEVICES * perDevice);
+    for (let i = 1; i <= DEVICES; i++) await fs.rm(path.join(deviceDir, `device-${i}`, conc));
+
+    // Context: the hash runs on the event-loop thread, next to receiving.
     const block = randomBytes(64 * 1024);
     const hashStart = performance.now();
     const h = createHash('sha256');
@@ -128,35 +198,20 @@ export default async function downloadBench(ctx: BenchContext): Promise<void> {
     h.digest();
     ctx.report(`SHA-256 alone on this machine: ${fmt(mibps(256 * MiB, (performance.now() - hashStart) / 1000))} MiB/s`);
 
-    // 2. Peak RSS of a child process: small vs large file.
-    const [small, large] = ctx.quick ? [64 * MiB, 512 * MiB] : [256 * MiB, 2 * GiB];
-    const rss: number[] = [];
-    for (const size of [small, large]) {
-      const name = `rss-${size}.mp4`;
-      await makeFile(path.join(deviceDir, name), size);
-      const r = await runChild('download', sim.port, name, destDir);
-      if (r.bytes !== size) throw new Error(`child downloaded ${r.bytes} of ${size} bytes`);
-      rss.push(r.maxRssBytes);
-      ctx.report(`peak RSS, download() of ${size / MiB} MiB in a child: ${fmt(r.maxRssBytes / MiB)} MiB (${fmt(mibps(size, r.seconds))} MiB/s)`);
-      await fs.rm(path.join(deviceDir, name));
-      await clearDest();
-    }
-    ctx.report(`  difference ${fmt((rss[1]! - rss[0]!) / MiB)} MiB for ${(large - small) / MiB} MiB more file  (target < 32 MiB)`);
-
-    // 3. The protocol document's reader, vs download(), on the same smaller file, each in a child.
+    // The protocol document's reader, vs download(), on the same smaller file, each in a child.
     const naiveSize = ctx.quick ? 4 * MiB : 8 * MiB; // quadratic: every 8 KiB read copies all so far
     const naiveName = 'naive.mp4';
-    await makeFile(path.join(deviceDir, naiveName), naiveSize);
-    const naive = await runChild('naive', sim.port, naiveName, destDir);
+    await makeFile(path.join(deviceDir, 'device-1', naiveName), naiveSize);
+    const naive = await runChild('naive', [sims.ports[0]!], naiveName, naiveSize, destDir);
     await clearDest();
-    const ours = await runChild('download', sim.port, naiveName, destDir);
+    const ours = await runChild('download', [sims.ports[0]!], naiveName, naiveSize, destDir);
     await clearDest();
     ctx.report(`PROTOCOL.md reader (8 KiB recv, concatenate in memory) on ${naiveSize / MiB} MiB:`);
-    ctx.report(`  naive      ${fmt(mibps(naiveSize, naive.seconds))} MiB/s, peak RSS ${fmt(naive.maxRssBytes / MiB)} MiB`);
-    ctx.report(`  download() ${fmt(mibps(naiveSize, ours.seconds))} MiB/s, peak RSS ${fmt(ours.maxRssBytes / MiB)} MiB`);
-    ctx.report(`  download() is ${fmt(naive.seconds / ours.seconds)}× faster (child times include no process start-up)`);
+    ctx.report(`  naive      ${fmt(mibps(naiveSize, naive.seconds), 1)} MiB/s, peak RSS ${fmt(naive.maxRssBytes / MiB)} MiB`);
+    ctx.report(`  download() ${fmt(mibps(naiveSize, ours.seconds), 1)} MiB/s, peak RSS ${fmt(ours.maxRssBytes / MiB)} MiB`);
+    ctx.report(`  download() is ${fmt(naive.seconds / ours.seconds, 1)}× faster (child times include no process start-up)`);
   } finally {
-    await sim.kill();
+    await sims.stop();
     await fs.rm(work, { recursive: true, force: true });
   }
 }

@@ -1,16 +1,14 @@
 /**
- * GET_VIDEO to a file: socket → frame decoder (SHA-256 on the way) → `<final>.part`, with
- * backpressure, never holding the file in memory. Verified bytes are fsynced and published under
- * the final name without ever overwriting an existing file. On failure nothing is left under the
+ * GET_VIDEO to a file: socket → frame decoder (SHA-256 on the way) → large writes to
+ * `<final>.part` (file-writer.ts), with backpressure, never holding the file in memory. Verified
+ * bytes are fsynced (mostly while the transfer runs) and published under the final name without ever overwriting an existing file. On failure nothing is left under the
  * final name, the `.part` is gone, and body bytes that did arrive are kept at `<final>.partial`
  * (an OAK device deletes its file once sent, so they may be all there is).
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import fsp from 'node:fs/promises';
 import type net from 'node:net';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import {
   CONNECT_TIMEOUT_MS,
   DOWNLOAD_STALL_TIMEOUT_MS,
@@ -24,14 +22,13 @@ import {
 } from '../../../src-shared/protocol';
 import { openConnection, validateAddress, withRetries } from './connect';
 import { DownloadError, classifySocketError, formatAddress } from './errors';
+import { ChunkFileWriter } from './file-writer';
 import { ProgressMeter } from './progress';
 import { sanitizeFileName } from './sanitize';
 import { defaultNow } from './send';
 import type { DeviceAddress, DownloadOptions, DownloadResult } from './types';
 
 const PROGRESS_INTERVAL_MS = 250;
-/** Lets a few socket chunks queue while the disk catches up, without holding much memory. */
-const WRITE_HIGH_WATER_MARK = 1024 * 1024;
 /** Errnos meaning "this file system has no hard links": fall back to an exclusive claim + rename. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK']);
 
@@ -91,11 +88,10 @@ async function transfer(
 
   const decoder = new VideoFrameDecoder();
   const hash = createHash('sha256');
-  // `as`: assigned inside the decode stage, so flow analysis must not pin it to null.
+  // `as`: assigned inside the data handler, so flow analysis must not pin it to null.
   let header = null as VideoHeader | null;
   let socket: net.Socket | null = null;
-  let writeError: unknown = null;
-  let fileStream: ReturnType<typeof createWriteStream> | null = null;
+  let writer: ChunkFileWriter | null = null;
   let headerTimer: NodeJS.Timeout | undefined;
   let stallTimer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -103,12 +99,10 @@ async function transfer(
   try {
     if (signal?.aborted) throw new ProtocolError('aborted', 'aborted before starting');
     // 'w': a leftover `.part` can only be a crashed run's (activeParts rules out a live one).
-    fileStream = createWriteStream(partPath, { flags: 'w', flush: true, highWaterMark: WRITE_HIGH_WATER_MARK });
-    fileStream.on('error', (e) => {
-      // The pipeline also destroys this stream with the socket's error: only keep the disk's own.
-      if (isFsError(e)) writeError ??= e;
-    });
-    await waitOpen(fileStream);
+    const fh = await fsp.open(partPath, 'w');
+    // A slow disk pauses the socket; bytes reaching the file are progress too, not a stall.
+    writer = new ChunkFileWriter(fh, { onWritten: () => stallTimer?.refresh() });
+    const out = writer;
 
     socket = await withRetries({ tries: options.tries, backoffMs: options.backoffMs, signal }, context, (attempt, tries) =>
       openConnection(address, tries > 1 ? `attempt ${attempt} of ${tries}` : 'connect', {
@@ -117,7 +111,7 @@ async function transfer(
       }),
     );
     const sock = socket;
-    // Timeouts and abort destroy the socket with a typed error; the decode stage then ends with it.
+    // Timeouts and abort destroy the socket with a typed error, which ends the receive loop.
     const fail = (err: ProtocolError) => sock.destroy(err);
     headerTimer = setTimeout(() => fail(new ProtocolError('reply_timeout', `no GET_VIDEO header within ${headerTimeoutMs} ms`)), headerTimeoutMs);
     onAbort = () => fail(new ProtocolError('aborted', 'aborted'));
@@ -125,19 +119,37 @@ async function transfer(
     if (signal?.aborted) throw new ProtocolError('aborted', 'aborted while connecting');
     sock.write(command);
 
-    // The socket is read inside the decode stage rather than handed to pipeline(): a socket
-    // error would make pipeline() destroy the file stream and drop bytes still buffered for it.
-    // Instead the stage records the failure and ends normally, so everything received reaches
-    // the disk (and can be kept as `.partial`) before the failure is reported.
-    let failure: unknown = null;
-    await pipeline(async function* decode() {
-      try {
-        for await (const chunk of sock as AsyncIterable<Buffer>) {
+    // Socket chunks go to the writer by reference (no copy); SHA-256 runs here on the event loop
+    // while the thread pool writes earlier batches. Any failure ends the loop normally, so every
+    // byte received reaches the disk (and can be kept as `.partial`) before it is reported.
+    const failure = await new Promise<unknown>((resolve) => {
+      let settled = false;
+      const settle = (e: unknown) => {
+        if (settled) return;
+        settled = true;
+        sock.off('data', onData);
+        sock.off('end', onEnd);
+        sock.off('close', onEnd);
+        sock.off('error', settle);
+        sock.pause();
+        resolve(e);
+      };
+      const onEnd = () => {
+        try {
+          decoder.end(); // throws closed_early, saying how far it got
+          settle(null);
+        } catch (e) {
+          settle(e);
+        }
+      };
+      const onData = (chunk: Buffer) => {
+        try {
           let complete = false;
+          let full = false;
           for (const ev of decoder.push(chunk)) {
             if (ev.type === 'data') {
               hash.update(ev.chunk);
-              yield ev.chunk;
+              if (!out.write(ev.chunk)) full = true;
             } else if (ev.type === 'header') {
               header = ev.header;
               clearTimeout(headerTimer);
@@ -152,23 +164,37 @@ async function transfer(
           }
           stallTimer?.refresh();
           meter.update(decoder.bytesReceived);
+          if (out.error !== null) throw out.error;
           if (complete) {
             if (decoder.extraBytes > 0) {
               throw new ProtocolError('size_mismatch', `device sent more than the ${header!.fileSize} bytes its header announced`);
             }
-            // No trailer and no close from the device: stop reading here (this closes the socket).
-            return;
+            // No trailer and no close from the device: stop reading here (cleanup closes the socket).
+            settle(null);
+          } else if (full) {
+            sock.pause();
+            void out.drained().then(() => {
+              if (settled) return;
+              if (out.error !== null) settle(out.error);
+              else sock.resume();
+            });
           }
+        } catch (e) {
+          settle(e);
         }
-        decoder.end(); // throws closed_early, saying how far it got
-      } catch (e) {
-        failure = e;
-      }
-    }, fileStream);
+      };
+      sock.on('data', onData);
+      sock.on('end', onEnd);
+      sock.on('close', onEnd);
+      sock.on('error', settle);
+    });
     cleanup();
     if (failure !== null) throw failure;
 
     const expected = header!.fileSize;
+    await out.finish(); // the rest of the bytes, then fsync (mostly done already, in the background)
+    await out.close();
+    if (out.error !== null) throw out.error;
     const written = (await fsp.stat(partPath)).size;
     if (decoder.bytesReceived !== expected || written !== expected) {
       throw new ProtocolError('size_mismatch', `wrote ${written} bytes, expected ${expected}`);
@@ -182,16 +208,14 @@ async function transfer(
     return { path: finalPath, bytes: expected, sha256: hash.digest('hex'), seconds: (now() - startedAt) / 1000, header: header! };
   } catch (e) {
     cleanup();
-    if (fileStream && !fileStream.closed) {
-      fileStream.destroy();
-      await new Promise<void>((resolve) => (fileStream!.closed ? resolve() : fileStream!.once('close', () => resolve())));
-    }
+    // Everything received goes to the file before it is kept (or removed).
+    await writer?.close();
     const received = decoder.bytesReceived;
     let partialPath: string | undefined;
     if (received > 0) partialPath = await keepPartial(partPath, finalPath);
     await fsp.rm(partPath, { force: true }).catch(() => {});
     meter.finish();
-    throw describeFailure(e, writeError, context, {
+    throw describeFailure(e, writer?.error ?? null, context, {
       received,
       expected: header?.fileSize ?? null,
       partialPath,
@@ -256,21 +280,6 @@ async function pathExists(p: string, context: string): Promise<boolean> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw new DownloadError('write_failed', `${context}: cannot check ${p}: ${(e as Error).message}`, { cause: e });
   }
-}
-
-function waitOpen(stream: ReturnType<typeof createWriteStream>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onOpen = () => {
-      stream.off('error', onError);
-      resolve();
-    };
-    const onError = (e: unknown) => {
-      stream.off('open', onOpen);
-      reject(e);
-    };
-    stream.once('open', onOpen);
-    stream.once('error', onError);
-  });
 }
 
 /**

@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChunkFileWriter } from './file-writer';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'file-writer-'));
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Feed `body` in socket-sized chunks, waiting whenever the writer asks to. */
+async function feed(w: ChunkFileWriter, body: Buffer, chunk = 64 * KiB): Promise<void> {
+  for (let off = 0; off < body.length; off += chunk) {
+    if (!w.write(body.subarray(off, off + chunk))) await w.drained();
+  }
+}
+
+describe('ChunkFileWriter', () => {
+  it('coalesces 64 KiB chunks into writes of at least 1 MiB (but the last), in order, and fsyncs on finish', async () => {
+    const file = path.join(dir, 'a.part');
+    const body = randomBytes(20 * MiB + 12_345);
+    const w = new ChunkFileWriter(await fs.open(file, 'w'), { syncEveryBytes: 4 * MiB });
+    await feed(w, body);
+    await w.finish();
+    await w.close();
+    expect(w.error).toBeNull();
+    expect(sha256(await fs.readFile(file))).toBe(sha256(body));
+    expect(w.bytesWritten).toBe(body.length);
+    // 20 MiB in 64 KiB chunks would be 321 writes one per chunk.
+    expect(w.stats.writes).toBeLessThanOrEqual(21);
+    expect(w.stats.writes).toBeGreaterThan(1);
+    expect(w.stats.largestWrite).toBeGreaterThanOrEqual(MiB);
+    // Flushed along the way (background fdatasync every 4 MiB written), plus the final fsync.
+    expect(w.stats.syncs).toBeGreaterThan(2);
+  });
+
+  it('asks the caller to wait beyond its buffer limit, so memory stays bounded', async () => {
+    const file = path.join(dir, 'b.part');
+    const w = new ChunkFileWriter(await fs.open(file, 'w'), { minWriteBytes: MiB, maxBufferedBytes: 4 * MiB });
+    let accepted = 0;
+    const chunk = Buffer.alloc(64 * KiB, 1);
+    while (w.write(chunk)) accepted += chunk.length;
+    accepted += chunk.length;
+    expect(accepted).toBeLessThanOrEqual(4 * MiB);
+    await w.drained();
+    expect(w.bytesQueued - w.bytesWritten).toBeLessThanOrEqual(2 * MiB);
+    await w.finish();
+    await w.close();
+    expect((await fs.stat(file)).size).toBe(accepted);
+  });
+
+  it('flush() writes a tail smaller than one write (a failed transfer keeps every received byte)', async () => {
+    const file = path.join(dir, 'c.part');
+    const body = randomBytes(3 * MiB + 100);
+    const w = new ChunkFileWriter(await fs.open(file, 'w'));
+    await feed(w, body, 100_000);
+    await w.close();
+    expect(sha256(await fs.readFile(file))).toBe(sha256(body));
+  });
+
+  it('a write failure is reported, later chunks are refused, and finish() throws it', async () => {
+    const file = path.join(dir, 'd.part');
+    await fs.writeFile(file, '');
+    const fh = await fs.open(file, 'r'); // read-only: every write fails with EBADF
+    const w = new ChunkFileWriter(fh, { minWriteBytes: 64 * KiB });
+    w.write(Buffer.alloc(64 * KiB));
+    await w.flush();
+    expect((w.error as NodeJS.ErrnoException).code).toBe('EBADF');
+    expect(w.write(Buffer.alloc(10))).toBe(false);
+    await expect(w.finish()).rejects.toMatchObject({ code: 'EBADF' });
+    await w.close();
+  });
+});
