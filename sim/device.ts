@@ -4,7 +4,7 @@
  * faults. Instants handed to tests are TRUE time (from `now`); the wire carries the device's raw
  * clock.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -15,9 +15,10 @@ import { makeDeviceClock, wallClockMs, type DeviceClock } from './clock';
 import { activeFault, breakJson, cutPoint, faultSeconds } from './faults';
 import { PROFILES, randomDeviceId, recordingFileName, type Profile } from './personalities';
 import { readerFor, type ReadOutcome } from './readers';
-import type { Fault, FaultName, Personality, ReceivedCommand, SimDevice, SimDeviceOptions, SimRecording, SimState } from './types';
+import type { Fault, FaultName, Personality, ReceivedCommand, SimDevice, SimDeviceOptions, SimRecording, SimSceneOptions, SimState } from './types';
 import { putFile } from './uploader';
 import { sampleMp4, writeVideoFile } from './video-file';
+import { ffmpegAvailable, writeSceneRecording } from './scene/recording';
 
 type Json = Record<string, unknown>;
 
@@ -594,7 +595,8 @@ class Device implements SimDevice {
       size: 0,
       sha256: '',
       targetSec,
-      trueStartMs,
+      // A shared-scene camera may really start a little off the instant it believes.
+      trueStartMs: trueStartMs + (this.sceneOptions()?.startErrorMs ?? 0),
       trueStopMs: null,
       receivedAtMs: receivedAt,
     };
@@ -645,8 +647,48 @@ class Device implements SimDevice {
     return stopReply(rec.size);
   }
 
+  private sceneOptions(): SimSceneOptions | null {
+    const s = this.options.scene;
+    return s ? (s === true ? {} : s) : null;
+  }
+
+  private async writeRecording(rec: SimRecording): Promise<{ size: number; sha256: string }> {
+    const scene = this.sceneOptions();
+    if (scene && (await ffmpegAvailable())) {
+      const driftPpm = this.options.driftPpm ?? 0;
+      // The file runs on the device's clock: its media length is the true length × (1 + drift).
+      const durationMs = Math.max(100, ((rec.trueStopMs ?? rec.trueStartMs) - rec.trueStartMs) * (1 + driftPpm * 1e-6));
+      const t = await writeSceneRecording(rec.path, {
+        trueStartMs: rec.trueStartMs,
+        durationMs,
+        driftPpm,
+        avSkewMs: scene.avSkewMs ?? 0,
+        snrDb: scene.snrDb ?? 30,
+        noiseSeed: [...this.deviceId].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 7),
+        sound: scene.sound ?? 'scene',
+        fps: scene.fps,
+        width: scene.width,
+        height: scene.height,
+        container: this.personality === 'oak' ? 'zip' : this.personality === 'ios' ? 'mov' : 'mp4',
+      });
+      rec.scene = {
+        trueStartMs: rec.trueStartMs,
+        trueAudioStartMs: rec.trueStartMs - t.avSkewMs / (1 + driftPpm * 1e-6),
+        durationMs,
+        driftPpm,
+        avSkewMs: t.avSkewMs,
+        startErrorMs: scene.startErrorMs ?? 0,
+        sound: t.sound,
+      };
+      const hash = createHash('sha256');
+      for await (const chunk of createReadStream(rec.path)) hash.update(chunk as Buffer);
+      return { size: t.size, sha256: hash.digest('hex') };
+    }
+    return writeVideoFile(rec.path, this.options.fileSize ?? sampleMp4().length);
+  }
+
   private finalise(rec: SimRecording): Promise<void> {
-    const p = writeVideoFile(rec.path, this.options.fileSize ?? sampleMp4().length).then((w) => {
+    const p = this.writeRecording(rec).then((w) => {
       rec.size = w.size;
       rec.sha256 = w.sha256;
     });

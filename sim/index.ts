@@ -8,6 +8,8 @@ export type {
   SimDevice,
   SimState,
   ReceivedCommand,
+  SimSceneOptions,
+  SimSceneTruth,
 } from './types';
 export { PERSONALITIES, FAULT_NAMES } from './types';
 export { startSimDevice } from './device';
@@ -16,3 +18,4 @@ export { PROFILES, recordingFileName, randomDeviceId, type Profile } from './per
 export { makeDeviceClock, wallClockMs, type DeviceClock } from './clock';
 export { writeVideoFile, sampleMp4, SAMPLE_MP4_PATH, freeBoxHeader } from './video-file';
 export { simCommand, parseSimArgs } from './cli';
+export { writeSceneRecording, ffmpegAvailable, type SceneRecordingSpec, type SceneTruth } from './scene/recording';

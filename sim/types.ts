@@ -83,6 +83,40 @@ export interface SimDeviceOptions {
   scheduleOnRawClock?: boolean;
   /** TRUE time source in ms (default: high-res wall clock). Must advance in real time (it may be shifted). */
   now?: () => number;
+  /**
+   * Film the one shared scene (sim/scene): when ffmpeg is installed, a recording is a real H.264 +
+   * AAC file whose sound and burnt-in clock follow TRUE time as this device's start, clock drift
+   * (`driftPpm`) and the options here put them; `fileSize` is then ignored. Without ffmpeg the
+   * sample-based file is written as before.
+   */
+  scene?: boolean | SimSceneOptions;
+}
+
+export interface SimSceneOptions {
+  /** The camera really starts this much after (or, negative, before) the instant it believes. */
+  startErrorMs?: number;
+  /** Sound lands this much later in the file than the picture of the same instant, ms. */
+  avSkewMs?: number;
+  /** Scene to own-noise ratio, dB (default 30). */
+  snrDb?: number;
+  /** What the microphone hears (default the shared scene). */
+  sound?: 'scene' | 'silence' | 'private' | 'loop';
+  fps?: { num: number; den: number };
+  width?: number;
+  height?: number;
+}
+
+/** Ground truth of a shared-scene recording: what the sync analysis should find. */
+export interface SimSceneTruth {
+  /** TRUE instant of the file's media time 0. */
+  trueStartMs: number;
+  /** TRUE instant the sound at the file's media time 0 was heard (start minus the A/V skew). */
+  trueAudioStartMs: number;
+  durationMs: number;
+  driftPpm: number;
+  avSkewMs: number;
+  startErrorMs: number;
+  sound: 'scene' | 'silence' | 'private' | 'loop';
 }
 
 export interface SimRecording {
@@ -99,6 +133,8 @@ export interface SimRecording {
   trueStopMs: number | null;
   /** TRUE instant the START command was received. */
   receivedAtMs: number;
+  /** Set once a shared-scene file is written (see SimDeviceOptions.scene). */
+  scene?: SimSceneTruth;
 }
 
 export type SimState = 'ready' | 'scheduled' | 'recording' | 'stopping';

@@ -19,6 +19,8 @@ commands:
   record     run a whole take: start, stop, download
   download   fetch one file from a device
   upload     upload a take's files to S3-compatible storage
+  sync       measure from the sound where every camera's file sits on one timeline
+  export     write an editor project (FCPXML, FCP 7 XML, OpenTimelineIO) of a synced take
 
 Run 'multicam <command> --help' for a command's options.
 `;

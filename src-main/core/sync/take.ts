@@ -1,0 +1,93 @@
+/**
+ * Sync of a take folder: which files to analyse (from take.json, or every video in a folder
+ * without one), what the controller's plan expected, and writing the result back into take.json
+ * under `sync` through the take store's update function.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { TakeSyncSchema, type TakeSync } from '../../../src-shared/sync';
+import { MANIFEST_FILE, readManifest, realInside, updateManifestFile, type ManifestDevice, type TakeManifest } from '../takes';
+import { analyseFiles, SCORE_THRESHOLD, type SyncInput, type SyncOptions } from './analyse';
+
+const VIDEO = /\.(mp4|mov|m4v|mkv|zip)$/i;
+const MAX_FILES = 200;
+
+export async function resolveTakeDir(arg: string): Promise<string> {
+  const p = resolve(arg);
+  try {
+    if ((await stat(p)).isDirectory()) return p;
+  } catch {
+    // reported by the caller's read
+  }
+  return basename(p) === MANIFEST_FILE ? dirname(p) : p;
+}
+
+async function hasManifest(folder: string): Promise<boolean> {
+  try {
+    return (await stat(join(folder, MANIFEST_FILE))).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * When this device's file should begin by the controller's own plan (controller time, ms):
+ * iPhones film from the moment START arrives (pre-roll kept), the others from the target
+ * (or from receipt when the target had already passed).
+ */
+export function plannedStartMs(m: TakeManifest, d: ManifestDevice): number | null {
+  if (d.start.status !== 'accepted') return null;
+  const target = m.targetStart * 1000;
+  const { sentAt, replyAt } = d.start;
+  const receipt = sentAt !== null ? (replyAt !== null ? (sentAt + replyAt) / 2 : sentAt) * 1000 : null;
+  if (/^ios/i.test(d.deviceType ?? '')) return receipt;
+  return receipt !== null ? Math.max(target, receipt) : target;
+}
+
+/** The files of a take: one per device with a finished download (take.json), else every video. */
+export async function takeInputs(folder: string): Promise<SyncInput[]> {
+  if (await hasManifest(folder)) {
+    const m = await readManifest(folder);
+    const out: SyncInput[] = [];
+    for (const d of m.devices) {
+      if (d.download.state !== 'done' || !d.download.path) continue;
+      const path = await realInside(folder, d.download.path);
+      if (!path) continue;
+      out.push({ name: d.name || d.deviceKey, file: d.download.path, path, deviceKey: d.deviceKey, expectedStartMs: plannedStartMs(m, d) });
+    }
+    return out;
+  }
+  const names = (await readdir(folder)).filter((n) => VIDEO.test(n) && !n.startsWith('.')).sort().slice(0, MAX_FILES);
+  const out: SyncInput[] = [];
+  for (const n of names) {
+    const path = await realInside(folder, n);
+    if (path && (await stat(path)).isFile()) out.push({ name: basename(n, extname(n)), file: n, path });
+  }
+  return out;
+}
+
+/** Analyse a take folder; never throws for a file's problem (that device says why). */
+export async function analyseTake(folder: string, opts: SyncOptions = {}): Promise<TakeSync> {
+  const inputs = await takeInputs(folder);
+  if (inputs.length === 0) return failedSync('no downloaded video files in this take');
+  return analyseFiles(inputs, opts);
+}
+
+export function failedSync(error: string): TakeSync {
+  return { version: 1, state: 'failed', analysedAt: new Date().toISOString(), seconds: null, error, reference: null, threshold: SCORE_THRESHOLD, devices: [] };
+}
+
+/** Record the result in take.json under `sync` (serialised with every other writer of the file). */
+export async function writeTakeSync(folder: string, sync: TakeSync): Promise<void> {
+  await updateManifestFile(folder, (m) => {
+    m.sync = sync;
+  });
+}
+
+/** The `sync` recorded in a take.json (validated: it is a file on disk), or null. */
+export function readTakeSync(manifest: unknown): TakeSync | null {
+  const raw = manifest && typeof manifest === 'object' ? (manifest as { sync?: unknown }).sync : undefined;
+  if (raw === undefined) return null;
+  const r = TakeSyncSchema.safeParse(raw);
+  return r.success ? r.data : null;
+}
