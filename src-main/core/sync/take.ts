@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { TakeSyncSchema, type TakeSync } from '../../../src-shared/sync';
-import { MANIFEST_FILE, readManifest, realInside, updateManifestFile, type ManifestDevice, type TakeManifest } from '../takes';
+import { MANIFEST_FILE, readManifest, realInside, updateTake, type ManifestDevice, type TakeManifest } from '../takes';
 import { analyseFiles, SCORE_THRESHOLD, type SyncInput, type SyncOptions } from './analyse';
 
 const VIDEO = /\.(mp4|mov|m4v|mkv|zip)$/i;
@@ -77,10 +77,10 @@ export function failedSync(error: string): TakeSync {
   return { version: 1, state: 'failed', analysedAt: new Date().toISOString(), seconds: null, error, reference: null, threshold: SCORE_THRESHOLD, devices: [] };
 }
 
-/** Record the result in take.json under `sync` (serialised with every other writer of the file). */
+/** Record the result in take.json under `sync`, through the take store (the one writer of take.json). */
 export async function writeTakeSync(folder: string, sync: TakeSync): Promise<void> {
-  await updateManifestFile(folder, (m) => {
-    m.sync = sync;
+  await updateTake(folder, (m) => {
+    (m as Record<string, unknown>).sync = sync;
   });
 }
 
