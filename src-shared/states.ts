@@ -163,6 +163,7 @@ export function takeDeviceState(take: Pick<TakeView, 'phase' | 'aborted' | 'reco
     if (!ACTIVE_TAKE_PHASES.has(take.phase)) return { state: 'not-started', word: 'Not started', tone: 'dim', detail: 'The take ended before this device was started.' };
     return { state: 'starting', word: 'Starting…', tone: 'wait', detail: null };
   }
+  if (d.stop === 'cancelled') return { state: 'not-started', word: 'Not started', tone: 'dim', detail: 'Stopped before the start instant: its scheduled start was called off.' };
   if (d.stop === 'stopped') {
     if (!d.fileName) return { state: 'no-file', word: 'Stopped — no file', tone: 'bad', detail: d.warnings[0] ?? 'The device named no file.' };
     switch (d.downloadState) {

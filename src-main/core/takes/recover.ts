@@ -2,8 +2,8 @@
  * Reading takes back after a controller restart: which devices may still be recording and
  * which files are owed. Pure functions over validated manifests; the recorder acts on them.
  */
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { lstat, readdir, rename, unlink } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import { ManifestError, readManifest, type TakeManifest } from './manifest';
 import { resolveInside } from './folder';
 
@@ -85,4 +85,56 @@ export function reviveManifest(m: TakeManifest, folder: string): TakeManifest {
   if (owed.mayStillBeRecording.length > 0) out.phase = 'recording';
   else if (out.phase !== 'failed') out.phase = 'done';
   return out;
+}
+
+/**
+ * `.part` files a crash left in a take folder: a transfer in flight when the controller stopped.
+ * Bytes from a device that deletes its file after sending (OAK) are kept as `.partial` and
+ * recorded on the device's download; from any other device (it still has the file) they are
+ * removed, so the re-download gets the intended name. A `.part` nobody in the manifest claims is
+ * kept as `.partial` (never delete bytes we cannot account for). Mutates `m`; best effort.
+ */
+export async function settleInterruptedParts(m: TakeManifest, folder: string): Promise<void> {
+  let names: string[];
+  try {
+    names = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.part')).map((e) => e.name);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const finalName = name.slice(0, -'.part'.length);
+    const part = join(folder, name);
+    const d = m.devices.find((x) => x.download.path === finalName);
+    const size = await lstat(part).then((st) => st.size, () => 0);
+    const deletesAfterSending = (d?.deviceType ?? '').trim().toLowerCase() === 'oak';
+    if (d && !deletesAfterSending) {
+      await unlink(part).catch(() => undefined);
+      d.warnings.push(`a transfer interrupted by a controller restart was discarded (${size} bytes); the device still has the file`);
+      continue;
+    }
+    const kept = await keepAsPartial(folder, finalName, part);
+    if (!kept) continue;
+    if (d) {
+      const rel = relative(folder, kept);
+      if (!d.download.keptPartials.includes(rel)) d.download.keptPartials.push(rel);
+      d.download.partial = true;
+      d.download.bytes = Math.max(d.download.bytes, size);
+      d.warnings.push(`a transfer interrupted by a controller restart kept ${size} bytes at ${rel}`);
+    }
+  }
+}
+
+async function keepAsPartial(folder: string, finalName: string, part: string): Promise<string | null> {
+  for (let n = 1; n <= 100; n++) {
+    const candidate = join(folder, n === 1 ? `${finalName}.partial` : `${finalName}.partial-${n}`);
+    const taken = await lstat(candidate).then(() => true, () => false);
+    if (taken) continue;
+    try {
+      await rename(part, candidate);
+      return candidate;
+    } catch {
+      return null;
+    }
+  }
+  return null;
 }

@@ -6,7 +6,7 @@
 import type { DownloadView, TakeView } from '../../../src-shared/api';
 import { createTakeFolder, realInside } from './folder';
 import { takeFiles as defaultFiles, type TakeChange, type TakeFiles, type TakeHandle } from './manifest';
-import { listTakes, owedWork, reviveManifest, type OwedWork } from './recover';
+import { listTakes, owedWork, reviveManifest, settleInterruptedParts, type OwedWork } from './recover';
 import { toTakeView, type ManifestDevice, type TakeManifest } from './schema';
 
 export interface TakeStoreOptions {
@@ -142,7 +142,11 @@ export class TakeStore {
       if (owed.mayStillBeRecording.length === 0 && owed.owedFiles.length === 0) continue;
       const onError = opts.onError;
       const take = await this.open(folder, onError ? { onError: (e) => onError(folder, e) } : {});
-      take.update((m) => Object.assign(m, reviveManifest(m, take.folder)));
+      const revived = reviveManifest(take.manifest, take.folder);
+      // Only a take caught in the middle (devices may be recording) was interrupted by a restart.
+      if (owed.mayStillBeRecording.length > 0) revived.recoveredAt = Date.now() / 1000;
+      await settleInterruptedParts(revived, take.folder);
+      take.update((m) => Object.assign(m, revived));
       out.push({ take, owed });
     }
     return out;
