@@ -12,8 +12,8 @@ test.describe('manual devices', () => {
   test('two manual devices show as cards: online, type, battery; a battery change reaches the card', async ({ mc, page }) => {
     await mc.open();
     const [ios, android] = mc.sims as [typeof mc.sims[0], typeof mc.sims[0]];
-    const iosCard = devices(page).getByRole('article', { name: mc.addressOf(ios) });
-    const androidCard = devices(page).getByRole('article', { name: mc.addressOf(android) });
+    const iosCard = devices(page).getByRole('article', { name: mc.nameOf(ios) });
+    const androidCard = devices(page).getByRole('article', { name: mc.nameOf(android) });
     await expect(devices(page).getByRole('article')).toHaveCount(2);
     await expect(iosCard.getByText('Online', { exact: true })).toBeVisible();
     await expect(androidCard.getByText('Online', { exact: true })).toBeVisible();
@@ -71,15 +71,17 @@ test('Add device by address: invalid input is refused inline; a real address add
 
   await input.fill(mc.addressOf(sim));
   await add.click();
-  await expect(page.getByRole('status').filter({ hasText: `Added ${mc.addressOf(sim)}.` })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: `Added ${mc.addressOf(sim)} — answering as ${mc.nameOf(sim)}.` })).toBeVisible();
   await expect(input).toHaveValue('');
-  const card = devices(page).getByRole('article', { name: mc.addressOf(sim) });
+  // A device added by address takes the name it reports.
+  const card = devices(page).getByRole('article', { name: mc.nameOf(sim) });
   await expect(card.getByText('Online', { exact: true })).toBeVisible();
   await expect(card.getByText('Spec', { exact: true })).toBeVisible();
   await expect(card.getByText('Battery 88%')).toBeVisible();
 
-  // The same address again is the same device, not a second card.
+  // The same address again is refused, saying which card it already is.
   await input.fill(mc.addressOf(sim));
   await add.click();
+  await expect(page.getByRole('alert').filter({ hasText: `${mc.addressOf(sim)} is already in the list as ${mc.nameOf(sim)}.` })).toBeVisible();
   await expect(devices(page).getByRole('article')).toHaveCount(1);
 });

@@ -12,7 +12,7 @@ test.describe('persistence', () => {
 
   test('start delay, poll interval and a device name are still there after a restart', async ({ mc, page }) => {
     await mc.open();
-    const address = mc.addressOf(mc.sims[0]!);
+    const address = mc.nameOf(mc.sims[0]!);
     const card = page.getByRole('article', { name: address });
     await expect(card.getByText('Online', { exact: true })).toBeVisible();
 
@@ -62,7 +62,7 @@ test.describe('persistence', () => {
 
   test('the page reconnects by itself when the controller restarts', async ({ mc, page }) => {
     await mc.open();
-    const address = mc.addressOf(mc.sims[0]!);
+    const address = mc.nameOf(mc.sims[0]!);
     await expect(page.getByRole('article', { name: address }).getByText('Online', { exact: true })).toBeVisible();
     await mc.bridge.close();
     await expect(page.getByRole('alert').filter({ hasText: 'Disconnected from controller' })).toBeVisible();

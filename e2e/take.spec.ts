@@ -62,7 +62,7 @@ test.describe('recording', () => {
 
   test('Record → countdown → Rolling → Stop → files downloaded and on disk; then again with the R and S keys', async ({ mc, page }) => {
     await mc.open();
-    const names = mc.sims.map(mc.addressOf);
+    const names = mc.sims.map(mc.nameOf);
     for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
 
     // 1) the buttons
@@ -96,14 +96,14 @@ test.describe('partial failure', () => {
 
   test('a device killed mid-take is named with its reason; the other devices still download', async ({ mc, page }) => {
     await mc.open();
-    const names = mc.sims.map(mc.addressOf);
+    const names = mc.sims.map(mc.nameOf);
     for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
     await recording(page).getByLabel('Take name (optional)').fill('Doomed');
     await recording(page).getByRole('button', { name: 'Record' }).click();
     await expectRolling(page, 'Doomed', names);
 
     const victim = mc.sims[1]!;
-    const victimName = mc.addressOf(victim);
+    const victimName = mc.nameOf(victim);
     await victim.kill();
     await recording(page).getByRole('button', { name: 'Stop' }).click();
 

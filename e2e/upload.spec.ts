@@ -13,7 +13,7 @@ const dialog = (page: Page) => page.getByRole('dialog', { name: 'Settings' });
 async function recordAndUpload(mc: McEnv, page: Page) {
   const s3 = mc.s3!;
   await mc.open();
-  const names = mc.sims.map(mc.addressOf);
+  const names = mc.sims.map(mc.nameOf);
   for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
 
   // A wrong bucket first: the test fails loudly, in the dialog.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from './format';
+import { displayText, formatBytes } from './format';
 
 describe('formatBytes', () => {
   it('uses binary units and says so', () => {
@@ -16,5 +16,13 @@ describe('formatBytes', () => {
     expect(formatBytes(undefined)).toBe('?');
     expect(formatBytes(Number.NaN)).toBe('?');
     expect(formatBytes(Number.POSITIVE_INFINITY)).toBe('?');
+  });
+});
+
+describe('displayText', () => {
+  it('removes bidi overrides and turns control characters into ?', () => {
+    expect(displayText('Cam \u202eA\u202c \u2066x\u2069')).toBe('Cam A x');
+    expect(displayText('a\u001b[2Jb\u0007\u009b')).toBe('a?[2Jb??');
+    expect(displayText('Kamera Süd — 東')).toBe('Kamera Süd — 東');
   });
 });

@@ -11,3 +11,13 @@ export function formatBytes(n: number | null | undefined): string {
   }
   return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }
+
+/**
+ * Text from a device or an operator label made safe to show: control characters (C0/C1: ESC,
+ * CR, BEL …) become `?`, and the Unicode bidi controls (LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI,
+ * LRM/RLM/ALM) are removed, so a name cannot reorder the text around it or hide what it says.
+ */
+export function displayText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g, '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}

@@ -32,6 +32,7 @@ import type { Discovery } from './discovery/types';
 import { createDiscovery } from './discovery/discovery';
 import { DownloadQueue, type DownloadFn } from './downloads';
 import { Fleet, type SendFn } from './fleet';
+import { addressKey, parseManualAddress } from './fleet/address';
 import { Recorder, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './recorder';
 import { SettingsStore, defaultSettings } from './settings/settings-store';
 import { TakeStore } from './takes';
@@ -373,14 +374,23 @@ export class Controller implements ControllerApi {
   }
 
   async addDevice(address: string): Promise<Result<DeviceView>> {
-    return this.guard(() => {
-      const device = this.fleet.addManual(address.trim());
-      const canonical = `${device.host}:${device.port}`;
-      if (!this.settings.manualDevices.includes(canonical) && device.source === 'manual') {
-        this.persist({ manualDevices: [...this.settings.manualDevices, canonical] });
+    const added = await this.guard(() => {
+      const existing = this.fleet.idAt(address.trim());
+      if (existing) {
+        const d = this.fleet.get(existing);
+        throw Object.assign(new Error(`${address.trim()} is already in the list${d && d.name !== existing ? ` as ${d.name}` : ''}.`), { code: 'exists' });
       }
+      const device = this.fleet.addManual(address.trim());
+      const canonical = this.fleet.manualKeyOf(device.id);
+      // The canonical key (`[v6]:port` for IPv6) is what parses back unchanged at the next start.
+      if (canonical && !this.settings.manualDevices.includes(canonical)) this.persist({ manualDevices: [...this.settings.manualDevices, canonical] });
       return device;
     }, 'invalid_argument');
+    if (!added.ok) return added;
+    // Ask it once now (bounded by the fleet's status timeout), so the answer to Add says whether
+    // the device answered — a refusal is known at once — instead of a card changing seconds later.
+    await this.fleet.pollNow(added.value.id).catch(() => undefined);
+    return ok(this.fleet.get(added.value.id) ?? added.value);
   }
 
   async removeDevice(id: string): Promise<Result<void>> {
@@ -390,9 +400,19 @@ export class Controller implements ControllerApi {
     if (inTake && (inTake.start === 'pending' || inTake.start === 'accepted' || inTake.mayStillBeRecording) && inTake.stop !== 'stopped') {
       return err('busy', `${d.name} is part of the take in progress: stop the take before removing it.`);
     }
+    const manualKey = this.fleet.manualKeyOf(id);
     this.fleet.remove(id);
-    const addr = `${d.host}:${d.port}`;
-    if (this.settings.manualDevices.includes(addr)) this.persist({ manualDevices: this.settings.manualDevices.filter((a) => a !== addr) });
+    // Saved entries may be spelled differently from the canonical key (`::1:8080` from older
+    // versions, upper case): compare what each one parses to.
+    const keyOf = (a: string) => {
+      try {
+        return parseManualAddress(a).key;
+      } catch {
+        return a;
+      }
+    };
+    const gone = new Set([manualKey, d.host !== null && d.port !== null ? addressKey(d.host, d.port) : null].filter((k): k is string => k !== null));
+    if (this.settings.manualDevices.some((a) => gone.has(keyOf(a)))) this.persist({ manualDevices: this.settings.manualDevices.filter((a) => !gone.has(keyOf(a))) });
     const v = this.virtual.get(id);
     if (v) {
       this.virtual.delete(id);

@@ -2,6 +2,7 @@ import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkAddress } from '../lib/address';
 import { callsOf, renderWithFake } from '../testing';
+import { createFakeApi, makeDevice } from '../api/fake';
 import { AddDevice } from './AddDevice';
 
 afterEach(cleanup);
@@ -42,5 +43,16 @@ describe('add device form', () => {
     await waitFor(() => expect(box.value).toBe(''));
     expect(fake.world.devices.has('cam7.local:8080')).toBe(true);
     expect(screen.getByRole('status').textContent).toContain('Added');
+  });
+
+  it('says whether the device answered: a refusal is in the answer to Add itself', async () => {
+    const fake = createFakeApi();
+    fake.handle('addDevice', async () => ({ ok: true, value: makeDevice({ id: '10.0.0.5:8080', name: '10.0.0.5:8080', lastSeen: null, state: 'discovered', stateReason: 'not answering yet: connection refused' }) }));
+    await renderWithFake(<AddDevice />, fake);
+    const box = screen.getByRole('textbox', { name: 'Device address' }) as HTMLInputElement;
+    fireEvent.change(box, { target: { value: '10.0.0.5:8080' } });
+    fireEvent.submit(box.form!);
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Added 10.0.0.5:8080 — not answering: connection refused'));
+    expect(screen.getByRole('status').className).toBe('field-warn');
   });
 });

@@ -1,13 +1,24 @@
 import { useId, useState, type FormEvent } from 'react';
+import type { DeviceView } from '../../src-shared/api';
 import { checkAddress } from '../lib/address';
 import { useAction } from '../lib/useAction';
 import { useApi, useLive } from '../store/context';
+
+/**
+ * What Add found, from the controller's answer (it asks the device once before answering): the
+ * device answered, or why not ("connection refused" is known at once).
+ */
+export function addedText(address: string, d: DeviceView): { text: string; answered: boolean } {
+  if (d.lastSeen !== null) return { text: `Added ${address} — answering as ${d.name}.`, answered: true };
+  const why = (d.stateReason ?? 'no reply yet').replace(/^not answering yet: /, '');
+  return { text: `Added ${address} — not answering: ${why}`, answered: false };
+}
 
 /** "Add device by address": checked here first, then by the controller; errors shown inline. */
 export function AddDevice() {
   const api = useApi();
   const [value, setValue] = useState('');
-  const [added, setAdded] = useState<string | null>(null);
+  const [added, setAdded] = useState<{ text: string; answered: boolean } | null>(null);
   const add = useAction((address: string) => api.addDevice(address));
   const live = useLive();
   const inputId = useId();
@@ -24,7 +35,7 @@ export function AddDevice() {
     const r = await add.run(check.address);
     if (r?.ok) {
       setValue('');
-      setAdded(`Added ${r.value.name}.`);
+      setAdded(addedText(check.address, r.value));
     }
   }
 
@@ -58,8 +69,8 @@ export function AddDevice() {
         </p>
       )}
       {added && !add.error && (
-        <p className="field-ok" role="status">
-          {added}
+        <p className={added.answered ? 'field-ok' : 'field-warn'} role="status">
+          {added.text}
         </p>
       )}
     </form>

@@ -17,8 +17,11 @@ export function remoteBasename(remoteName: string): string {
 export function localFileName(deviceName: string, remoteName: string): string {
   const dev = sanitizeComponent(deviceName, 'device', 60);
   const file = sanitizeComponent(remoteBasename(remoteName), 'video', 120);
-  // The phone apps already start their names with the device id: don't say it twice.
+  // The phone apps already start their names with the device id: don't say it twice — also when
+  // the device is known by its mDNS instance name, which ends with that id (`multiCam-Forest-…`).
   if (file.toLowerCase().startsWith(`${dev.toLowerCase()}_`)) return file;
+  const lead = file.slice(0, file.indexOf('_')).toLowerCase();
+  if (lead.length >= 4 && file.includes('_') && dev.toLowerCase().endsWith(`-${lead}`)) return file;
   return `${dev}_${file}`;
 }
 

@@ -83,6 +83,9 @@ describe('download naming', () => {
     // iPhone/Android name files `{deviceId}_…`: the device name is not repeated.
     expect(localFileName('Mountain-5701F594', 'Mountain-5701F594_1795259256591.mov')).toBe('Mountain-5701F594_1795259256591.mov');
     expect(localFileName('Wide', 'Mountain-5701F594_1795259256591.mov')).toBe('Wide_Mountain-5701F594_1795259256591.mov');
+    // Known by its mDNS instance name (which ends with the id the file starts with): not doubled.
+    expect(localFileName('multiCam-Forest-1A2B3C4D', 'Forest-1A2B3C4D_1795259256591.mov')).toBe('Forest-1A2B3C4D_1795259256591.mov');
+    expect(localFileName('multiCam-oak-1234', 'video_1795259256.zip')).toBe('multiCam-oak-1234_video_1795259256.zip');
     expect(remoteBasename('/etc/passwd')).toBe('passwd');
     expect(withSuffix('a.mp4', 2)).toBe('a_2.mp4');
     expect(withSuffix('noext', 3)).toBe('noext_3');

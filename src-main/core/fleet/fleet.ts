@@ -42,6 +42,7 @@ import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/ty
 import type { Discovery, Sighting } from '../discovery/types';
 import { isLinkLocal } from '../discovery/addresses';
 import { FleetError, parseManualAddress } from './address';
+import { displayText } from '../../../src-shared/format';
 
 export type SendFn = (address: DeviceAddress, command: Command, options?: SendOptions) => Promise<TimedReply>;
 /** Schedule `fn` after `ms`; returns the cancel function. */
@@ -238,6 +239,18 @@ export class Fleet {
   /** The device's clock estimate (offset = device raw clock − controller clock), or null. */
   clockOf(id: string): ClockEstimate | null {
     return this.entries.get(id)?.estimator.estimate() ?? null;
+  }
+
+  /** The id of the device already reached at this address (`host[:port]`), or null. Throws on a malformed address. */
+  idAt(address: string): string | null {
+    const parsed = parseManualAddress(address);
+    return this.findByAddress(parsed.host, parsed.port)?.id ?? null;
+  }
+
+  /** The canonical `host:port` (`[v6]:port`) a device was added by hand under, or null. */
+  manualKeyOf(id: string): string | null {
+    const e = this.entries.get(id);
+    return e?.manual?.source === 'manual' ? e.manual.key : null;
   }
 
   /** Manual `host:port` entries (for settings); virtual devices are not included. */
@@ -654,7 +667,10 @@ export class Fleet {
       : null;
     return {
       id: e.id,
-      name: e.label ?? e.instance ?? e.id,
+      // The operator's label, else the device's own name: its mDNS instance, or for a device added
+      // by address the id it reports once it answers (not its address). Never raw control or bidi
+      // characters: a name must not reorder or hide the text around it.
+      name: displayText(e.label ?? e.instance ?? e.deviceId ?? e.id),
       color: e.color,
       source: e.manual?.source === 'virtual' ? 'virtual' : e.instance !== null ? 'mdns' : 'manual',
       host: addr?.host ?? null,

@@ -1,0 +1,89 @@
+/**
+ * Add device says what it found, a duplicate is refused, an IPv6 entry survives a restart
+ * unchanged and Remove forgets it (real controller, real sims on loopback, real settings files).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimDevice } from '../../sim/index';
+import { ControllerClock } from './clock';
+import { createController, type Controller } from './controller';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function dirs() {
+  const root = mkdtempSync(join(tmpdir(), 'mc-ctl-trust-'));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  return { userDataDir: join(root, 'user'), recordingsDir: join(root, 'takes') };
+}
+
+async function make(d: ReturnType<typeof dirs>): Promise<Controller> {
+  const c = await createController({ userDataDir: d.userDataDir, settingsOverride: { recordingsDir: d.recordingsDir }, discovery: false, clock: new ControllerClock({ server: '' }) });
+  cleanups.push(() => c.shutdown());
+  return c;
+}
+
+/** A loopback port nobody listens on (refuses at once). */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+const saved = (d: ReturnType<typeof dirs>) => JSON.parse(readFileSync(join(d.userDataDir, 'settings.json'), 'utf8')) as { manualDevices: string[] };
+
+describe('add device', () => {
+  it('answers with what the device said: a refusal at once, an answer with its own name', async () => {
+    const d = dirs();
+    const c = await make(d);
+    const port = await closedPort();
+    const t0 = Date.now();
+    const refused = await c.addDevice(`127.0.0.1:${port}`);
+    expect(Date.now() - t0).toBeLessThan(1500); // known at once, not after the 5 s offline deadline
+    if (!refused.ok) throw new Error(refused.error.message);
+    expect(refused.value.lastSeen).toBeNull();
+    expect(refused.value.stateReason).toBe('not answering yet: connection refused');
+
+    const sim = await startSimDevice({ personality: 'spec', host: '127.0.0.1' });
+    cleanups.push(() => sim.stop());
+    const ok = await c.addDevice(`127.0.0.1:${sim.port}`);
+    if (!ok.ok) throw new Error(ok.error.message);
+    expect(ok.value.lastSeen).not.toBeNull();
+    expect(ok.value.name).toBe(sim.deviceId); // its reported name, not its address
+
+    const dup = await c.addDevice(` 127.0.0.1:${sim.port}`);
+    expect(dup.ok ? 'ok' : dup.error).toEqual({ code: 'exists', message: `127.0.0.1:${sim.port} is already in the list as ${sim.deviceId}.` });
+    expect((await c.getSnapshot()).ok && (await c.getSnapshot() as { value: { devices: unknown[] } }).value.devices).toHaveLength(2);
+  });
+
+  it('an IPv6 [::1]:port entry survives a restart unchanged, and Remove removes it from the saved settings', async () => {
+    const d = dirs();
+    const sim = await startSimDevice({ personality: 'spec', host: '::1' });
+    cleanups.push(() => sim.stop());
+    const address = `[::1]:${sim.port}`;
+    const a = await make(d);
+    const added = await a.addDevice(address);
+    if (!added.ok) throw new Error(added.error.message);
+    expect(added.value.id).toBe(address);
+    expect(saved(d).manualDevices).toEqual([address]);
+    await a.shutdown();
+
+    const b = await make(d);
+    const snap = await b.getSnapshot();
+    if (!snap.ok) throw new Error('snapshot');
+    expect(snap.value.devices.map((x) => [x.id, x.host, x.port])).toEqual([[address, '::1', sim.port]]);
+    expect((await b.removeDevice(address)).ok).toBe(true);
+    expect(saved(d).manualDevices).toEqual([]);
+    await b.shutdown();
+    const c = await make(d);
+    const after = await c.getSnapshot();
+    expect(after.ok && after.value.devices).toEqual([]);
+  });
+});
