@@ -2,7 +2,7 @@
 import { deviceStatus } from '../../src-shared/protocol';
 import { send } from '../core/device-client/index';
 import type { TimedReply } from '../core/device-client/types';
-import { estimateClock } from '../core/recorder/classify';
+import { estimateClock } from '../core/clock/samples';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, oneLine, parse, parseDeviceArg, printable, runCommand } from './common';
 import type { CliIo } from './main';
 

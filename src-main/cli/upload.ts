@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { StorageSettings, UploadView } from '../../src-shared/api';
 import { ManifestError } from '../core/takes/manifest';
 import { DEFAULT_PREFIX_TEMPLATE, KeyTemplateError, validateTemplate } from '../core/uploads/keys';
-import { redactSecrets, redactUrl } from '../core/uploads/redact';
+import { redactSecrets, redactUrl } from '../../src-shared/redact';
 import { StorageError } from '../core/uploads/s3';
 import { resolveTakeFolder, uploadAfterStop, type UploadTakeDeps } from '../core/uploads/take';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, formatBytes, isTty, oneLine, parse, progressBar, runCommand } from './common';

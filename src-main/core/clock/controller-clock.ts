@@ -10,7 +10,8 @@
 import type { ControllerClockView } from '../../../src-shared/api';
 import { DEFAULT_SNTP_PORT, DEFAULT_SNTP_SERVER, localHighResNow, measureSntp, SntpError, type SntpMeasurement } from './sntp';
 
-export type SetTimer = (fn: () => void, ms: number) => () => void;
+import type { SetTimer } from '../timers';
+export type { SetTimer } from '../timers';
 
 export interface ControllerClockOptions {
   /** `host` or `host:port` (`[v6]:port`); empty disables SNTP. Default pool.ntp.org. */

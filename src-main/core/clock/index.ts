@@ -5,3 +5,5 @@ export { querySntp, measureSntp, parseSntpReply, SntpError, DEFAULT_SNTP_SERVER,
 export type { SntpSample, SntpMeasurement, SntpQueryOptions, SntpMeasureOptions, SntpErrorCode } from './sntp';
 export { ControllerClock, parseServer } from './controller-clock';
 export type { ControllerClockOptions, SetTimer } from './controller-clock';
+export { estimateClock } from './samples';
+export type { OffsetEstimate } from './samples';

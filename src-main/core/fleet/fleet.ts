@@ -43,10 +43,11 @@ import type { Discovery, Sighting } from '../discovery/types';
 import { isLinkLocal } from '../discovery/addresses';
 import { FleetError, parseManualAddress } from './address';
 import { displayText } from '../../../src-shared/format';
+import { realSetTimer, type SetTimer } from '../timers';
 
 export type SendFn = (address: DeviceAddress, command: Command, options?: SendOptions) => Promise<TimedReply>;
 /** Schedule `fn` after `ms`; returns the cancel function. */
-export type SetTimer = (fn: () => void, ms: number) => () => void;
+export type { SetTimer } from '../timers';
 
 export interface FleetOptions {
   send: SendFn;
@@ -113,10 +114,7 @@ interface Entry {
   emitted: DeviceView | null;
 }
 
-const defaultSetTimer: SetTimer = (fn, ms) => {
-  const t = setTimeout(fn, ms);
-  return () => clearTimeout(t);
-};
+const defaultSetTimer: SetTimer = realSetTimer;
 
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 

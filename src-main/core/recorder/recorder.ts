@@ -10,38 +10,20 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { DownloadView, TakeView } from '../../../src-shared/api';
-import { deviceStatus, isFailureStatus, isProtocolError, startRecording, stopRecording, type DeviceReply } from '../../../src-shared/protocol';
-import type { DeviceAddress, TimedReply } from '../device-client/types';
+import { isProtocolError, startRecording } from '../../../src-shared/protocol';
+import type { TimedReply } from '../device-client/types';
 import type { DownloadInfo, DownloadQueue } from '../downloads/queue';
-import { redactValue } from '../uploads/redact';
-import { downloadChanged, downloadQueued, emptyDownload, settleOutcome, toTakeView, TakeStore, type ManifestDevice, type OwedWork, type TakeHandle, type TakeManifest } from '../takes';
-import { classifyStart, clip, describeReplyFailure, errorLine, estimateClock, salvageStopReply, schedulesOnRawClock, targetFor } from './classify';
-import { DEFAULT_TIMEOUTS, wallClock, type ClockEstimate, type ControllerClock, type RecorderDevice, type RecorderTimeouts, type SendFn } from './types';
+import { redactValue } from '../../../src-shared/redact';
+import { downloadChanged, settleOutcome, toTakeView, TakeStore, type ManifestDevice, type OwedWork, type TakeManifest } from '../takes';
+import { classifyStart, clip, describeReplyFailure, errorLine, targetFor } from './classify';
+import { enqueueDownload } from './downloads-link';
+import { DeviceSteps } from './steps';
+import { realSetTimer, sleepOn } from '../timers';
+import { ACTIVE_PHASES, downloadOwed, isRecordingReply, mayBeRecording, newDevice, newSession, parseAddress, refusedBeforeSending, sec, settlePhase, type Session } from './take-state';
+import { DEFAULT_TIMEOUTS, wallClock, type ControllerClock, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './types';
 
-export interface RecorderOptions {
-  recordingsDir: string;
-  /** The take store new takes are created in (default: one for `recordingsDir`). */
-  takes?: TakeStore;
-  send: SendFn;
-  clock?: ControllerClock;
-  /** The fleet's clock estimate for a device, if it has one. */
-  clockOf?: (deviceKey: string) => ClockEstimate | null;
-  /** Every reply the recorder gets, for the fleet's state and clock (fleet.noteReply). */
-  noteReply?: (deviceKey: string, reply: TimedReply) => void;
-  /** Where stopped devices' files go; null = no downloads. */
-  downloads?: DownloadQueue | null;
-  /** Download automatically after STOP (default true). */
-  autoDownload?: boolean;
-  /** Battery below this warns (never blocks). Default 20. */
-  batteryWarnPercent?: number;
-  /** Pre-flight DEVICE_STATUS samples for a raw-clock device (default 8); compared with the fleet's estimate. */
-  clockSamples?: number;
-  timeouts?: Partial<RecorderTimeouts>;
-  /** Local date for folder names and `createdAt`. */
-  date?: () => Date;
-  /** A manifest write failed (the take goes on; the operator should know). */
-  onWriteError?: (folder: string, e: Error) => void;
-}
+export { formatAddress, parseAddress } from './take-state';
+export type { RecorderOptions } from './types';
 
 export interface StartTakeOptions {
   devices: RecorderDevice[];
@@ -52,56 +34,6 @@ export interface StartTakeOptions {
 export interface RecoveredTake {
   take: TakeView;
   owed: OwedWork;
-}
-
-interface Session {
-  /** The take's one writer (the take store's): `m` is its live manifest, changed in place, then `take.update()`. */
-  take: TakeHandle;
-  m: TakeManifest;
-  folder: string;
-  confirmAbort: AbortController;
-  confirm: Promise<void>;
-  stopping: Promise<TakeView> | null;
-  /** Settles when startTake has finished with this take (START fan-out done, or skipped). */
-  started: Promise<void>;
-  /** stopTake was called: a start still in pre-flight sends no START at all. */
-  stopRequested: boolean;
-  /** Devices with a stop (status check + STOP) in flight: never two STOPs to one device at once. */
-  stopsInFlight: Set<string>;
-}
-
-/** Longest device file name we keep (salvageStopReply uses the same bound). */
-const MAX_REMOTE_NAME_CHARS = 1024;
-const ACTIVE_PHASES = new Set(['starting', 'scheduled', 'recording', 'stopping']);
-const sec = (ms: number) => ms / 1000;
-
-export function formatAddress(a: DeviceAddress): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
-}
-export function parseAddress(s: string): DeviceAddress | null {
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:\s]+):(\d{1,5})$/.exec(s);
-  if (!m) return null;
-  const port = Number(m[2]);
-  return port > 0 && port < 65536 ? { host: m[1]!, port } : null;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((res, rej) => {
-    if (signal?.aborted) return rej(new Error('aborted'));
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      res();
-    }, Math.max(0, ms));
-    const onAbort = () => {
-      clearTimeout(t);
-      rej(new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function isRecordingReply(r: DeviceReply): boolean {
-  return r.status === 'recording' || r.raw.isRecording === true;
 }
 
 export class Recorder {
@@ -116,11 +48,16 @@ export class Recorder {
   private lastTakeId: string | null = null;
   private readonly unsubscribe: (() => void) | null;
   private readonly store: TakeStore;
+  private readonly steps: DeviceSteps;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(private readonly opts: RecorderOptions) {
     this.store = opts.takes ?? new TakeStore({ recordingsDir: () => this.opts.recordingsDir });
     this.clock = opts.clock ?? wallClock;
     this.t = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+    const setTimer = opts.setTimer ?? realSetTimer;
+    this.sleep = (ms, signal) => sleepOn(setTimer, ms, signal);
+    this.steps = new DeviceSteps(opts, this.clock, this.t, (s) => this.changed(s));
     this.unsubscribe = opts.downloads ? opts.downloads.on('downloadChanged', (v, info) => this.onDownload(v, info)) : null;
   }
 
@@ -198,23 +135,12 @@ export class Recorder {
         files: null,
         aborted: false,
         stoppedAt: null,
-        devices: devices.map((d) => this.newDevice(d)),
+        devices: devices.map((d) => newDevice(d)),
       }),
       { onError: (e) => this.opts.onWriteError?.(take.folder, e) },
     );
-    const confirmAbort = new AbortController();
     let markStarted!: () => void;
-    const s: Session = {
-      take,
-      m: take.manifest,
-      folder: take.folder,
-      confirmAbort,
-      confirm: Promise.resolve(),
-      stopping: null,
-      started: new Promise<void>((r) => (markStarted = r)),
-      stopRequested: false,
-      stopsInFlight: new Set(),
-    };
+    const s = newSession(take, new Promise<void>((r) => (markStarted = r)));
     try {
       return await this.startSession(s, devices, delaySeconds);
     } finally {
@@ -231,7 +157,7 @@ export class Recorder {
 
     // Pre-flight, all devices at once; a bad device is skipped with its reason, never silently.
     const byKey = new Map(devices.map((d) => [d.key, d]));
-    await Promise.all(m.devices.map((e) => this.preflight(s, byKey.get(e.deviceKey)!, e)));
+    await Promise.all(m.devices.map((e) => this.steps.preflight(s, byKey.get(e.deviceKey)!, e)));
     const participants = m.devices.filter((e) => e.start.status === 'pending');
     if (s.stopRequested) {
       // Stop was pressed during pre-flight: nothing has been sent, so nothing is started. That is
@@ -299,7 +225,7 @@ export class Recorder {
         if (!c.accepted) e.stop.status = 'not_sent';
       } else {
         e.start.status = 'failed';
-        e.start.transportError = !this.refusedBeforeSending(err);
+        e.start.transportError = !refusedBeforeSending(err);
         e.start.error = errorLine(err);
         if (isProtocolError(err) && err.reply && typeof err.reply === 'object') e.start.reply = redactValue(err.reply) as Record<string, unknown>;
         if (e.start.transportError) e.warnings.push('START got no usable reply: the device may have started anyway (checked at stop)');
@@ -314,126 +240,22 @@ export class Recorder {
     return this.view(s);
   }
 
-  /** Connection refused / unreachable means nothing reached the device. */
-  private refusedBeforeSending(err: unknown): boolean {
-    const code = isProtocolError(err) ? err.code : null;
-    return code === 'connection_refused' || code === 'host_unreachable' || code === 'connect_timeout' || code === 'command_too_large';
-  }
 
-  private newDevice(d: RecorderDevice): ManifestDevice {
-    const badAddress = parseAddress(formatAddress(d)) === null;
-    const excluded = d.included === false || badAddress;
-    return {
-      deviceKey: d.key,
-      name: d.name.trim() || d.key,
-      address: formatAddress(d),
-      deviceType: d.deviceType ?? null,
-      scheduleOnRawClock: schedulesOnRawClock(d),
-      preflight: { reachable: null, status: null, battery: null, error: null },
-      start: {
-        status: excluded ? 'skipped' : 'pending',
-        sentAt: null,
-        replyAt: null,
-        targetSent: null,
-        targetReason: null,
-        reply: null,
-        error: badAddress ? `invalid address '${formatAddress(d).slice(0, 300)}'` : excluded ? 'excluded by the operator' : null,
-        transportError: false,
-        skipReason: badAddress ? 'invalid_address' : excluded ? 'left_out' : null,
-      },
-      clock: { offsetMs: null, uncertaintyMs: null, source: null },
-      confirmedRecording: null,
-      confirmStatus: null,
-      mayStillBeRecording: false,
-      // 'pending' = part of the take and not stopped yet; 'not_sent' once we know no STOP is owed.
-      stop: { status: excluded ? 'not_sent' : 'pending', sentAt: null, replyAt: null, fileName: null, fileSize: null, error: null },
-      download: emptyDownload(),
-      warnings: [],
-    };
-  }
 
-  private async status(e: ManifestDevice, timeoutMs: number): Promise<TimedReply> {
-    const address = parseAddress(e.address);
-    if (!address) throw new Error(`bad address '${e.address}'`);
-    const r = await this.opts.send(address, deviceStatus(() => this.clock.now()), {
-      replyTimeoutMs: timeoutMs,
-      connectTimeoutMs: timeoutMs,
-      tries: 1,
-      now: () => this.clock.now(),
-    });
-    this.opts.noteReply?.(e.deviceKey, r);
-    return r;
-  }
 
-  private async preflight(s: Session, d: RecorderDevice, e: ManifestDevice): Promise<void> {
-    if (e.start.status === 'skipped') return;
-    let first: TimedReply;
-    try {
-      first = await this.status(e, this.t.preflightMs);
-    } catch (err) {
-      e.preflight = { reachable: false, status: null, battery: null, error: errorLine(err) };
-      e.start.status = 'skipped';
-      e.start.skipReason = 'unreachable';
-      e.start.error = `unreachable: ${errorLine(err)}`;
-      e.stop.status = 'not_sent';
-      this.changed(s);
-      return;
-    }
-    const r = first.reply;
-    e.preflight = { reachable: true, status: clip(r.status, 200), battery: r.batteryLevel, error: null };
-    // A manual entry without a label is named by the device itself (file names use it).
-    if (!d.name.trim() && r.deviceId) e.name = r.deviceId.slice(0, 128);
-    if (!e.deviceType && r.deviceType) {
-      e.deviceType = clip(r.deviceType, 200);
-      if (d.scheduleOnRawClock === undefined) e.scheduleOnRawClock = schedulesOnRawClock({ ...d, deviceType: r.deviceType });
-    }
-    if (isRecordingReply(r)) {
-      e.start.status = 'skipped';
-      e.start.skipReason = 'already_recording';
-      e.start.error = 'already recording before this take (stop it on the device first)';
-      e.stop.status = 'not_sent';
-      this.changed(s);
-      return;
-    }
-    if (isFailureStatus(r.status)) e.warnings.push(`pre-flight status: ${describeReplyFailure(r)}`);
-    const warnAt = this.opts.batteryWarnPercent ?? 20;
-    if (r.batteryLevel !== null && r.batteryLevel < warnAt) e.warnings.push(`battery low: ${Math.round(r.batteryLevel)}%`);
-
-    // Raw-clock devices need a good offset: a few fresh samples, whose bounds intersect tightly,
-    // compared with the fleet's running estimate; the smaller uncertainty wins. Other devices only
-    // need it recorded (one sample, or the fleet's).
-    const fleetEstimate = this.opts.clockOf?.(e.deviceKey) ?? null;
-    const fleet = fleetEstimate && Number.isFinite(fleetEstimate.offsetMs) && Number.isFinite(fleetEstimate.uncertaintyMs) ? fleetEstimate : null;
-    const samples = [first];
-    const want = e.scheduleOnRawClock ? Math.max(1, this.opts.clockSamples ?? 8) : fleet ? 0 : 1;
-    for (let i = 1; i < want; i++) {
-      try {
-        samples.push(await this.status(e, this.t.preflightMs));
-      } catch {
-        break;
-      }
-    }
-    const est = estimateClock(samples);
-    if (fleet && (!est || fleet.uncertaintyMs <= est.uncertaintyMs)) {
-      e.clock = { offsetMs: fleet.offsetMs, uncertaintyMs: fleet.uncertaintyMs, source: 'fleet' };
-    } else if (est) {
-      e.clock = { offsetMs: est.offsetMs, uncertaintyMs: est.uncertaintyMs, source: 'preflight' };
-    } else e.warnings.push('clock health unknown: the device sent no timestamp');
-    this.changed(s);
-  }
 
   // ---------------------------------------------------------------- confirm
 
   private async confirm(s: Session): Promise<void> {
     const signal = s.confirmAbort.signal;
     try {
-      await sleep(s.m.targetStart * 1000 - this.clock.now() + this.t.confirmGraceMs, signal);
+      await this.sleep(s.m.targetStart * 1000 - this.clock.now() + this.t.confirmGraceMs, signal);
       let pending = s.m.devices.filter((e) => e.start.status === 'accepted');
       for (let attempt = 0; attempt < this.t.confirmAttempts && pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(this.t.confirmIntervalMs, signal);
+        if (attempt > 0) await this.sleep(this.t.confirmIntervalMs, signal);
         const results = await Promise.all(
           pending.map((e) =>
-            this.status(e, this.t.statusMs).then(
+            this.steps.status(e, this.t.statusMs).then(
               (r) => ({ e, r, err: null as unknown }),
               (err: unknown) => ({ e, r: null, err }),
             ),
@@ -475,7 +297,7 @@ export class Recorder {
   stopTake(takeId?: string): Promise<TakeView> {
     const s = this.session(takeId);
     if (s.stopping) return s.stopping;
-    const stoppable = s.m.devices.some((e) => this.mayBeRecording(e));
+    const stoppable = s.m.devices.some((e) => mayBeRecording(e));
     if (!ACTIVE_PHASES.has(s.m.phase) && !stoppable) return Promise.reject(new Error(`take '${s.m.name}' is not recording (${s.m.phase})`));
     s.stopping = this.doStop(s).finally(() => {
       s.stopping = null;
@@ -483,13 +305,6 @@ export class Recorder {
     return s.stopping;
   }
 
-  private mayBeRecording(e: ManifestDevice): boolean {
-    const started =
-      e.start.status === 'accepted' ||
-      (e.start.status === 'failed' && e.start.transportError) ||
-      (e.start.status === 'pending' && e.start.targetSent !== null);
-    return e.mayStillBeRecording || (e.stop.status === 'pending' && started);
-  }
 
   private async doStop(s: Session): Promise<TakeView> {
     // Stop pressed while the take is still starting: a START may be on its way. Wait for the
@@ -508,7 +323,7 @@ export class Recorder {
     s.m.stoppedAt = sec(this.clock.now());
     // A device whose retryStop is already in flight gets no second STOP: a late "not recording"
     // answer could overwrite the file name the first one brings back.
-    const targets = s.m.devices.filter((e) => this.mayBeRecording(e) && !s.stopsInFlight.has(e.deviceKey));
+    const targets = s.m.devices.filter((e) => mayBeRecording(e) && !s.stopsInFlight.has(e.deviceKey));
     for (const e of s.m.devices) {
       if (s.stopsInFlight.has(e.deviceKey)) continue;
       if (targets.includes(e)) e.stop.status = 'pending';
@@ -529,126 +344,28 @@ export class Recorder {
   private async stopDevice(s: Session, e: ManifestDevice): Promise<void> {
     s.stopsInFlight.add(e.deviceKey);
     try {
-      await this.stopDeviceOnce(s, e);
+      await this.steps.stop(s, e);
     } finally {
       s.stopsInFlight.delete(e.deviceKey);
     }
   }
 
-  private async stopDeviceOnce(s: Session, e: ManifestDevice): Promise<void> {
-    const address = parseAddress(e.address);
-    if (!address) {
-      Object.assign(e.stop, { status: 'failed', error: `bad address '${e.address}'` });
-      this.changed(s);
-      return;
-    }
-    const known = e.confirmedRecording === true || e.start.status === 'accepted';
-    if (!known) {
-      try {
-        const r = await this.status(e, this.t.statusMs);
-        if (!isRecordingReply(r.reply)) {
-          Object.assign(e.stop, { status: 'not_sent', error: `not recording at stop time (status ${clip(r.reply.rawStatus, 200)})` });
-          e.mayStillBeRecording = false;
-          this.changed(s);
-          return;
-        }
-      } catch (err) {
-        Object.assign(e.stop, { status: 'unreachable', error: `no reply to DEVICE_STATUS: ${errorLine(err)}` });
-        e.mayStillBeRecording = true;
-        this.changed(s);
-        return;
-      }
-    }
-    const cmd = stopRecording(() => this.clock.now());
-    e.stop.sentAt = sec(this.clock.now());
-    this.changed(s);
-    try {
-      const r = await this.opts.send(address, cmd, {
-        replyTimeoutMs: this.t.stopMs,
-        connectTimeoutMs: Math.min(this.t.stopMs, 5_000),
-        tries: this.t.stopTries,
-        backoffMs: this.t.stopBackoffMs,
-        now: () => this.clock.now(),
-      });
-      this.opts.noteReply?.(e.deviceKey, r);
-      e.stop.replyAt = sec(r.receivedAt);
-      if (isFailureStatus(r.reply.status) && s.m.aborted) {
-        // Called off before the start instant: a device that had not begun capturing answers
-        // "not recording", and its scheduled start is cancelled by that STOP.
-        Object.assign(e.stop, { status: 'cancelled', error: null });
-        e.mayStillBeRecording = false;
-      } else if (isFailureStatus(r.reply.status)) {
-        // The device answered and refused: it is not recording (e.g. "not recording" errors).
-        Object.assign(e.stop, { status: 'failed', error: describeReplyFailure(r.reply) });
-        e.mayStillBeRecording = false;
-      } else {
-        const name = r.reply.fileName;
-        // No GET_VIDEO could carry a longer name (devices take commands of at most 4 KiB).
-        const usable = name !== null && name.length > 0 && name.length <= MAX_REMOTE_NAME_CHARS;
-        Object.assign(e.stop, { status: 'stopped', error: null, fileName: usable ? name : null, fileSize: r.reply.fileSize });
-        e.mayStillBeRecording = false;
-        if (name && !usable) e.warnings.push(`STOP reply named a file name of ${name.length} characters: too long to ask for; nothing to download`);
-        else if (!name) e.warnings.push(`STOP reply '${clip(r.reply.rawStatus, 200)}' named no file: nothing to download`);
-      }
-    } catch (err) {
-      const salvaged = isProtocolError(err) && err.code === 'invalid_reply' ? salvageStopReply(err.reply) : null;
-      e.stop.replyAt = sec(this.clock.now());
-      if (salvaged) {
-        Object.assign(e.stop, { status: 'stopped', error: null, fileName: salvaged.fileName, fileSize: salvaged.fileSize });
-        e.mayStillBeRecording = false;
-        e.warnings.push(`STOP reply failed validation (${errorLine(err)}); file name salvaged`);
-      } else if (isProtocolError(err) && err.code === 'device_error') {
-        Object.assign(e.stop, { status: 'failed', error: errorLine(err) });
-        e.mayStillBeRecording = false;
-      } else {
-        Object.assign(e.stop, { status: 'unreachable', error: errorLine(err) });
-        e.mayStillBeRecording = true;
-      }
-    }
-    this.changed(s);
-  }
 
   private afterStop(s: Session): void {
     const q = this.opts.downloads;
     if (q && this.opts.autoDownload !== false) {
-      for (const e of s.m.devices) if (this.downloadOwed(e)) this.enqueue(s, e, q);
+      for (const e of s.m.devices) if (downloadOwed(e)) enqueueDownload(q, s, e);
     }
     this.updatePhase(s);
     this.changed(s);
   }
 
-  private downloadOwed(e: ManifestDevice): boolean {
-    // Never re-request blindly after a partial transfer (an OAK device deleted its copy).
-    return e.stop.status === 'stopped' && !!e.stop.fileName && e.download.ok !== true && !e.download.partial && e.download.state !== 'queued' && e.download.state !== 'active';
-  }
 
-  private enqueue(s: Session, e: ManifestDevice, q: DownloadQueue): DownloadView | null {
-    const address = parseAddress(e.address);
-    if (!address) {
-      Object.assign(e.download, { state: 'failed', ok: false, error: `invalid address '${e.address.slice(0, 300)}'` });
-      return null;
-    }
-    // Mark before enqueue: the queue emits synchronously and onDownload matches by id.
-    const view = q.enqueue({
-      takeId: s.m.takeId,
-      folder: s.folder,
-      deviceKey: e.deviceKey,
-      deviceName: e.name,
-      address,
-      remoteName: e.stop.fileName!,
-      expectedSize: e.stop.fileSize,
-    });
-    downloadQueued(e, view);
-    return view;
-  }
 
   private updatePhase(s: Session): void {
-    if (ACTIVE_PHASES.has(s.m.phase) && s.m.phase !== 'stopping') return;
-    if (s.m.phase === 'stopping' && s.m.devices.some((e) => e.stop.status === 'pending')) return;
+    settlePhase(s.m);
     const busy = s.m.devices.some((e) => e.download.state === 'queued' || e.download.state === 'active');
-    const anyRecorded = s.m.devices.some((e) => e.start.status === 'accepted' || e.stop.status === 'stopped');
-    s.m.phase = busy ? 'downloading' : anyRecorded || s.m.aborted ? 'done' : 'failed';
-    if (!busy && this.activeTakeId === s.m.takeId && !s.m.devices.some((e) => e.mayStillBeRecording)) this.activeTakeId = null;
+    if (!busy && this.activeTakeId === s.m.takeId && !ACTIVE_PHASES.has(s.m.phase) && !s.m.devices.some((e) => e.mayStillBeRecording)) this.activeTakeId = null;
   }
 
   /** Try STOP again for a device left `mayStillBeRecording` (or whose STOP failed). */
@@ -681,7 +398,7 @@ export class Recorder {
       const e = s.m.devices.find((d) => d.download.id === downloadId);
       if (!e) continue;
       if (e.stop.status !== 'stopped' || !e.stop.fileName) throw new Error(`device '${e.name}' has no file to download`);
-      const v = this.enqueue(s, e, q);
+      const v = enqueueDownload(q, s, e);
       this.updatePhase(s);
       this.changed(s);
       if (!v) throw new Error(`device '${e.name}' has an invalid address`);
@@ -696,8 +413,8 @@ export class Recorder {
     const q = this.opts.downloads;
     if (!q) return [];
     const out = s.m.devices
-      .filter((e) => this.downloadOwed(e))
-      .map((e) => this.enqueue(s, e, q))
+      .filter((e) => downloadOwed(e))
+      .map((e) => enqueueDownload(q, s, e))
       .filter((v): v is DownloadView => v !== null);
     this.updatePhase(s);
     this.changed(s);
@@ -742,17 +459,7 @@ export class Recorder {
     const out: RecoveredTake[] = [];
     const recoverable = await this.store.recoverable((id) => this.sessions.has(id), { onError: (folder, e) => this.opts.onWriteError?.(folder, e) });
     for (const { take, owed } of recoverable) {
-      const s: Session = {
-        take,
-        m: take.manifest,
-        folder: take.folder,
-        confirmAbort: new AbortController(),
-        confirm: Promise.resolve(),
-        stopping: null,
-        started: Promise.resolve(),
-        stopRequested: false,
-        stopsInFlight: new Set(),
-      };
+      const s = newSession(take);
       this.sessions.set(s.m.takeId, s);
       if (owed.mayStillBeRecording.length > 0 && !this.activeTakeId) this.activeTakeId = s.m.takeId;
       this.changed(s);

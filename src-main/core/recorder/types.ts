@@ -2,6 +2,9 @@
 import type { ControllerClockView } from '../../../src-shared/api';
 import type { Command } from '../../../src-shared/protocol';
 import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
+import type { DownloadQueue } from '../downloads/queue';
+import type { TakeStore } from '../takes/store';
+import type { SetTimer } from '../timers';
 
 export type SendFn = (address: DeviceAddress, command: Command, options?: SendOptions) => Promise<TimedReply>;
 
@@ -74,3 +77,31 @@ export const DEFAULT_TIMEOUTS: RecorderTimeouts = {
   stopTries: 3,
   stopBackoffMs: [1_000, 2_000],
 };
+
+
+export interface RecorderOptions {
+  recordingsDir: string;
+  /** The take store new takes are created in (default: one for `recordingsDir`). */
+  takes?: TakeStore;
+  send: SendFn;
+  clock?: ControllerClock;
+  /** The fleet's clock estimate for a device, if it has one. */
+  clockOf?: (deviceKey: string) => ClockEstimate | null;
+  /** Every reply the recorder gets, for the fleet's state and clock (fleet.noteReply). */
+  noteReply?: (deviceKey: string, reply: TimedReply) => void;
+  /** Where stopped devices' files go; null = no downloads. */
+  downloads?: DownloadQueue | null;
+  /** Download automatically after STOP (default true). */
+  autoDownload?: boolean;
+  /** Battery below this warns (never blocks). Default 20. */
+  batteryWarnPercent?: number;
+  /** Pre-flight DEVICE_STATUS samples for a raw-clock device (default 8); compared with the fleet's estimate. */
+  clockSamples?: number;
+  timeouts?: Partial<RecorderTimeouts>;
+  /** Local date for folder names and `createdAt`. */
+  date?: () => Date;
+  /** A manifest write failed (the take goes on; the operator should know). */
+  onWriteError?: (folder: string, e: Error) => void;
+  /** Timers (the confirmation waits): tests hand in virtual time, like the fleet's. */
+  setTimer?: SetTimer;
+}

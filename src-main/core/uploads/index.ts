@@ -1,5 +1,5 @@
 /** Cloud upload: presigned S3 PUTs sent to devices, progress from DEVICE_STATUS, confirmed by HEAD. */
-export * from './redact';
+export * from '../../../src-shared/redact';
 export * from './keys';
 export * from './presign';
 export * from './s3';

@@ -4,7 +4,7 @@
  * never a credential: the entry is scrubbed before it is handed over.
  */
 import { readManifest, updateTake, uploadRecorded, uploadsOf, type UploadRecord } from '../takes';
-import { redactSecrets } from './redact';
+import { redactSecrets } from '../../../src-shared/redact';
 
 export type ManifestUpload = UploadRecord;
 

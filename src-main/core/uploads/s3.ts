@@ -6,7 +6,7 @@
  */
 import { HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { StorageSettings } from '../../../src-shared/api';
-import { redactSecrets, redactUrl } from './redact';
+import { redactSecrets, redactUrl } from '../../../src-shared/redact';
 
 export interface S3ClientOptions {
   /** Explicit credentials (tests); default: the client's standard chain, honouring `storage.profile`. */

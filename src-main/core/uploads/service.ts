@@ -19,7 +19,7 @@ import { send as deviceSend, type DeviceAddress, type SendOptions, type TimedRep
 import { keyDate, renderKey } from './keys';
 import { recordUploadInManifest, type ManifestUpload } from './manifest';
 import { expirySeconds, presignPut, type ExpiryPolicy } from './presign';
-import { redactSecrets } from './redact';
+import { redactSecrets } from '../../../src-shared/redact';
 import { StorageError, createS3Client, describeStorageError, headObject, testConnection, type S3ClientFactory } from './s3';
 
 export type SendFn = (address: DeviceAddress, command: Command, options?: SendOptions) => Promise<TimedReply>;

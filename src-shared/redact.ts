@@ -1,7 +1,7 @@
 /**
  * Credentials never leave this process in readable form: a presigned URL's query string is a
  * bearer token (anyone holding it may write the object until it expires), and S3 error bodies
- * echo `X-Amz-*` / `AWSAccessKeyId` fields. Everything the upload code logs, persists or emits
+ * echo `X-Amz-*` / `AWSAccessKeyId` fields. Everything the upload code and the recorder log, persist or emit
  * goes through these helpers.
  */
 
