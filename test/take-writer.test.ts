@@ -38,7 +38,9 @@ describe('take.json has one writer', () => {
       .flatMap((d) => walk(join(root, d)))
       .filter((f) => {
         const text = readFileSync(f, 'utf8');
-        return NAMES_MANIFEST.test(text) && writesFiles(text);
+        // Comments may mention take.json ("written next to take.json"); code naming it counts.
+        const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+        return NAMES_MANIFEST.test(code) && writesFiles(text);
       })
       .map((f) => relative(root, f).split(sep).join('/'));
     expect(writers).toEqual([THE_WRITER]);
