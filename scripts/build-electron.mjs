@@ -2,6 +2,7 @@
 /**
  * Bundle the Electron main process and preload with esbuild:
  *   src-main/electron/main.ts    → dist-electron/main.cjs    (node, cjs; electron + optional natives external)
+ *   src-main/core/sync/worker.ts → dist-electron/sync-worker.cjs (the sync analysis' worker thread)
  *   src-main/electron/preload.ts → dist-electron/preload.cjs (single file, cjs; only `electron` external —
  *                                   a sandboxed preload cannot require anything else)
  * Everything else (core, zod, ws, bonjour-service, AWS SDK…) is bundled, so the packaged app needs
@@ -106,6 +107,9 @@ export async function buildElectron({ outDir = join(ROOT, 'dist-electron'), only
     mkdirSync(join(outDir, 'assets'), { recursive: true });
     copyFileSync(join(ROOT, 'sim/assets/sample.mp4'), join(outDir, 'assets/sample.mp4'));
     out.sample = join(outDir, 'assets/sample.mp4');
+    // The sync analysis runs in a worker thread: its entry is a bundle of its own next to main.cjs.
+    await build({ ...mainOptions({ outDir, minify }), entryPoints: [join(ROOT, 'src-main/core/sync/worker.ts')], outfile: join(outDir, 'sync-worker.cjs') });
+    out.syncWorker = join(outDir, 'sync-worker.cjs');
   }
   return out;
 }

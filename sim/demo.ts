@@ -16,3 +16,28 @@ export async function startVirtualDevices(count: number, personality: Personalit
   const devices = await startSimFleet({ count, personality, host: '127.0.0.1' });
   return devices.map((d) => ({ host: d.host, port: d.port, name: d.name, stop: () => d.stop() }));
 }
+
+/**
+ * Virtual cameras that film the one shared scene (real files with sound when ffmpeg is
+ * installed), each a little off in start and clock rate like real phones, so the app's sync
+ * analysis, alignment picture and editor export have something true to show.
+ */
+export async function startSceneCameras(count: number, personality: Personality | 'mixed' = 'mixed'): Promise<VirtualDevice[]> {
+  const out: VirtualDevice[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const [d] = await startSimFleet({
+        count: 1,
+        personality: personality === 'mixed' ? (['ios', 'android', 'oak', 'spec'] as const)[i % 4]! : personality,
+        host: '127.0.0.1',
+        driftPpm: Math.round((Math.random() * 2 - 1) * 40),
+        scene: { startErrorMs: Math.round((Math.random() * 2 - 1) * 2000) / 100, avSkewMs: Math.round(Math.random() * 1000) / 100, width: 320, height: 180, fps: { num: 30000, den: 1001 } },
+      });
+      out.push({ host: d!.host, port: d!.port, name: d!.name, stop: () => d!.stop() });
+    }
+  } catch (e) {
+    await Promise.all(out.map((d) => d.stop().catch(() => undefined)));
+    throw e;
+  }
+  return out;
+}

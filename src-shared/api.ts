@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { UploadItem } from './protocol/replies';
+import type { TakeSync } from './sync';
 
 // ---------- envelopes ----------
 
@@ -185,7 +186,18 @@ export interface TakeView {
   /** Loaded back after the controller restarted in the middle of this take. */
   recovered: boolean;
   devices: TakeDeviceView[];
+  /** Where each camera's file sits on one timeline, measured from the sound (null: not analysed). */
+  sync?: TakeSync | null;
 }
+
+/** A camera's strip of frames at the same timeline instants as every other camera's. */
+export interface ContactSheet {
+  /** Timeline instants (ms from the earliest file's start) of the frames, left to right. */
+  instantsMs: number[];
+  strips: { deviceKey: string | null; name: string; url: string | null; error: string | null }[];
+}
+
+export type ExportFormat = 'fcpxml' | 'xmeml' | 'otio';
 
 // ---------- settings ----------
 
@@ -281,6 +293,9 @@ export const API_ARGS = {
   updateSettings: z.tuple([SettingsPatchSchema]),
   addVirtualDevices: z.tuple([z.number().int().min(1).max(100), personality.optional()]),
   thumbnail: z.tuple([id]),
+  syncTake: z.tuple([id]),
+  exportTake: z.tuple([id, z.enum(['fcpxml', 'xmeml', 'otio'])]),
+  contactSheet: z.tuple([id]),
 } as const;
 
 export type ApiMethod = keyof typeof API_ARGS;
@@ -315,6 +330,12 @@ export interface ControllerApi {
   addVirtualDevices(count: number, personality?: 'ios' | 'android' | 'oak' | 'spec' | 'mixed'): Promise<Result<DeviceView[]>>;
   /** A data: URL (image/png or image/jpeg) of the video's first frame, or `unsupported`. */
   thumbnail(downloadId: string): Promise<Result<string>>;
+  /** Analyse (again) where every camera of a finished take sits on one timeline; the result arrives with takeChanged. */
+  syncTake(takeId: string): Promise<Result<void>>;
+  /** Write an editor project of a synced take next to its take.json; returns the file and who was left out. */
+  exportTake(takeId: string, format: ExportFormat): Promise<Result<{ path: string; angles: number; skipped: { name: string; reason: string }[] }>>;
+  /** Frames of every aligned camera at the same instants (JPEG data: URLs). */
+  contactSheet(takeId: string): Promise<Result<ContactSheet>>;
   /** Push channel. Returns the unsubscribe function. */
   subscribe(listener: (event: ControllerEvent) => void): () => void;
 }

@@ -74,3 +74,10 @@ export function residualGrade(residualMs: number | null, fps: Rational | null): 
   const r = Math.abs(residualMs);
   return r <= frameMs / 4 ? 'good' : r <= frameMs ? 'fair' : 'poor';
 }
+
+/** The `sync` of a take.json (a file on disk: validated), or null when absent or unreadable. */
+export function parseTakeSync(raw: unknown): TakeSync | null {
+  if (raw === undefined || raw === null) return null;
+  const r = TakeSyncSchema.safeParse(raw);
+  return r.success ? r.data : null;
+}

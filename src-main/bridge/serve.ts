@@ -70,7 +70,7 @@ async function main(): Promise<number> {
   if (!existsSync(join(args.staticDir, 'index.html'))) {
     process.stderr.write(`warning: no renderer build in ${args.staticDir} (run: npx vite build)\n`);
   }
-  const [{ createController }, { startVirtualDevices }, { createUploadsPort }] = await Promise.all([
+  const [{ createController }, { startSceneCameras }, { createUploadsPort }] = await Promise.all([
     import('../core/controller'),
     import('../../sim/demo'),
     import('../core/uploads'),
@@ -78,7 +78,8 @@ async function main(): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const api: ControllerApi & { shutdown?: () => Promise<void> } = await createController({
     ...(args.userData ? { userDataDir: args.userData } : {}),
-    virtualDevices: startVirtualDevices,
+    // Demo cameras film one shared scene, so sync and editor export have real footage to work on.
+    virtualDevices: startSceneCameras,
     uploads: createUploadsPort({ log }),
     log,
   });

@@ -13,12 +13,14 @@ import { isAbsolute, join } from 'node:path';
 import {
   err,
   ok,
+  type ContactSheet,
   type ControllerApi,
   type ControllerClockView,
   type ControllerEvent,
   type DeviceView,
   type DiscoveryView,
   type DownloadView,
+  type ExportFormat,
   type Result,
   type Settings,
   type SettingsPatch,
@@ -36,6 +38,11 @@ import { addressKey, parseManualAddress } from './fleet/address';
 import { Recorder, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './recorder';
 import { SettingsStore, defaultSettings } from './settings/settings-store';
 import { TakeStore } from './takes';
+import { SyncService } from './sync/service';
+import { contactSheet as makeContactSheet } from './sync/contact-sheet';
+import { failedSync } from './sync/take';
+import { ExportError, exportTake as writeExport } from './export';
+import { realInside } from './takes/folder';
 
 export type Personality = 'ios' | 'android' | 'oak' | 'spec';
 
@@ -118,6 +125,8 @@ export class Controller implements ControllerApi {
   private readonly virtual = new Map<string, { stop(): Promise<void> }>();
   /** Takes past and present (history, drag-out of earlier runs' files); every take.json change goes through it. */
   private readonly takes: TakeStore;
+  /** Sound-based sync of finished takes, in a worker, one take at a time. */
+  private readonly sync: SyncService;
   private readonly thumbnails = new Map<string, string>();
   private readonly thumbnailRuns = new Map<string, Promise<Buffer | null>>();
   private readonly thumbnailSlots = pLimit(2);
@@ -159,6 +168,18 @@ export class Controller implements ControllerApi {
     );
 
     this.takes = new TakeStore({ recordingsDir: () => this.settings.recordingsDir, historyLimit: HISTORY_LIMIT, log: this.log });
+    this.sync = new SyncService({
+      log: this.log,
+      write: async (folder, sync) => {
+        await this.takes.update(folder, (m) => {
+          (m as Record<string, unknown>).sync = sync;
+        });
+      },
+      onChanged: (takeId) => {
+        const take = this.takeById(takeId);
+        if (take) this.emit({ type: 'takeChanged', take });
+      },
+    });
     this.downloads = new DownloadQueue({ download: options.download ?? realDownload, maxConcurrent: this.settings.maxConcurrentDownloads });
     this.unsubs.push(this.downloads.on('downloadChanged', (download) => this.emit({ type: 'downloadChanged', download })));
     this.recorderOpts = this.makeRecorderOptions();
@@ -209,6 +230,7 @@ export class Controller implements ControllerApi {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.sync.stop();
     for (const d of this.downloads.list()) if (d.state === 'queued' || d.state === 'active') this.downloads.cancel(d.id);
     await this.recorder.flush().catch(() => undefined);
     this.recorder.dispose();
@@ -268,6 +290,8 @@ export class Controller implements ControllerApi {
 
   /** The latest upload of each take's device file (the manifest knows nothing of this run's uploads). */
   private withUploads(take: TakeView): TakeView {
+    // A `running` analysis no worker of this run is doing was cut short (the app quit meanwhile).
+    if (take.sync?.state === 'running' && !this.sync.isRunning(take.takeId)) take = { ...take, sync: failedSync('the analysis was interrupted; run it again') };
     if (!this.uploads) return take;
     const latest = new Map<string, string>();
     for (const u of this.uploads.list()) if (u.takeId === take.takeId) latest.set(u.deviceKey, u.id);
@@ -289,6 +313,7 @@ export class Controller implements ControllerApi {
   private onTakeChanged(raw: TakeView): void {
     const take = this.withUploads(raw);
     this.emit({ type: 'takeChanged', take });
+    this.sync.noteTake(raw);
     const active = this.recorder.activeTake?.takeId ?? null;
     if (active !== this.activeTakeId) {
       this.activeTakeId = active;
@@ -635,6 +660,34 @@ export class Controller implements ControllerApi {
     const url = `data:image/png;base64,${png.toString('base64')}`;
     this.thumbnails.set(downloadId, url);
     return ok(url);
+  }
+
+  async syncTake(takeId: string): Promise<Result<void>> {
+    const take = this.takeById(takeId);
+    if (!take) return err('not_found', `no take ${takeId}`);
+    if (take.phase !== 'done') return err('busy', 'The take is still recording or downloading; it is analysed once every file is home.');
+    if (!take.devices.some((d) => d.downloadState === 'done')) return err('not_ready', 'This take has no downloaded files to analyse.');
+    this.sync.run(takeId, take.folder);
+    return ok(undefined);
+  }
+
+  async exportTake(takeId: string, format: ExportFormat): Promise<Result<{ path: string; angles: number; skipped: { name: string; reason: string }[] }>> {
+    const take = this.takeById(takeId);
+    if (!take) return err('not_found', `no take ${takeId}`);
+    try {
+      const r = await writeExport(take.folder, format);
+      return ok({ path: r.path, angles: r.angles, skipped: r.skipped });
+    } catch (e) {
+      return err(e instanceof ExportError ? 'not_ready' : 'failed', operatorMessage(e));
+    }
+  }
+
+  async contactSheet(takeId: string): Promise<Result<ContactSheet>> {
+    const take = this.takeById(takeId);
+    if (!take) return err('not_found', `no take ${takeId}`);
+    if (take.sync?.state !== 'done') return err('not_ready', 'The take has not been aligned yet.');
+    const sync = take.sync;
+    return this.guard(() => this.thumbnailSlots(() => makeContactSheet(sync, (file) => realInside(take.folder, file))));
   }
 
   controllerClock(): ControllerClockView {

@@ -7,7 +7,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, scree
 import { join } from 'node:path';
 import type { ControllerApi } from '../../src-shared/api';
 import { createController } from '../core/controller';
-import { startVirtualDevices } from '../../sim/demo';
+import { startSceneCameras } from '../../sim/demo';
 import { createUploadsPort } from '../core/uploads';
 import { createAppProtocolHandler } from './app-protocol';
 import { forwardEvents, registerIpcHandlers, type DownloadFileResolver } from './ipc-handlers';
@@ -82,7 +82,7 @@ async function start(): Promise<void> {
   const controller = (await createController({
     userDataDir: app.getPath('userData'),
     capabilities: { dragOut: true, reveal: true },
-    virtualDevices: startVirtualDevices,
+    virtualDevices: startSceneCameras,
     uploads: createUploadsPort({ log: (line) => console.error(line) }),
     log: (line) => console.error(line),
   })) as ShellController;

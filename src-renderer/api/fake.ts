@@ -368,6 +368,24 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
       for (const ch of d.deviceKey) hue = (hue * 17 + ch.charCodeAt(0)) % 360;
       return ok(thumbSvg(d.deviceName, hue));
     },
+    async syncTake(takeId) {
+      const t = world.takes.get(takeId);
+      if (!t) return err('not_found', `No take ${takeId}.`);
+      return t.phase === 'done' ? ok(undefined) : err('busy', 'The take is still recording or downloading.');
+    },
+    async exportTake(takeId, format) {
+      const t = world.takes.get(takeId);
+      if (!t?.sync || t.sync.state !== 'done') return err('not_ready', 'This take has not been analysed yet.');
+      const ext = format === 'fcpxml' ? '.fcpxml' : format === 'xmeml' ? '.xml' : '.otio';
+      const skipped = t.sync.devices.filter((d) => !d.ok).map((d) => ({ name: d.name, reason: d.reason ?? 'not aligned' }));
+      return ok({ path: `${t.folder}/${t.name}-multicam${ext}`, angles: t.sync.devices.length - skipped.length, skipped });
+    },
+    async contactSheet(takeId) {
+      const t = world.takes.get(takeId);
+      if (!t?.sync || t.sync.state !== 'done') return err('not_ready', 'The take has not been aligned yet.');
+      const ok_ = t.sync.devices.filter((d) => d.ok);
+      return ok({ instantsMs: [1000, 2000, 3000], strips: ok_.map((d, i) => ({ deviceKey: d.deviceKey, name: d.name, url: thumbSvg(d.name, (i * 67) % 360), error: null })) });
+    },
   };
 
   const api = {} as Record<string, unknown>;

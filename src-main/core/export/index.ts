@@ -1,10 +1,8 @@
 /**
  * Editor projects from a take and its sync result: FCPXML (Final Cut Pro), FCP 7 XML (Premiere,
- * Resolve), OpenTimelineIO. Written next to take.json unless told otherwise.
+ * Resolve), OpenTimelineIO. Written into the take folder unless told otherwise.
  */
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { readManifest, realInside } from '../takes';
 import { readTakeSync } from '../sync/take';
 import { sanitizeComponent } from '../takes/folder';
@@ -12,6 +10,7 @@ import { toFcpxml } from './fcpxml';
 import { buildModel, ExportError, type ExportModel } from './model';
 import { toOtio } from './otio';
 import { toXmeml } from './xmeml';
+import { writeExportFile } from './write';
 import type { TakeSync } from '../../../src-shared/sync';
 
 export { buildModel, ExportError, type ExportModel } from './model';
@@ -34,7 +33,7 @@ export interface ExportResult {
   skipped: { name: string; reason: string }[];
 }
 
-/** Build the model of a take folder from its take.json and `sync` (files re-checked to be inside the folder). */
+/** Build the model of a take folder from its manifest and `sync` (files re-checked to be inside the folder). */
 export async function takeModel(folder: string, sync?: TakeSync): Promise<ExportModel> {
   const manifest = await readManifest(folder);
   const s = sync ?? readTakeSync(manifest);
@@ -48,23 +47,10 @@ export async function takeModel(folder: string, sync?: TakeSync): Promise<Export
   return buildModel({ name: manifest.name || manifest.folderName, folder, sync: safe, resolvePath: (f) => paths.get(f)! });
 }
 
-/** Write the export of a take; default file: `<take folder>/<take name>.<ext>` next to take.json. */
+/** Write the export of a take; default file: `<take folder>/<take name>-multicam.<ext>`. */
 export async function exportTake(folder: string, format: ExportFormat, outPath?: string): Promise<ExportResult> {
   const model = await takeModel(folder);
   const path = outPath ?? join(folder, `${sanitizeComponent(model.name, 'multicam')}-multicam${EXTENSIONS[format]}`);
-  const text = render(format, model);
-  const tmp = join(dirname(path), `.${randomBytes(4).toString('hex')}.export.tmp`);
-  const fh = await open(tmp, 'wx');
-  try {
-    await fh.writeFile(text, 'utf8');
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeExportFile(path, render(format, model));
   return { path, format, angles: model.angles.length, skipped: model.skipped };
 }

@@ -5,7 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { TakeSyncSchema, type TakeSync } from '../../../src-shared/sync';
+import { parseTakeSync, type TakeSync } from '../../../src-shared/sync';
 import { MANIFEST_FILE, readManifest, realInside, updateTake, type ManifestDevice, type TakeManifest } from '../takes';
 import { analyseFiles, SCORE_THRESHOLD, type SyncInput, type SyncOptions } from './analyse';
 
@@ -86,8 +86,5 @@ export async function writeTakeSync(folder: string, sync: TakeSync): Promise<voi
 
 /** The `sync` recorded in a take.json (validated: it is a file on disk), or null. */
 export function readTakeSync(manifest: unknown): TakeSync | null {
-  const raw = manifest && typeof manifest === 'object' ? (manifest as { sync?: unknown }).sync : undefined;
-  if (raw === undefined) return null;
-  const r = TakeSyncSchema.safeParse(raw);
-  return r.success ? r.data : null;
+  return parseTakeSync(manifest && typeof manifest === 'object' ? (manifest as { sync?: unknown }).sync : undefined);
 }

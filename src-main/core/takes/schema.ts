@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { SkipReason, TakeDeviceView, TakePhase, TakeView } from '../../../src-shared/api';
 import { takeOutcome } from '../../../src-shared/states';
+import { parseTakeSync } from '../../../src-shared/sync';
 
 export const MANIFEST_FILE = 'take.json';
 export const MANIFEST_VERSION = 1;
@@ -218,6 +219,7 @@ export function toTakeView(m: TakeManifest, folder: string): TakeView {
     aborted,
     recovered: typeof m.recoveredAt === 'number',
     devices,
+    sync: parseTakeSync(m.sync),
   };
 }
 

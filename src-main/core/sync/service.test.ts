@@ -1,0 +1,108 @@
+/**
+ * Automatic sync: a take recorded by the controller with shared-scene virtual cameras is analysed
+ * in a worker once its downloads finish, the result lands in take.json (through the take store)
+ * and in a takeChanged event; then the take exports and has a contact sheet. Also the worker on
+ * its own, on a folder without take.json.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ControllerEvent, TakeView } from '../../../src-shared/api';
+import { startSceneCameras } from '../../../sim/demo';
+import { ffmpegAvailable, writeSceneRecording } from '../../../sim/scene/recording';
+import { ControllerClock } from '../clock';
+import { createController, type Controller } from '../controller';
+import { analyseTakeInWorker } from './run';
+
+const hasFfmpeg = await ffmpegAvailable();
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'mc-sync-service-'));
+  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+function waitFor<T>(c: Controller, pick: (e: ControllerEvent) => T | undefined, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error('timed out waiting for a controller event'));
+    }, timeoutMs);
+    const off = c.subscribe((e) => {
+      const v = pick(e);
+      if (v !== undefined) {
+        clearTimeout(timer);
+        off();
+        resolve(v);
+      }
+    });
+  });
+}
+
+describe.skipIf(!hasFfmpeg)('automatic sync after a take', { timeout: 180_000 }, () => {
+  it('analyses the take in a worker once its downloads finish, records it in take.json, then exports and shows a contact sheet', async () => {
+    const root = tempDir();
+    const c = await createController({
+      userDataDir: join(root, 'user'),
+      settingsOverride: { recordingsDir: join(root, 'takes') },
+      discovery: false,
+      clock: new ControllerClock({ server: '' }),
+      virtualDevices: startSceneCameras,
+      recorderTimeouts: { stopMs: 30_000 },
+    });
+    cleanups.push(() => c.shutdown());
+    expect((await c.addVirtualDevices(3, 'mixed')).ok).toBe(true);
+    const online = () => (c as unknown as { fleet: { list(): { state: string }[] } }).fleet.list().filter((d) => d.state === 'online').length;
+    while (online() < 3) await waitFor(c, (e) => (e.type === 'deviceChanged' ? true : undefined), 20_000);
+
+    const started = await c.startTake({ name: 'Synced', delaySeconds: 1 });
+    expect(started.ok).toBe(true);
+    const takeId = started.ok ? started.value.takeId : '';
+    await waitFor(c, (e) => (e.type === 'takeChanged' && e.take.phase === 'recording' ? true : undefined), 20_000);
+    await new Promise((r) => setTimeout(r, 4000));
+    const synced = waitFor(c, (e) => (e.type === 'takeChanged' && e.take.takeId === takeId && e.take.sync && e.take.sync.state !== 'running' ? e.take : undefined), 150_000);
+    const running = waitFor(c, (e) => (e.type === 'takeChanged' && e.take.sync?.state === 'running' ? true : undefined), 150_000);
+    expect((await c.stopTake()).ok).toBe(true);
+    await running;
+    const take: TakeView = await synced;
+    expect(take.sync!.state, take.sync!.error ?? '').toBe('done');
+    expect(take.sync!.devices).toHaveLength(3);
+    for (const d of take.sync!.devices) {
+      expect(d.ok, `${d.name}: ${d.reason}`).toBe(true);
+      expect(d.offsetMs).toBeGreaterThanOrEqual(0);
+      expect(d.residualMs).not.toBeNull();
+    }
+    const onDisk = JSON.parse(readFileSync(join(take.folder, 'take.json'), 'utf8'));
+    expect(onDisk.sync).toEqual(take.sync);
+
+    const exported = await c.exportTake(takeId, 'fcpxml');
+    expect(exported.ok && exported.value.angles).toBe(3);
+    if (exported.ok) expect(readFileSync(exported.value.path, 'utf8')).toContain('<mc-angle');
+
+    const sheet = await c.contactSheet(takeId);
+    expect(sheet.ok).toBe(true);
+    if (sheet.ok) {
+      expect(sheet.value.instantsMs).toHaveLength(6);
+      expect(sheet.value.strips).toHaveLength(3);
+      for (const s of sheet.value.strips) expect(s.url).toMatch(/^data:image\/jpeg;base64,/);
+    }
+  });
+
+  it('runs the analysis in a worker thread on a folder of videos', async () => {
+    const dir = tempDir();
+    const t0 = Date.UTC(2026, 10, 21, 10, 0, 0);
+    await writeSceneRecording(join(dir, 'a.mp4'), { trueStartMs: t0, durationMs: 6000, noiseSeed: 1 });
+    await writeSceneRecording(join(dir, 'b.mp4'), { trueStartMs: t0 + 750, durationMs: 6000, noiseSeed: 2 });
+    const progress: string[] = [];
+    const r = await analyseTakeInWorker(dir, { onProgress: (m) => progress.push(m) }).result;
+    expect(r.state).toBe('done');
+    expect(r.devices.map((d) => d.name)).toEqual(['a', 'b']);
+    expect(Math.abs(r.devices[1]!.offsetMs! - 750)).toBeLessThan(1);
+    expect(progress).toContain('measuring');
+  });
+});
