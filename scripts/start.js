@@ -46,7 +46,7 @@ if (exe) {
     console.log('\nNo Electron binary here (it could not be downloaded), so the controller runs in browser mode:');
     console.log('the same app, served on 127.0.0.1 — open the address below in Chromium, Chrome, Firefox or Safari.\n');
   }
-  const child = spawn(bin('tsx'), [join(root, 'src-main', 'bridge', 'serve.ts'), ...passArgs], { cwd: root, stdio: 'inherit' });
+  const child = spawn(process.execPath, [join(root, 'scripts', 'serve.js'), ...passArgs], { cwd: root, stdio: 'inherit' });
   const forward = (sig) => () => child.kill(sig);
   process.on('SIGINT', forward('SIGINT'));
   process.on('SIGTERM', forward('SIGTERM'));

@@ -1,10 +1,11 @@
 /**
- * Browser mode, runnable: `npx tsx src-main/bridge/serve.ts [--port P] [--host H] [--demo N] [--open] [--static DIR]`
+ * Browser mode, runnable: `npm run serve -- [--port P] [--host H] [--demo N] [--open] [--static DIR]`
+ * (scripts/serve.js, the built copy) or `npx tsx src-main/bridge/serve.ts …` from the sources.
  * Creates the real controller, starts the bridge, prints the URL (with its token).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { ControllerApi } from '../../src-shared/api';
 import { startBridge } from './server';
 
@@ -18,7 +19,8 @@ export interface ServeArgs {
   userData: string | null;
 }
 
-export const DEFAULT_STATIC_DIR = resolve(import.meta.dirname, '../../dist/renderer');
+// From the sources (src-main/bridge/) or from the build (dist-cli/, scripts/build-cli.mjs).
+export const DEFAULT_STATIC_DIR = resolve(import.meta.dirname, basename(import.meta.dirname) === 'dist-cli' ? '..' : '../..', 'dist/renderer');
 
 export function parseServeArgs(argv: string[]): ServeArgs | { error: string } {
   const out: ServeArgs = { port: 0, host: '127.0.0.1', demo: 0, open: false, staticDir: DEFAULT_STATIC_DIR, userData: null };
@@ -59,7 +61,8 @@ function openInBrowser(url: string): void {
   child.unref();
 }
 
-async function main(): Promise<number> {
+/** Run browser mode with `process.argv`; scripts/serve.js calls this on the built copy. */
+export async function main(): Promise<number> {
   // The pinned AWS SDK supports Node 20; its notice about future releases is not for operators.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const args = parseServeArgs(process.argv.slice(2));

@@ -49,6 +49,11 @@ export async function downloadCommand(argv: string[], io: CliIo): Promise<number
     const name = await pickFreeName(dir, sanitizeComponent(remoteBasename(values.file), 'video', 160), new Set());
     const tty = isTty(io.stderr);
     let drawn = false;
+    if (tty) {
+      // At once, before connecting: the operator sees the command is alive (bytes follow).
+      io.stderr.write(progressBar(0, null, 0, null));
+      drawn = true;
+    }
     try {
       const r = await download({ host: dev.host, port: dev.port }, values.file, dir, {
         localName: name,

@@ -36,6 +36,12 @@ export function registerCommand(name: string, load: () => Promise<Handler>): voi
   COMMANDS[name] = load;
 }
 
+/** The commands `multicam` knows (the build's test compares the built CLI's list with this). */
+export async function commandNames(): Promise<string[]> {
+  await import('./commands').catch(() => undefined);
+  return Object.keys(COMMANDS).sort();
+}
+
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
   await import('./commands').catch(() => undefined);
   const [name, ...rest] = argv;

@@ -1,0 +1,56 @@
+/**
+ * The `multicam` command runs as built JavaScript (dist-cli/, scripts/build-cli.mjs): `npm install`
+ * builds it (the `prepare` script), bin/multicam.js runs it — rebuilt if a source is newer — and
+ * it knows exactly the commands the sources define.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { commandNames } from '../src-main/cli/main';
+
+const root = path.resolve(import.meta.dirname, '..');
+const run = promisify(execFile);
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> };
+
+/** Command names listed in a `multicam --help` text. */
+const listed = (usage: string) => [...usage.matchAll(/^ {2}([a-z][a-z-]*) {2,}\S/gm)].map((m) => m[1]!).sort();
+
+describe('the built multicam command', () => {
+  it('npm install builds it: `prepare` runs the CLI build, and bin/multicam.js is the command', () => {
+    expect(pkg.scripts.prepare).toBe('node scripts/build-cli.mjs');
+    expect(pkg.bin.multicam).toBe('bin/multicam.js');
+  });
+
+  it('bin/multicam.js runs a current build whose command list matches the sources', async () => {
+    const sources = await commandNames();
+    expect(sources).toEqual(expect.arrayContaining(['sim', 'status', 'record', 'download', 'devices', 'upload']));
+    const { stdout } = await run(process.execPath, [path.join(root, 'bin/multicam.js'), '--help'], { cwd: root, timeout: 120_000 });
+    expect(listed(stdout)).toEqual(sources);
+
+    const out = path.join(root, 'dist-cli');
+    expect(existsSync(path.join(out, 'multicam.mjs'))).toBe(true);
+    const { builtAt, inputs } = JSON.parse(readFileSync(path.join(out, 'inputs.json'), 'utf8')) as { builtAt: number; inputs: string[] };
+    expect(inputs).toEqual(expect.arrayContaining(['src-main/cli/main.ts', 'src-main/cli/commands.ts', 'src-main/bridge/serve.ts']));
+    for (const f of inputs) expect(statSync(path.join(root, f)).mtimeMs, f).toBeLessThanOrEqual(builtAt);
+    const built = (await import(pathToFileURL(path.join(out, 'multicam.mjs')).href)) as { commandNames: () => Promise<string[]> };
+    expect(await built.commandNames()).toEqual(sources);
+  }, 120_000);
+
+  it('builds from scratch into an empty folder (what a fresh clone gets), with the same commands', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-build-'));
+    try {
+      const out = path.join(dir, 'dist-cli');
+      await run(process.execPath, [path.join(root, 'scripts/build-cli.mjs'), '--out', out], { cwd: root, timeout: 120_000 });
+      for (const f of ['multicam.mjs', 'serve.mjs', 'inputs.json', 'assets/sample.mp4']) expect(existsSync(path.join(out, f)), f).toBe(true);
+      const built = (await import(pathToFileURL(path.join(out, 'multicam.mjs')).href)) as { commandNames: () => Promise<string[]> };
+      expect(await built.commandNames()).toEqual(await commandNames());
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
