@@ -254,6 +254,38 @@ describe('download: failures leave nothing under the final name', () => {
     expect(await listing()).toEqual(['v.mp4.partial']);
   });
 
+  it('a trickle (one byte at a time, never 200 ms apart) ends as stalled by the throughput rule, partial kept', async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const server = await serve((socket) => {
+      socket.write(Buffer.concat([frameHead({ fileName: 'v', fileSize: 10_000 }), Buffer.alloc(10, 7)]));
+      // Each byte resets the stall timer: "no byte for 200 ms" never fires.
+      timer = setInterval(() => socket.writable && socket.write(Buffer.of(1)), 50);
+      socket.on('close', () => clearInterval(timer));
+    });
+    const t0 = Date.now();
+    const e = await failure(download(server.address, 'v.mp4', dest, { ...SHORT, stallTimeoutMs: 200, throughput: { minBytesPerSecond: 1000, windowMs: 500 } }));
+    clearInterval(timer);
+    expect(e.code).toBe('stalled');
+    expect(e.message).toMatch(/arrived in the last 1 s \(below 1000 B\/s\)|arrived in the last 0 s/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
+    expect(e.bytesReceived).toBeGreaterThan(10);
+    expect(await listing()).toEqual(['v.mp4.partial']);
+    expect((await fs.stat(path.join(dest, 'v.mp4.partial'))).size).toBe(e.bytesReceived);
+  });
+
+  it('the throughput rule leaves a transfer that keeps its pace alone', async () => {
+    const body = randomBytes(4000);
+    const server = await serve(async (socket) => {
+      socket.write(frameHead({ fileName: 'v', fileSize: body.length }));
+      for (let i = 0; i < body.length; i += 100) {
+        socket.write(body.subarray(i, i + 100));
+        await delay(20); // 5000 B/s against a 1000 B/s floor
+      }
+    });
+    const r = await download(server.address, 'v.mp4', dest, { ...SHORT, throughput: { minBytesPerSecond: 1000, windowMs: 300 } });
+    expect(r.sha256).toBe(sha256(body));
+  });
+
   it('more bytes than fileSize → size_mismatch (the header lied)', async () => {
     const server = await serve((socket) => socket.write(Buffer.concat([frameHead({ fileName: 'v', fileSize: 100 }), Buffer.alloc(150, 3)])));
     const e = await failure(download(server.address, 'v.mp4', dest, SHORT));

@@ -26,6 +26,7 @@ import { ChunkFileWriter } from './file-writer';
 import { ProgressMeter } from './progress';
 import { sanitizeFileName } from './sanitize';
 import { defaultNow } from './send';
+import { DEFAULT_THROUGHPUT_RULE, ThroughputWatch } from './throughput';
 import type { DeviceAddress, DownloadOptions, DownloadResult } from './types';
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -94,6 +95,8 @@ async function transfer(
   let writer: ChunkFileWriter | null = null;
   let headerTimer: NodeJS.Timeout | undefined;
   let stallTimer: NodeJS.Timeout | undefined;
+  let throughputTimer: NodeJS.Timeout | undefined;
+  const throughput = new ThroughputWatch(options.throughput ?? DEFAULT_THROUGHPUT_RULE);
   let onAbort: (() => void) | undefined;
 
   try {
@@ -155,6 +158,12 @@ async function transfer(
               clearTimeout(headerTimer);
               meter.setTotal(ev.header.fileSize);
               stallTimer = setTimeout(() => fail(new ProtocolError('stalled', `no body byte for ${stallTimeoutMs} ms`)), stallTimeoutMs);
+              // A trickle resets the stall timer with every byte: the throughput rule ends it.
+              throughput.start(decoder.bytesReceived);
+              throughputTimer = setInterval(() => {
+                const reason = throughput.endOfWindow(decoder.bytesReceived);
+                if (reason) fail(new ProtocolError('stalled', reason));
+              }, (options.throughput ?? DEFAULT_THROUGHPUT_RULE).windowMs);
             } else if (ev.type === 'complete') {
               complete = true;
             } else {
@@ -226,6 +235,7 @@ async function transfer(
   function cleanup(): void {
     clearTimeout(headerTimer);
     clearTimeout(stallTimer);
+    clearInterval(throughputTimer);
     if (onAbort) signal?.removeEventListener('abort', onAbort);
     socket?.destroy();
   }

@@ -4,3 +4,4 @@ export { download } from './download';
 export { sanitizeFileName } from './sanitize';
 export { DownloadError } from './errors';
 export * from './types';
+export { DEFAULT_THROUGHPUT_RULE, type ThroughputRule } from './throughput';

@@ -1,6 +1,7 @@
 /** The device client's public shapes. Implementation: ./send.ts and ./download.ts; failures are
  * `ProtocolError`s (downloads: `DownloadError`, with `partialPath` when received bytes were kept). */
 import type { DeviceReply, VideoHeader } from '../../../src-shared/protocol';
+import type { ThroughputRule } from './throughput';
 
 export interface DeviceAddress {
   host: string;
@@ -55,6 +56,8 @@ export interface DownloadOptions {
   headerTimeoutMs?: number;
   /** No body byte for this long is a stall. */
   stallTimeoutMs?: number;
+  /** Minimum body throughput per window (default DEFAULT_THROUGHPUT_RULE): below it the transfer is `stalled`. */
+  throughput?: ThroughputRule;
   onProgress?: (p: DownloadProgress) => void;
   /** Minimum ms between progress callbacks (default 250). */
   progressIntervalMs?: number;

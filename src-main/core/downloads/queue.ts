@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import type { DownloadView } from '../../../src-shared/api';
+import type { ThroughputRule } from '../device-client/throughput';
 import type { DeviceAddress, DownloadOptions, DownloadResult } from '../device-client/types';
 import { isInside, realInside } from '../takes/folder';
 import { localFileName, pickFreeName } from './naming';
@@ -46,6 +47,8 @@ export interface DownloadQueueOptions {
   maxConcurrent?: number;
   headerTimeoutMs?: number;
   stallTimeoutMs?: number;
+  /** Minimum body throughput (default: the device client's rule). */
+  throughput?: ThroughputRule;
   progressIntervalMs?: number;
 }
 
@@ -242,6 +245,7 @@ export class DownloadQueue {
             },
             ...(this.opts.headerTimeoutMs !== undefined ? { headerTimeoutMs: this.opts.headerTimeoutMs } : {}),
             ...(this.opts.stallTimeoutMs !== undefined ? { stallTimeoutMs: this.opts.stallTimeoutMs } : {}),
+            ...(this.opts.throughput !== undefined ? { throughput: this.opts.throughput } : {}),
             ...(this.opts.progressIntervalMs !== undefined ? { progressIntervalMs: this.opts.progressIntervalMs } : {}),
           });
           const abs = resolve(result.path);
