@@ -26,6 +26,9 @@ export type FramerResult =
       rest: Uint8Array;
     };
 
+/** Like FramerResult, but the object's bytes undecoded (the caller decides where to parse them). */
+export type FramerBytesResult = { done: false } | { done: true; bytes: Uint8Array; rest: Uint8Array };
+
 export class JsonObjectFramer {
   private readonly chunks: Uint8Array[] = [];
   private size = 0;
@@ -46,6 +49,21 @@ export class JsonObjectFramer {
 
   /** Feed one chunk. Throws a `ProtocolError` on garbage, oversize or malformed JSON. */
   push(chunk: Uint8Array): FramerResult {
+    const r = this.pushBytes(chunk);
+    if (!r.done) return r;
+    try {
+      return { done: true, value: decodeJsonObject(r.bytes), rest: r.rest };
+    } catch (e) {
+      this.failure = e;
+      throw e;
+    }
+  }
+
+  /**
+   * Feed one chunk; when the object is complete, return its bytes without decoding them (a large
+   * reply can then be parsed off the event loop). Throws a `ProtocolError` on garbage or oversize.
+   */
+  pushBytes(chunk: Uint8Array): FramerBytesResult {
     if (this.failure !== null) throw this.failure;
     if (this.finished) throw new Error('JsonObjectFramer: already produced an object');
     try {
@@ -58,46 +76,70 @@ export class JsonObjectFramer {
     }
   }
 
-  private scan(chunk: Uint8Array): FramerResult {
-    for (let i = 0; i < chunk.length; i++) {
+  private scan(input: Uint8Array): FramerBytesResult {
+    let chunk = input;
+    let i = 0;
+    if (!this.started) {
+      while (i < chunk.length && isWhitespace(chunk[i]!)) i++;
+      if (i === chunk.length) return { done: false };
       const b = chunk[i]!;
-      if (!this.started) {
-        if (isWhitespace(b)) continue;
-        if (b !== OPEN) {
-          throw new ProtocolError('not_json_object', `reply does not start with a JSON object (first byte 0x${b.toString(16).padStart(2, '0')})`);
+      if (b !== OPEN) {
+        throw new ProtocolError('not_json_object', `reply does not start with a JSON object (first byte 0x${b.toString(16).padStart(2, '0')})`);
+      }
+      this.started = true;
+      this.depth = 1;
+      // keep only from the opening brace
+      chunk = chunk.subarray(i);
+      i = 1;
+    }
+    // The state lives in locals while scanning (a 1 MiB reply is scanned byte by byte: keep it tight).
+    let depth = this.depth;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    const n = chunk.length;
+    for (; i < n; i++) {
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+          continue;
         }
-        this.started = true;
-        this.depth = 1;
-        // keep only from the opening brace
-        chunk = chunk.subarray(i);
-        i = 0;
+        // Jump to the next quote natively; it closes the string unless an odd run of backslashes
+        // precedes it. Each byte is looked at a bounded number of times: linear.
+        const q = chunk.indexOf(QUOTE, i);
+        const stop = q < 0 ? n : q;
+        let run = 0;
+        while (stop - 1 - run >= i && chunk[stop - 1 - run] === BACKSLASH) run++;
+        if (q < 0) {
+          // The string continues in the next chunk; an odd trailing run escapes its first byte.
+          escaped = run % 2 === 1;
+          i = n;
+          break;
+        }
+        i = q; // the quote: escaped by an odd run, else the string's end
+        if (run % 2 === 0) inString = false;
         continue;
       }
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (b === BACKSLASH) this.escaped = true;
-        else if (b === QUOTE) this.inString = false;
-        continue;
-      }
-      if (b === QUOTE) this.inString = true;
-      else if (b === OPEN) this.depth++;
-      else if (b === CLOSE) {
-        this.depth--;
-        if (this.depth === 0) {
-          const head = chunk.subarray(0, i + 1);
-          this.checkSize(head.length);
-          this.chunks.push(head);
-          this.size += head.length;
-          this.finished = true;
-          return { done: true, value: this.decode(), rest: chunk.subarray(i + 1) };
-        }
+      const b = chunk[i]!;
+      if (b === QUOTE) inString = true;
+      else if (b === OPEN) depth++;
+      else if (b === CLOSE && --depth === 0) {
+        this.depth = 0;
+        this.inString = false;
+        this.escaped = false;
+        const head = chunk.subarray(0, i + 1);
+        this.checkSize(head.length);
+        this.chunks.push(head);
+        this.size += head.length;
+        this.finished = true;
+        return { done: true, bytes: concat(this.chunks, this.size), rest: chunk.subarray(i + 1) };
       }
     }
-    if (this.started) {
-      this.checkSize(chunk.length);
-      this.chunks.push(chunk);
-      this.size += chunk.length;
-    }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    this.checkSize(chunk.length);
+    this.chunks.push(chunk);
+    this.size += chunk.length;
     return { done: false };
   }
 
@@ -106,21 +148,21 @@ export class JsonObjectFramer {
       throw new ProtocolError('reply_too_large', `reply exceeds ${this.maxBytes} bytes without completing a JSON object`);
     }
   }
+}
 
-  private decode(): Record<string, unknown> {
-    const all = concat(this.chunks, this.size);
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(all);
-    } catch (cause) {
-      throw new ProtocolError('invalid_utf8', 'reply is not valid UTF-8', { cause });
-    }
-    try {
-      return JSON.parse(text) as Record<string, unknown>;
-    } catch (cause) {
-      const preview = text.length > 80 ? `${text.slice(0, 80)}…` : text;
-      throw new ProtocolError('malformed_json', `reply is not valid JSON: ${preview}`, { cause });
-    }
+/** UTF-8 bytes of one JSON object → the object; `invalid_utf8` / `malformed_json` otherwise. */
+export function decodeJsonObject(bytes: Uint8Array): Record<string, unknown> {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new ProtocolError('invalid_utf8', 'reply is not valid UTF-8', { cause });
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (cause) {
+    const preview = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+    throw new ProtocolError('malformed_json', `reply is not valid JSON: ${preview}`, { cause });
   }
 }
 

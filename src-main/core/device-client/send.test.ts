@@ -91,6 +91,9 @@ describe('send: bad replies end in typed errors, not retried', () => {
     ['missing status', JSON.stringify({ deviceId: 'x' }), 'invalid_reply'],
     ['invalid UTF-8', Buffer.concat([Buffer.from('{"status":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]), 'invalid_utf8'],
     ['a reply over the 1 MiB cap', `{"status":"ready","pad":"${'x'.repeat(1024 * 1024 + 10)}`, 'reply_too_large'],
+    // Large replies are decoded off the event loop: the same errors come back from there.
+    ['large malformed JSON', `{"status":"ready","pad":"${'x'.repeat(200_000)}", oops}`, 'malformed_json'],
+    ['large invalid UTF-8', Buffer.concat([Buffer.from(`{"status":"ready","pad":"${'x'.repeat(200_000)}`), Buffer.from([0xff]), Buffer.from('"}')]), 'invalid_utf8'],
   ];
   for (const [what, payload, code] of cases) {
     it(`${what} → ${code}`, async () => {
@@ -102,6 +105,16 @@ describe('send: bad replies end in typed errors, not retried', () => {
       expect(server.connections).toBe(1);
     });
   }
+
+  it('a ~1 MiB reply (decoded off the event loop) arrives bounded, even when the device closes at once', async () => {
+    const huge = '<X-Amz-Signature>X-Amz-'.repeat(40_000);
+    const server = await serve((socket) => socket.end(JSON.stringify({ status: 'Recording', message: huge, fileName: 'a.mp4' })));
+    const r = await send(server.address, deviceStatus(), FAST);
+    expect(r.reply.status).toBe('recording');
+    expect(r.reply.fileName).toBe('a.mp4');
+    expect(r.reply.message!.length).toBeLessThanOrEqual(4097);
+    expect(r.reply.message!.startsWith('<X-Amz-Signature>X-Amz-')).toBe(true);
+  });
 
   it('a wrong-typed field names the field and carries the reply', async () => {
     const server = await serve((socket) => socket.write(JSON.stringify({ status: 'ready', fileSize: -5 })));

@@ -18,6 +18,7 @@ import {
 } from '../../../src-shared/protocol';
 import { abortedError, openConnection, validateAddress, withRetries } from './connect';
 import { classifySocketError, formatAddress, withContext } from './errors';
+import { decodeReplyBytes } from './parse-off-thread';
 import type { DeviceAddress, SendOptions, TimedReply } from './types';
 
 /** Commands a device may safely receive twice: a reply timeout on these is retried. */
@@ -69,6 +70,8 @@ function exchange(
     let received = 0;
     let settled = false;
     let sentAt = 0;
+    /** The whole reply arrived: the device closing or resetting now changes nothing. */
+    let replyComplete = false;
 
     const finish = (err: ProtocolError | null, value?: { reply: DeviceReply; sentAt: number; receivedAt: number }) => {
       if (settled) return;
@@ -88,20 +91,22 @@ function exchange(
       received += chunk.length;
       let result;
       try {
-        result = framer.push(chunk);
+        result = framer.pushBytes(chunk);
       } catch (e) {
         finish(e instanceof ProtocolError ? withContext(e, context, { retryable: false }) : asNetworkError(e, context));
         return;
       }
       if (!result.done) return;
       const receivedAt = opts.now();
-      try {
-        finish(null, { reply: parseReply(result.value), sentAt, receivedAt });
-      } catch (e) {
-        finish(e instanceof ProtocolError ? withContext(e, context, { retryable: false }) : asNetworkError(e, context));
-      }
+      replyComplete = true;
+      socket.removeListener('data', onData);
+      // A large reply is parsed off the event loop; the reply timer still bounds the wait.
+      decodeReplyBytes(result.bytes)
+        .then((value) => finish(null, { reply: parseReply(value), sentAt, receivedAt }))
+        .catch((e: unknown) => finish(e instanceof ProtocolError ? withContext(e, context, { retryable: false }) : asNetworkError(e, context)));
     };
     const onError = (e: unknown) => {
+      if (replyComplete) return;
       const { code, text } = classifySocketError(e);
       // The command has been written by now, so the device may have acted on it: only an
       // idempotent command is retried, and only when the reset came before any reply byte
@@ -111,6 +116,7 @@ function exchange(
       finish(new ProtocolError(code, `${context}: ${text} after ${received} reply bytes`, { retryable, cause: e }));
     };
     const onEnd = () => {
+      if (replyComplete) return;
       finish(
         new ProtocolError(
           'closed_early',
