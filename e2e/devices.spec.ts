@@ -2,7 +2,7 @@
  * Devices as the operator sees them: cards for manual devices and virtual cameras, their state,
  * type and battery; adding a device by address with inline errors.
  */
-import { expect, test } from './fixtures/controller';
+import { expect, openCardMenu, test } from './fixtures/controller';
 
 const devices = (page: import('@playwright/test').Page) => page.getByRole('region', { name: 'Devices' });
 
@@ -17,8 +17,13 @@ test.describe('manual devices', () => {
     await expect(devices(page).getByRole('article')).toHaveCount(2);
     await expect(iosCard.getByText('Online', { exact: true })).toBeVisible();
     await expect(androidCard.getByText('Online', { exact: true })).toBeVisible();
+    // The device type is on demand, in the card's menu.
+    await openCardMenu(page, mc.addressOf(ios));
     await expect(iosCard.getByText('iOS:iPhone')).toBeVisible();
+    await page.keyboard.press('Escape');
+    await openCardMenu(page, mc.addressOf(android));
     await expect(androidCard.getByText('Android:Quest')).toBeVisible();
+    await page.keyboard.press('Escape');
     await expect(iosCard.getByText('Battery 73%')).toBeVisible();
     await expect(androidCard.getByText('Battery 41%')).toBeVisible();
     await expect(devices(page).getByRole('heading', { name: /Devices/ })).toContainText('2 · 2 in next take');
@@ -44,8 +49,14 @@ test('"Add 4 virtual cameras" from the empty state gives four online cards named
     await expect(card.getByText('Online', { exact: true })).toBeVisible();
     await expect(card.getByText(/^Battery (\d+%|—)$/)).toBeVisible();
   }
-  // mixed personalities: every type shows up on some card
-  for (const type of ['iOS:iPhone', 'Android:Quest', 'Oak', 'Spec']) await expect(devices(page).getByText(type, { exact: true })).toHaveCount(1);
+  // mixed personalities: every type shows up on some card (in its menu)
+  const types: string[] = [];
+  for (const name of names) {
+    await openCardMenu(page, name);
+    types.push((await devices(page).getByRole('article', { name }).locator('.more-facts dd').first().textContent()) ?? '');
+    await page.keyboard.press('Escape');
+  }
+  expect(types.sort()).toEqual(['Android:Quest', 'Oak', 'Spec', 'iOS:iPhone']);
   await expect(page.getByRole('heading', { name: 'No devices yet' })).toHaveCount(0);
 });
 
@@ -76,6 +87,7 @@ test('Add device by address: invalid input is refused inline; a real address add
   // A device added by address takes the name it reports.
   const card = devices(page).getByRole('article', { name: mc.nameOf(sim) });
   await expect(card.getByText('Online', { exact: true })).toBeVisible();
+  await openCardMenu(page, mc.addressOf(sim));
   await expect(card.getByText('Spec', { exact: true })).toBeVisible();
   await expect(card.getByText('Battery 88%')).toBeVisible();
 

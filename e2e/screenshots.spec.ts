@@ -3,7 +3,7 @@
  * a finished take. Attached to the report and written to test-results/screenshots/*.png for a
  * human to look at; the assertions make sure each shot shows the state it claims to.
  */
-import { expect, test } from './fixtures/controller';
+import { expect, expectCardsRolling, stopTake, test } from './fixtures/controller';
 
 test.describe('screenshots', () => {
   test.use({
@@ -44,16 +44,16 @@ test.describe('screenshots', () => {
     await mc.screenshot('grid-mixed', { fullPage: true });
 
     const rec = page.getByRole('region', { name: 'Recording' });
-    await rec.getByLabel('Take name (optional)').fill('Scene 12 — take 3');
+    await rec.getByLabel('Next take').fill('Scene 12 — take 3');
     await rec.getByRole('button', { name: 'Record' }).click();
     await expect(rec.getByText(/^Starting in \d+\.\d s$/)).toBeVisible();
     await mc.screenshot('take-countdown');
-    const roll = rec.getByRole('list', { name: 'Devices in Scene 12 — take 3' });
-    for (const n of ['Cam A — wide', 'Cam B — close', 'Cam G', 'Cam H']) await expect(roll.getByRole('listitem', { name: `${n}: Rolling` })).toBeVisible({ timeout: 30_000 });
+    await expectCardsRolling(page, ['Cam A — wide', 'Cam B — close', 'Cam G', 'Cam H']);
+    await expect(card('Left out').locator('.tally')).toHaveText('Left out');
     await expect(rec.getByText(/^Rolling \d\d:\d\d$/)).toBeVisible();
     await mc.screenshot('take-rolling', { fullPage: true });
 
-    await rec.getByRole('button', { name: 'Stop' }).click();
+    await stopTake(page);
     const take = page.getByRole('region', { name: 'Takes' }).getByRole('article', { name: 'Scene 12 — take 3' });
     await expect(take.locator('.phase')).toHaveText(/^(Done|Failed)/, { timeout: 60_000 });
     await expect(take.getByText('Downloaded').first()).toBeVisible();

@@ -3,7 +3,7 @@
  * settings dialog and on the cards after a reload.
  */
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures/controller';
+import { expect, openCardMenu, stopTake, test } from './fixtures/controller';
 
 const dialog = (page: Page) => page.getByRole('dialog', { name: 'Settings' });
 
@@ -16,7 +16,8 @@ test.describe('persistence', () => {
     const card = page.getByRole('article', { name: address });
     await expect(card.getByText('Online', { exact: true })).toBeVisible();
 
-    // Rename the device on its card.
+    // Rename the device from its card's menu.
+    await openCardMenu(page, address);
     await card.getByRole('button', { name: `Rename ${address}` }).click();
     const nameInput = page.getByRole('textbox', { name: `New name for ${address}` });
     await nameInput.fill('Wide');
@@ -31,7 +32,7 @@ test.describe('persistence', () => {
     await dialog(page).getByLabel('Status poll interval (ms)').fill('2500');
     await dialog(page).getByRole('button', { name: 'Save settings' }).click();
     await expect(dialog(page)).toHaveCount(0);
-    await expect(page.getByRole('region', { name: 'Recording' }).getByText(/Press R to record/)).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Recording' }).getByText(/Record · 1 device/)).toBeVisible();
 
     // A bad value is refused inline and not saved.
     await page.getByRole('button', { name: 'Settings' }).click();
@@ -56,7 +57,7 @@ test.describe('persistence', () => {
     // The stored delay is the one a take uses.
     await page.getByRole('region', { name: 'Recording' }).getByRole('button', { name: 'Record' }).click();
     await expect(page.getByRole('region', { name: 'Recording' }).getByText(/^Starting in [5-7]\.\d s$/)).toBeVisible();
-    await page.getByRole('region', { name: 'Recording' }).getByRole('button', { name: 'Stop' }).click();
+    await stopTake(page);
     await expect(page.getByRole('region', { name: 'Takes' }).locator('.phase').first()).toHaveText(/^Aborted/, { timeout: 60_000 });
   });
 
@@ -72,7 +73,7 @@ test.describe('persistence', () => {
     // The new controller answers: a take starts from this page without a reload.
     await page.getByRole('region', { name: 'Recording' }).getByRole('button', { name: 'Record' }).click();
     await expect(page.getByRole('region', { name: 'Recording' }).getByText(/^Starting in \d+\.\d s$/)).toBeVisible();
-    await page.getByRole('region', { name: 'Recording' }).getByRole('button', { name: 'Stop' }).click();
+    await stopTake(page);
     await expect(page.getByRole('region', { name: 'Takes' }).getByRole('article')).toHaveCount(1);
   });
 });

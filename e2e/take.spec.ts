@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { expect, test } from './fixtures/controller';
+import { expect, expectCardsRolling, stopTake, test } from './fixtures/controller';
 import { formatBytes } from '../src-shared/format';
 
 const recording = (page: Page) => page.getByRole('region', { name: 'Recording' });
@@ -28,8 +28,8 @@ async function takeFolder(card: Locator): Promise<{ folder: string; manifest: { 
 }
 
 async function expectRolling(page: Page, takeName: string, names: string[]): Promise<void> {
-  const roll = recording(page).getByRole('list', { name: `Devices in ${takeName}` });
-  for (const n of names) await expect(roll.getByRole('listitem', { name: `${n}: Rolling` })).toBeVisible({ timeout: 30_000 });
+  await expect(recording(page).locator('.focus-name')).toHaveText(takeName);
+  await expectCardsRolling(page, names);
 }
 
 /** Every file row of the take card is Downloaded, with size and sha256 matching the file on disk. */
@@ -66,13 +66,13 @@ test.describe('recording', () => {
     for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
 
     // 1) the buttons
-    await recording(page).getByLabel('Take name (optional)').fill('Scene 1');
+    await recording(page).getByLabel('Next take').fill('Scene 1');
     await recording(page).getByRole('button', { name: 'Record' }).click();
     await expect(recording(page).getByText(/^Starting in \d+\.\d s$/)).toBeVisible();
     await expectRolling(page, 'Scene 1', names);
     await expect(recording(page).getByText(/^Rolling \d\d:\d\d$/)).toBeVisible();
     for (const n of names) await expect(page.getByRole('article', { name: n }).getByText(/^REC/)).toBeVisible();
-    await recording(page).getByRole('button', { name: 'Stop' }).click();
+    await stopTake(page);
     const folder1 = await expectFilesDone(page, 'Scene 1', names);
     await expect(recording(page).getByRole('button', { name: 'Record' })).toBeEnabled();
 
@@ -82,8 +82,11 @@ test.describe('recording', () => {
     await expect(recording(page).getByText(/^Starting in \d+\.\d s$/)).toBeVisible();
     await expect(recording(page).getByRole('button', { name: 'Stop' })).toBeVisible();
     const second = (await recording(page).locator('.focus-name').textContent())?.trim() ?? '';
-    expect(second).not.toBe('Scene 1');
+    expect(second).toBe('Scene 2');
     await expectRolling(page, second, names);
+    // A single S only arms Stop; the second one stops.
+    await page.keyboard.press('s');
+    await expect(recording(page).getByRole('button', { name: 'Confirm stop' })).toBeVisible();
     await page.keyboard.press('s');
     const folder2 = await expectFilesDone(page, second, names);
     expect(folder2).not.toBe(folder1);
@@ -98,14 +101,14 @@ test.describe('partial failure', () => {
     await mc.open();
     const names = mc.sims.map(mc.nameOf);
     for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
-    await recording(page).getByLabel('Take name (optional)').fill('Doomed');
+    await recording(page).getByLabel('Next take').fill('Doomed 1');
     await recording(page).getByRole('button', { name: 'Record' }).click();
-    await expectRolling(page, 'Doomed', names);
+    await expectRolling(page, 'Doomed 1', names);
 
     const victim = mc.sims[1]!;
     const victimName = mc.nameOf(victim);
     await victim.kill();
-    await recording(page).getByRole('button', { name: 'Stop' }).click();
+    await stopTake(page);
 
     // Loud: the record panel names the device and why.
     const alert = recording(page).getByRole('alert').filter({ hasText: 'needs attention' });
@@ -121,7 +124,7 @@ test.describe('partial failure', () => {
 
     // The others' files still arrive.
     const others = names.filter((n) => n !== victimName);
-    const card2 = takes(page).getByRole('article', { name: 'Doomed' });
+    const card2 = takes(page).getByRole('article', { name: 'Doomed 1' });
     await expect(card2.locator('.phase')).toHaveText(/^(Done|Failed)/, { timeout: 60_000 });
     const { folder, manifest } = await takeFolder(card2);
     for (const n of others) {

@@ -5,7 +5,7 @@
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Page } from '@playwright/test';
-import { expect, test, type McEnv } from './fixtures/controller';
+import { expect, expectCardsRolling, stopTake, test, type McEnv } from './fixtures/controller';
 
 const dialog = (page: Page) => page.getByRole('dialog', { name: 'Settings' });
 
@@ -36,12 +36,11 @@ async function recordAndUpload(mc: McEnv, page: Page) {
   await expect(d).toHaveCount(0);
 
   const rec = page.getByRole('region', { name: 'Recording' });
-  await rec.getByLabel('Take name (optional)').fill('Upload me');
+  await rec.getByLabel('Next take').fill('Upload me 1');
   await rec.getByRole('button', { name: 'Record' }).click();
-  const roll = rec.getByRole('list', { name: 'Devices in Upload me' });
-  for (const n of names) await expect(roll.getByRole('listitem', { name: `${n}: Rolling` })).toBeVisible({ timeout: 30_000 });
-  await rec.getByRole('button', { name: 'Stop' }).click();
-  const take = page.getByRole('region', { name: 'Takes' }).getByRole('article', { name: 'Upload me' });
+  await expectCardsRolling(page, names);
+  await stopTake(page);
+  const take = page.getByRole('region', { name: 'Takes' }).getByRole('article', { name: 'Upload me 1' });
   await expect(take.locator('.phase')).toHaveText(/^Done — \d+ files?$/, { timeout: 60_000 });
   await take.getByRole('button', { name: 'Upload take' }).click();
   await expect(take.getByRole('button', { name: 'Upload take' })).toBeEnabled();
@@ -66,7 +65,7 @@ test.describe('cloud upload', () => {
     const { names } = await recordAndUpload(mc, page);
     await expect.poll(() => bucketKeys(mc), { timeout: 60_000 }).toHaveLength(names.length);
     const keys = await bucketKeys(mc);
-    for (const n of names) expect(keys.some((k) => /_Upload-me\//.test(k) && k.includes(`/${n.replace(':', '-')}/`)), `a key for ${n} in ${keys.join(', ')}`).toBe(true);
+    for (const n of names) expect(keys.some((k) => /_Upload-me-1\//.test(k) && k.includes(`/${n.replace(':', '-')}/`)), `a key for ${n} in ${keys.join(', ')}`).toBe(true);
   });
 
   // Was broken until 971d198 (TakeView.devices[].uploadId never set, so the panel showed nothing).

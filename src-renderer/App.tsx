@@ -1,31 +1,53 @@
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ConnectionBanner, DiscoveryBanner, LoadErrorBanner } from './components/Banners';
 import { DeviceGrid } from './components/DeviceGrid';
 import { Header } from './components/Header';
+import { HelpOverlay } from './components/HelpOverlay';
 import { RecordPanel } from './components/RecordPanel';
 import { SettingsDialog } from './components/SettingsDialog';
 import { TakesPanel } from './components/TakesPanel';
 import { useController } from './store/context';
 
-export function App() {
-  const [settingsOpen, setSettingsOpen] = useState(false);
-  const status = useController((s) => s.status);
+/** Open/close a modal, giving focus back to where it was. */
+function useModal(): [boolean, () => void, () => void] {
+  const [open, setOpen] = useState(false);
   const lastFocus = useRef<HTMLElement | null>(null);
-  const open = useCallback(() => {
+  const show = useCallback(() => {
     lastFocus.current = document.activeElement as HTMLElement | null;
-    setSettingsOpen(true);
+    setOpen(true);
   }, []);
-  const close = useCallback(() => {
-    setSettingsOpen(false);
+  const hide = useCallback(() => {
+    setOpen(false);
     lastFocus.current?.focus();
   }, []);
+  return [open, show, hide];
+}
+
+export function App() {
+  const [settingsOpen, openSettings, closeSettings] = useModal();
+  const [helpOpen, openHelp, closeHelp] = useModal();
+  const status = useController((s) => s.status);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '?' || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
+      if (document.querySelector('[aria-modal="true"]')) return;
+      e.preventDefault();
+      openHelp();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [openHelp]);
+
   return (
     <div className="app">
-      {/* With many devices the takes are hundreds of Tab stops away: one jump for keyboard users. */}
+      {/* With many devices the takes are many Tab stops away: one jump for keyboard users. */}
       <button type="button" className="skip-link" onClick={() => document.getElementById('takes-panel')?.focus()}>
         Skip to takes
       </button>
-      <Header onOpenSettings={open} />
+      <Header onOpenSettings={openSettings} onOpenHelp={openHelp} />
       <ConnectionBanner />
       <DiscoveryBanner />
       <LoadErrorBanner />
@@ -36,7 +58,7 @@ export function App() {
       ) : (
         <main className="layout">
           <div className="layout-main">
-            <RecordPanel shortcutsEnabled={!settingsOpen} />
+            <RecordPanel shortcutsEnabled={!settingsOpen && !helpOpen} />
             <DeviceGrid />
           </div>
           <aside className="layout-side">
@@ -44,7 +66,8 @@ export function App() {
           </aside>
         </main>
       )}
-      {settingsOpen && <SettingsDialog onClose={close} />}
+      {settingsOpen && <SettingsDialog onClose={closeSettings} />}
+      {helpOpen && <HelpOverlay onClose={closeHelp} />}
     </div>
   );
 }

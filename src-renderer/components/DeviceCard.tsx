@@ -1,10 +1,10 @@
-import { createContext, memo, useContext, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { createContext, Fragment, memo, useContext, useEffect, useId, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { DeviceView } from '../../src-shared/api';
-import { colorFor, formatAgo, formatBytes, formatOffset, formatRate, letterFor } from '../lib/format';
+import { colorFor, formatAgo, formatBytes, formatOffset, formatRate } from '../lib/format';
+import { tallyFor, type Tally } from '../lib/tally';
 import { useTicking } from '../lib/ticker';
 import { useAction } from '../lib/useAction';
-import { deviceCardState } from '../../src-shared/states';
-import { useApi, useController, useDevice, useLive } from '../store/context';
+import { isLive, useApi, useController, useDevice, useLive } from '../store/context';
 import { Elapsed } from './Banners';
 
 function LastSeen({ at }: { at: number | null }) {
@@ -22,106 +22,162 @@ function SeenFact({ device }: { device: DeviceView }) {
   // the controller nobody is asking: the last thing we heard is all we know.
   if (!live)
     return (
-      <span className="fact fact-dim">
+      <>
         Last heard <LastSeen at={device.lastSeen} />
-      </span>
+      </>
     );
-  if (REACHABLE.has(device.state)) return <span className="fact fact-dim">Seen just now</span>;
+  if (REACHABLE.has(device.state)) return <>Seen just now</>;
   return (
-    <span className="fact fact-dim">
+    <>
       Last seen <LastSeen at={device.lastSeen} />
-    </span>
+    </>
   );
 }
 
-function StateBadge({ device }: { device: DeviceView }) {
-  const live = useLive();
-  // The active take's view of this device (a stable object: re-renders only when it changes).
-  const take = useController((s) => (s.activeTakeId ? s.takes[s.activeTakeId] : undefined));
-  const takeDevice = take?.devices.find((d) => d.deviceKey === device.id) ?? null;
-  const st = deviceCardState(device, { live, take: take ?? null, takeDevice });
-  if (st.state === 'recording') {
-    // Within the take in progress, count from the take's start instant, like the record panel: the
-    // phone apps report "recording" from the moment START arrives (they keep pre-roll).
-    const since = take && takeDevice?.start === 'accepted' ? take.targetStart * 1000 : device.recordingSince;
-    return (
-      <span className="state state-recording" data-state={st.state}>
-        <span className="rec-dot" aria-hidden="true" />
-        REC {since ? <Elapsed since={since} /> : null}
-      </span>
-    );
-  }
-  return (
-    <span className={`state state-${st.state} tone-${st.tone}`} data-state={st.state} title={st.detail ?? undefined}>
-      {st.word}
-    </span>
-  );
+/** A long name may break only after a separator ("multiCam-Forest-…"), never inside a word. */
+export function breakable(name: string): ReactNode {
+  const parts = name.split(/(?<=[-_.:@ ])/);
+  return parts.map((p, i) => (
+    <Fragment key={i}>
+      {p}
+      {i < parts.length - 1 && <wbr />}
+    </Fragment>
+  ));
 }
 
-function NameEditor({ device }: { device: DeviceView }) {
+function NameEditor({ device, onDone }: { device: DeviceView; onDone: () => void }) {
   const api = useApi();
-  const live = useLive();
-  const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(device.name);
   const rename = useAction((name: string) => api.renameDevice(device.id, name));
   const inputRef = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    if (editing) inputRef.current?.select();
-  }, [editing]);
+  useEffect(() => inputRef.current?.select(), []);
 
   async function commit() {
     const name = draft.trim();
-    if (name === device.name || name === '') {
-      setEditing(false);
-      return;
-    }
+    if (name === device.name || name === '') return onDone();
     const r = await rename.run(name.slice(0, 64));
-    if (r?.ok) setEditing(false);
+    if (r?.ok) onDone();
   }
   function onKey(e: KeyboardEvent<HTMLInputElement>) {
     if (e.key === 'Enter') {
       e.preventDefault();
       void commit();
     } else if (e.key === 'Escape') {
-      setEditing(false);
+      e.stopPropagation();
       rename.setError(null);
+      onDone();
     }
   }
-
-  if (!editing)
-    return (
-      <h3 className="device-name">
-        <button
-          type="button"
-          className="name-button"
-          title={`${device.name} (click to rename)`}
-          aria-label={`Rename ${device.name}`}
-          disabled={!live}
-          onClick={() => {
-            setDraft(device.name);
-            setEditing(true);
-          }}
-        >
-          {device.name}
-        </button>
-      </h3>
-    );
   return (
-    <div className="device-name-edit">
-      <input
-        ref={inputRef}
-        aria-label={`New name for ${device.name}`}
-        value={draft}
-        maxLength={64}
-        onChange={(e) => setDraft(e.target.value)}
-        onKeyDown={onKey}
-        onBlur={() => void commit()}
-        disabled={rename.pending}
-      />
+    <div className="name-edit">
+      <input ref={inputRef} aria-label={`New name for ${device.name}`} value={draft} maxLength={64} onChange={(e) => setDraft(e.target.value)} onKeyDown={onKey} onBlur={() => void commit()} disabled={rename.pending} />
       {rename.error && (
         <span className="field-error" role="alert">
           {rename.error}
         </span>
+      )}
+    </div>
+  );
+}
+
+/** Colour labels, by name (a screen reader says "red", not a hex code). */
+export const LABEL_COLOURS: Array<[string, string]> = [
+  ['#ff6b6b', 'red'],
+  ['#ffd43b', 'yellow'],
+  ['#69db7c', 'green'],
+  ['#4dabf7', 'blue'],
+  ['#da77f2', 'purple'],
+  ['#ffa94d', 'orange'],
+];
+
+/**
+ * Everything but the essentials, on demand: details, rename, colour label, remove. A disclosure
+ * (one tab stop on the card); Escape or a click outside closes it and focus returns to its button.
+ */
+function MoreMenu({ device, canRemove }: { device: DeviceView; canRemove: boolean }) {
+  const api = useApi();
+  const live = useLive();
+  const [open, setOpen] = useState(false);
+  const [renaming, setRenaming] = useState(false);
+  const setColor = useAction((c: string | null) => api.setDeviceColor(device.id, c));
+  const remove = useAction(() => api.removeDevice(device.id));
+  const panelId = useId();
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const onDown = (e: PointerEvent) => {
+      if (wrapRef.current && !wrapRef.current.contains(e.target as Node)) {
+        setOpen(false);
+        setRenaming(false);
+      }
+    };
+    document.addEventListener('pointerdown', onDown);
+    return () => document.removeEventListener('pointerdown', onDown);
+  }, [open]);
+
+  const close = () => {
+    setOpen(false);
+    setRenaming(false);
+    buttonRef.current?.focus();
+  };
+  const address = device.host ? (device.port ? `${device.host}:${device.port}` : device.host) : 'address unknown';
+  const error = setColor.error ?? remove.error;
+  return (
+    <div className="more" ref={wrapRef} onKeyDown={(e) => e.key === 'Escape' && open && (e.stopPropagation(), close())}>
+      <button type="button" ref={buttonRef} className="btn-icon" aria-expanded={open} aria-controls={panelId} aria-label={`More for ${device.name}`} title="Details, rename, colour label, remove" onClick={() => (open ? close() : setOpen(true))}>
+        <span aria-hidden="true">⋯</span>
+      </button>
+      {open && (
+        <div className="more-panel" id={panelId} role="group" aria-label={`${device.name}: details and actions`}>
+          <p className="more-name">{breakable(device.name)}</p>
+          <dl className="more-facts">
+            <dt>Type</dt>
+            <dd>{device.deviceType ?? (device.source === 'manual' ? 'Manual entry' : device.source)}</dd>
+            <dt>Address</dt>
+            <dd className="mono">{device.addresses.length > 1 ? device.addresses.join(', ') : address}</dd>
+            <dt>Seen</dt>
+            <dd>
+              <SeenFact device={device} />
+            </dd>
+            {device.clock && (
+              <>
+                <dt>Round trip</dt>
+                <dd>
+                  {Math.round(device.clock.rttMs)} ms, {device.clock.samples} samples
+                </dd>
+              </>
+            )}
+          </dl>
+          {renaming ? (
+            <NameEditor device={device} onDone={() => setRenaming(false)} />
+          ) : (
+            <button type="button" className="btn-small" aria-label={`Rename ${device.name}`} disabled={!live} onClick={() => setRenaming(true)}>
+              Rename
+            </button>
+          )}
+          <div className="swatches" role="group" aria-label="Colour label">
+            {LABEL_COLOURS.map(([c, colourName]) => (
+              <button key={c} type="button" className="swatch" style={{ background: c }} aria-label={`Label ${device.name} ${colourName}`} title={colourName} aria-pressed={device.color === c} disabled={!live} onClick={() => void setColor.run(device.color === c ? null : c)} />
+            ))}
+            {device.color && (
+              <button type="button" className="btn-small" disabled={!live} onClick={() => void setColor.run(null)}>
+                No label
+              </button>
+            )}
+          </div>
+          {canRemove && (
+            <button type="button" className="btn-small btn-quiet" onClick={() => void remove.run()} disabled={!live || remove.pending} aria-label={`Remove ${device.name}`}>
+              Remove
+            </button>
+          )}
+          {error && (
+            <p className="field-error" role="alert">
+              {error}
+            </p>
+          )}
+        </div>
       )}
     </div>
   );
@@ -145,8 +201,6 @@ function UploadQueue({ device }: { device: DeviceView }) {
   );
 }
 
-const SWATCHES: Array<[string, string]> = [['#ff6b6b', 'red'], ['#ffd43b', 'yellow'], ['#69db7c', 'green'], ['#4dabf7', 'blue'], ['#da77f2', 'purple'], ['#ffa94d', 'orange']];
-
 /** Tests and profiling: called each time a card's body renders. */
 export const CardRenderProbe = createContext<((id: string) => void) | null>(null);
 
@@ -154,40 +208,42 @@ function DeviceCardImpl({ id }: { id: string }) {
   useContext(CardRenderProbe)?.(id);
   const device = useDevice(id);
   const batteryWarn = useController((s) => s.settings?.batteryWarnPercent ?? 20);
-  // A boolean selector: a take's progress re-renders a card only when this flips.
+  // Primitive selectors: a take's progress re-renders a card only when its own tally or role changes.
+  const tallyKey = useController((s) => {
+    const d = s.devices[id];
+    return d ? JSON.stringify(tallyFor(d, s.activeTakeId ? s.takes[s.activeTakeId] : undefined, isLive(s))) : '';
+  });
+  const live = useLive();
   const inActiveTake = useController((s) => {
     const take = s.activeTakeId ? s.takes[s.activeTakeId] : undefined;
     return !!take?.devices.some((d) => d.deviceKey === id && d.start !== 'skipped' && d.start !== 'failed' && d.stop !== 'stopped');
   });
   const api = useApi();
   const include = useAction((v: boolean) => api.setDeviceIncluded(id, v));
-  const setColor = useAction((c: string | null) => api.setDeviceColor(id, c));
-  const remove = useAction(() => api.removeDevice(id));
-  const live = useLive();
+  const headingId = useId();
   if (!device) return null;
 
+  const tally = JSON.parse(tallyKey) as Tally;
   const color = colorFor(device.id, device.color);
   const lowBattery = device.battery !== null && device.battery <= batteryWarn;
-  const address = device.host ? (device.port ? `${device.host}:${device.port}` : device.host) : 'address unknown';
   const problem = device.state === 'offline' || device.state === 'stale';
-  const error = include.error ?? setColor.error ?? remove.error;
+  const canRemove = (device.source !== 'mdns' || device.state === 'offline') && device.state !== 'recording' && !inActiveTake;
 
   return (
-    <article className={`card card-${live ? device.state : 'unknown'}${device.included ? '' : ' card-excluded'}`} aria-label={device.name} style={{ borderTopColor: color }}>
-      <div className="card-top">
-        <span className="letter" style={{ background: color }} aria-hidden="true">
-          {letterFor(device.name)}
-        </span>
-        <NameEditor device={device} />
-        <StateBadge device={device} />
+    <article className={`card tone-${tally.tone}${device.included ? '' : ' card-excluded'}${live ? '' : ' card-unknown'}`} aria-labelledby={headingId} style={{ borderLeftColor: color }}>
+      <div className={`tally tally-${tally.tone}`} data-state={tally.state} title={tally.detail ?? undefined}>
+        {tally.tone === 'rec' && <span className="rec-dot" aria-hidden="true" />}
+        <span className="tally-word">{tally.word}</span>
+        {tally.since !== null && <Elapsed since={tally.since} />}
       </div>
-      <div className="card-meta">
-        <span>{device.deviceType ?? (device.source === 'manual' ? 'Manual entry' : device.source)}</span>
-        <span className="mono" title={device.addresses.length > 1 ? device.addresses.join(', ') : undefined}>
-          {address}
+      <div className="card-head">
+        <h3 className="card-name" id={headingId} title={device.name}>
+          {device.name}
+        </h3>
+        <span className="name-tip" aria-hidden="true">
+          {breakable(device.name)}
         </span>
       </div>
-      {problem && device.stateReason && <div className="card-reason">{device.stateReason}</div>}
       <div className="facts">
         <span className={lowBattery ? 'fact fact-bad' : 'fact'}>
           {device.battery === null ? 'Battery —' : lowBattery ? `⚠ Battery low ${Math.round(device.battery)}%` : `Battery ${Math.round(device.battery)}%`}
@@ -200,34 +256,29 @@ function DeviceCardImpl({ id }: { id: string }) {
         ) : (
           <span className="fact fact-dim">Clock —</span>
         )}
-        <SeenFact device={device} />
       </div>
+      {problem && device.stateReason && (
+        <p className="card-reason" title={device.stateReason}>
+          {device.stateReason}
+        </p>
+      )}
       <UploadQueue device={device} />
-      <div className="card-bottom">
+      <div className="card-foot">
         <label className="switch">
           <input type="checkbox" role="switch" checked={device.included} disabled={include.pending || !live} onChange={(e) => void include.run(e.target.checked)} aria-label={`Include ${device.name} in next take`} />
           <span className="switch-track" aria-hidden="true" />
           <span>{device.included ? 'In next take' : 'Left out'}</span>
         </label>
-        <span className="swatches">
-          {SWATCHES.map(([c, colourName]) => (
-            <button key={c} type="button" className={`swatch${device.color === c ? ' swatch-on' : ''}`} style={{ background: c }} aria-label={`Label ${device.name} ${colourName}`} title={colourName} aria-pressed={device.color === c} disabled={!live} onClick={() => void setColor.run(device.color === c ? null : c)} />
-          ))}
-        </span>
-        {(device.source !== 'mdns' || device.state === 'offline') && device.state !== 'recording' && !inActiveTake && (
-          <button type="button" className="btn-link" onClick={() => void remove.run()} disabled={!live || remove.pending} aria-label={`Remove ${device.name}`}>
-            Remove
-          </button>
-        )}
+        <MoreMenu device={device} canRemove={canRemove} />
       </div>
-      {error && (
+      {include.error && (
         <p className="field-error" role="alert">
-          {error}
+          {include.error}
         </p>
       )}
     </article>
   );
 }
 
-/** One device; re-renders only when its own DeviceView (or the battery threshold) changes. */
+/** One device; re-renders only when its own DeviceView, the take in progress or the battery threshold changes. */
 export const DeviceCard = memo(DeviceCardImpl);

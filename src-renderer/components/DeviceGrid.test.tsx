@@ -62,11 +62,33 @@ describe('device grid', () => {
     expect(screen.getByRole('article', { name: 'Cam C' }).textContent).toMatch(/REC\s*00:0[5-6]/);
   });
 
+  it('during a take each card carries its device\'s take state, in words', async () => {
+    const fake = createFakeApi();
+    for (const id of ['a', 'b', 'c', 'd']) fake.putDevice({ id, name: `Cam ${id.toUpperCase()}`, state: 'online', included: id !== 'd' });
+    fake.putTake({
+      takeId: 't1', name: 'Take 1', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000 + 3, delaySeconds: 3, phase: 'scheduled', outcome: null, aborted: false, recovered: false,
+      devices: [makeTakeDevice({ deviceKey: 'a', name: 'Cam A', start: 'accepted' }), makeTakeDevice({ deviceKey: 'b', name: 'Cam B', start: 'failed', startError: 'busy' }), makeTakeDevice({ deviceKey: 'c', name: 'Cam C', start: 'accepted' }), makeTakeDevice({ deviceKey: 'd', name: 'Cam D', start: 'skipped', skipReason: 'left_out' })],
+    });
+    fake.world.activeTakeId = 't1';
+    await renderWithFake(<DeviceGrid />, fake);
+    const tally = (n: string) => screen.getByRole('article', { name: n }).querySelector('.tally')!.textContent;
+    expect(tally('Cam A')).toBe('Armed');
+    expect(tally('Cam B')).toBe('Failed to start');
+    expect(tally('Cam D')).toBe('Left out');
+    act(() => {
+      fake.putTake({ ...fake.world.takes.get('t1')!, phase: 'stopping', targetStart: Date.now() / 1000 - 5 });
+    });
+    expect(tally('Cam C')).toBe('Stopping…');
+  });
+
   it('says "Seen just now" while a device answers, and its real age once it stops', async () => {
     const fake = createFakeApi();
     fake.putDevice({ id: 'a', name: 'Cam A', state: 'online', lastSeen: Date.now() - 60_000 });
     fake.putDevice({ id: 'b', name: 'Cam B', state: 'offline', stateReason: 'no reply for 5 s', lastSeen: Date.now() - 12_000 });
     await renderWithFake(<DeviceGrid />, fake);
+    // On demand: in the card's More menu.
+    fireEvent.click(screen.getByRole('button', { name: 'More for Cam A' }));
+    fireEvent.click(screen.getByRole('button', { name: 'More for Cam B' }));
     const a = screen.getByRole('article', { name: 'Cam A' }).textContent ?? '';
     expect(a).toContain('Seen just now');
     expect(a).not.toMatch(/\d+ (s|min) ago/);
@@ -90,6 +112,9 @@ describe('device grid', () => {
     const fake = createFakeApi();
     fake.putDevice({ id: 'a', name: 'Cam A' });
     await renderWithFake(<DeviceGrid />, fake);
+    // Six swatches would be six tab stops on every card: they live in the small More menu.
+    expect(screen.queryByRole('button', { name: 'Label Cam A red' })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'More for Cam A' }));
     fireEvent.click(screen.getByRole('button', { name: 'Label Cam A red' }));
     await waitFor(() => expect(callsOf(fake, 'setDeviceColor')).toEqual([['a', '#ff6b6b']]));
   });
@@ -109,6 +134,9 @@ describe('device grid', () => {
     const fake = createFakeApi();
     fake.putDevice({ id: 'a', name: 'Cam A' });
     await renderWithFake(<DeviceGrid />, fake);
+    // The card's heading is the device name itself, not a "Rename …" button.
+    expect(screen.getByRole('heading', { level: 3, name: 'Cam A' })).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'More for Cam A' }));
     fireEvent.click(screen.getByRole('button', { name: 'Rename Cam A' }));
     const input = screen.getByRole('textbox', { name: 'New name for Cam A' });
     fireEvent.change(input, { target: { value: 'Wide shot' } });
@@ -134,7 +162,8 @@ describe('device grid', () => {
     fake.putTake({ takeId: 't1', name: 'Take', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000, delaySeconds: 3, phase: 'scheduled', outcome: null, aborted: false, recovered: false, devices: [makeTakeDevice({ deviceKey: 'a', name: long })] });
     fake.world.activeTakeId = 't1';
     await renderWithFake(<DeviceGrid />, fake);
-    expect(screen.getByRole('button', { name: `Rename ${long}` }).getAttribute('title')).toContain(long);
+    expect(screen.getByRole('heading', { level: 3, name: long }).getAttribute('title')).toBe(long);
+    for (const n of [long, 'Cam B']) fireEvent.click(screen.getByRole('button', { name: `More for ${n}` }));
     expect(screen.queryByRole('button', { name: `Remove ${long}` })).toBeNull();
     expect(screen.getByRole('button', { name: 'Remove Cam B' })).toBeTruthy();
     expect(screen.getByRole('region', { name: 'Devices' }).textContent).toContain('1 offline or stale');

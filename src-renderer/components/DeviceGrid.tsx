@@ -43,7 +43,7 @@ export function DeviceGrid() {
           {unreachable > 0 && <span className="count-bad"> · {unreachable} offline or stale</span>}
         </span>
       </h2>
-      <div className="grid">
+      <div className={`grid${ids.length > 16 ? ' grid-many' : ''}`}>
         {ids.map((id) => (
           <DeviceCard key={id} id={id} />
         ))}

@@ -15,8 +15,8 @@ function ClockStatus() {
     );
   if (clock.state === 'sntp' && clock.offsetMs !== null)
     return (
-      <span className="chip chip-ok" title={`SNTP server ${clock.server}`}>
-        Clock verified ({clock.server}) {formatOffset(clock.offsetMs, clock.uncertaintyMs)}
+      <span className="chip chip-ok" title={`Controller clock checked against the SNTP server ${clock.server}`}>
+        Clock verified {formatOffset(clock.offsetMs, clock.uncertaintyMs)}
       </span>
     );
   return (
@@ -42,8 +42,8 @@ function DiscoveryStatus() {
   return (
     <span className="discovery">
       <span className={`chip ${!live ? 'chip-unknown' : discovery.state === 'running' ? 'chip-ok' : 'chip-warn'}`}>{text}</span>
-      <button type="button" className="btn-secondary" onClick={() => void refresh.run()} disabled={refresh.pending || !live}>
-        {refresh.pending ? 'Refreshing…' : 'Refresh discovery'}
+      <button type="button" className="btn-secondary" onClick={() => void refresh.run()} disabled={refresh.pending || !live} aria-label="Refresh discovery">
+        {refresh.pending ? 'Refreshing…' : 'Refresh'}
       </button>
       {refresh.error && (
         <span className="field-error" role="alert">
@@ -54,7 +54,7 @@ function DiscoveryStatus() {
   );
 }
 
-export function AddVirtualButton({ big = false, label = 'Add virtual cameras' }: { big?: boolean; label?: string }) {
+export function AddVirtualButton({ big = false, label = 'Virtual cameras' }: { big?: boolean; label?: string }) {
   const api = useApi();
   const can = useController((s) => s.capabilities.virtualDevices);
   const add = useAction(() => api.addVirtualDevices(4));
@@ -74,24 +74,22 @@ export function AddVirtualButton({ big = false, label = 'Add virtual cameras' }:
   );
 }
 
-export function Header({ onOpenSettings }: { onOpenSettings: () => void }) {
+export function Header({ onOpenSettings, onOpenHelp }: { onOpenSettings: () => void; onOpenHelp: () => void }) {
   const hasDevices = useController((s) => s.deviceIds.length > 0);
   return (
     <header className="app-header">
-      <div className="header-row">
-        <h1>MultiCam Controller</h1>
-        <ClockStatus />
-        <DiscoveryStatus />
-        <span className="spacer" />
-        <button type="button" className="btn-secondary" onClick={onOpenSettings}>
-          Settings
-        </button>
-      </div>
-      <div className="header-row">
-        <AddDevice />
-        <span className="spacer" />
-        {hasDevices && <AddVirtualButton />}
-      </div>
+      <h1>MultiCam Controller</h1>
+      <ClockStatus />
+      <DiscoveryStatus />
+      <AddDevice />
+      <span className="spacer" />
+      {hasDevices && <AddVirtualButton />}
+      <button type="button" className="btn-secondary btn-icon" onClick={onOpenHelp} aria-keyshortcuts="?" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+        ?
+      </button>
+      <button type="button" className="btn-secondary" onClick={onOpenSettings}>
+        Settings
+      </button>
     </header>
   );
 }

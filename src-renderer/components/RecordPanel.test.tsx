@@ -1,4 +1,4 @@
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TakeView } from '../../src-shared/api';
 import { createFakeApi, makeTakeDevice, type FakeControllerApi } from '../api/fake';
@@ -25,20 +25,40 @@ describe('record panel', () => {
     const button = screen.getByRole('button', { name: 'Record' });
     expect(button.getAttribute('aria-keyshortcuts')).toBe('R');
     fireEvent.click(button);
-    await waitFor(() => expect(callsOf(fake, 'startTake')).toEqual([[{}]]));
+    await waitFor(() => expect(callsOf(fake, 'startTake')).toEqual([[{ name: 'Take 1' }]]));
     const stop = await screen.findByRole('button', { name: 'Stop' });
     expect(screen.getByText(/^Starting in \d\.\d s$/)).toBeTruthy();
-    expect(screen.getByRole('listitem', { name: 'Cam A: Armed' })).toBeTruthy();
+    // Stop is deliberate: one click only arms it.
     fireEvent.click(stop);
+    const confirm = await screen.findByRole('button', { name: 'Confirm stop' });
+    expect(callsOf(fake, 'stopTake')).toHaveLength(0);
+    fireEvent.click(confirm);
     await waitFor(() => expect(callsOf(fake, 'stopTake')).toHaveLength(1));
   });
 
-  it('passes the optional take name', async () => {
+  it('passes the take name, and counts it on for the next take', async () => {
     const fake = withDevices();
     await renderWithFake(<RecordPanel />, fake);
-    fireEvent.change(screen.getByRole('textbox', { name: 'Take name (optional)' }), { target: { value: '  Scene 9  ' } });
+    const box = () => screen.getByRole('textbox', { name: 'Next take' }) as HTMLInputElement;
+    fireEvent.change(box(), { target: { value: '  Scene 4 — take 3  ' } });
     fireEvent.click(screen.getByRole('button', { name: 'Record' }));
-    await waitFor(() => expect(callsOf(fake, 'startTake')).toEqual([[{ name: 'Scene 9' }]]));
+    await waitFor(() => expect(callsOf(fake, 'startTake')).toEqual([[{ name: 'Scene 4 — take 3' }]]));
+    await screen.findByRole('button', { name: 'Stop' });
+    const started = [...fake.world.takes.values()][0]!;
+    act(() => {
+      fake.putTake({ ...started, phase: 'done' });
+      fake.world.activeTakeId = null;
+      fake.emit({ type: 'activeTakeChanged', takeId: null });
+    });
+    await waitFor(() => expect(box().value).toBe('Scene 4 — take 4'));
+  });
+
+  it('a plain "Take" is numbered: Take 1, then Take 2', async () => {
+    const fake = withDevices();
+    await renderWithFake(<RecordPanel />, fake);
+    fireEvent.change(screen.getByRole('textbox', { name: 'Next take' }), { target: { value: 'Take' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Record' }));
+    await waitFor(() => expect(callsOf(fake, 'startTake')).toEqual([[{ name: 'Take 1' }]]));
   });
 
   it('shows a countdown to the target instant', async () => {
@@ -49,15 +69,17 @@ describe('record panel', () => {
     expect(screen.getByText(/^Starting in 2\.[2-5] s$/)).toBeTruthy();
   });
 
-  it('confirms each rolling device by name', async () => {
+  it('while rolling shows the elapsed time, leaves per-device state to the cards, and announces phases only', async () => {
     const fake = withDevices();
     fake.putTake(take({ devices: [makeTakeDevice({ deviceKey: 'a', name: 'Cam A', confirmedRecording: true }), makeTakeDevice({ deviceKey: 'b', name: 'Cam B', confirmedRecording: null })] }));
     fake.world.activeTakeId = 't1';
     await renderWithFake(<RecordPanel />, fake);
-    expect(screen.getByRole('listitem', { name: 'Cam A: Rolling' })).toBeTruthy();
-    expect(screen.getByRole('listitem', { name: 'Cam B: Checking…' })).toBeTruthy();
     expect(screen.getByText(/^Rolling \d\d:\d\d$/)).toBeTruthy();
+    expect(screen.queryByRole('list')).toBeNull();
     expect(screen.queryByRole('alert')).toBeNull();
+    // The ticking countdown is not inside a live region; the status line names the phase.
+    expect(screen.getByText(/^Rolling/).closest('[aria-live],[role="status"],[role="alert"]')).toBeNull();
+    expect(screen.getByRole('status').textContent).toBe('Take 1: recording.');
   });
 
   it('shows partial failures loudly by device name, with Retry stop', async () => {
@@ -96,12 +118,17 @@ describe('record panel', () => {
   it('R records and S stops from the keyboard, but not while typing', async () => {
     const fake = withDevices();
     await renderWithFake(<RecordPanel />, fake);
-    const nameBox = screen.getByRole('textbox', { name: 'Take name (optional)' });
+    const nameBox = screen.getByRole('textbox', { name: 'Next take' });
     fireEvent.keyDown(nameBox, { key: 'r' });
     expect(callsOf(fake, 'startTake')).toHaveLength(0);
     fireEvent.keyDown(document.body, { key: 'r' });
     await waitFor(() => expect(callsOf(fake, 'startTake')).toHaveLength(1));
     await screen.findByRole('button', { name: 'Stop' });
+    // A single stray S only arms Stop; a second S within a few seconds stops.
+    fireEvent.keyDown(document.body, { key: 'S' });
+    fireEvent.keyUp(document.body, { key: 'S' });
+    await screen.findByRole('button', { name: 'Confirm stop' });
+    expect(callsOf(fake, 'stopTake')).toHaveLength(0);
     fireEvent.keyDown(document.body, { key: 'S' });
     await waitFor(() => expect(callsOf(fake, 'stopTake')).toHaveLength(1));
   });
@@ -118,6 +145,6 @@ describe('record panel', () => {
     const fake = withDevices();
     fake.putDevice({ id: 'c', name: 'Cam C', state: 'offline' });
     await renderWithFake(<RecordPanel />, fake);
-    expect(screen.getByText(/Press R to record · 3 devices \(1 not reachable: it will be skipped\)/)).toBeTruthy();
+    expect(screen.getByText(/Record · 3 devices \(1 not reachable: it will be skipped\)/)).toBeTruthy();
   });
 });

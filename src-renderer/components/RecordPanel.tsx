@@ -1,10 +1,11 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { TakeDeviceView, TakeView } from '../../src-shared/api';
 import { formatCountdown, formatDuration } from '../lib/format';
 import { useTicking } from '../lib/ticker';
 import { useAction } from '../lib/useAction';
+import { nextTakeName, takeNameToRecord } from '../../src-shared/take-name';
 import { takeDeviceState, takeProblems, takeStateWord, type StateWord } from '../../src-shared/states';
-import { isIncluded, isIncludedButUnreachable, useApi, useController, useDeviceCount, useLive, useTake } from '../store/context';
+import { isIncluded, isIncludedButUnreachable, useApi, useController, useDeviceCount, useLive, useStoreApi, useTake } from '../store/context';
 
 const LIVE_PHASES = new Set(['starting', 'scheduled', 'recording']);
 
@@ -80,26 +81,35 @@ export function TakeProblems({ take }: { take: TakeView }) {
   );
 }
 
-function RollList({ take }: { take: TakeView }) {
-  return (
-    <ul className="roll-list" aria-label={`Devices in ${take.name}`}>
-      {take.devices.map((d) => {
-        const s = rollState(take, d);
-        return (
-          <li key={d.deviceKey} className={`roll roll-${s.tone} roll-state-${s.state}`} aria-label={`${d.name}: ${s.word}`} title={s.detail ?? undefined}>
-            <span className="roll-name">{d.name}</span>
-            <span className="roll-state">{s.word}</span>
-          </li>
-        );
-      })}
-    </ul>
-  );
-}
-
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   const tag = target.tagName;
   return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable;
+}
+
+/** How long S or the Stop button must be held, and how long one press waits for its confirmation. */
+export const STOP_HOLD_MS = 600;
+export const STOP_CONFIRM_MS = 3000;
+
+/** What a screen reader hears: one sentence per phase, never the ticking countdown. */
+function announcement(take: TakeView | undefined): string {
+  if (!take) return '';
+  switch (take.phase) {
+    case 'starting':
+    case 'scheduled':
+      return `${take.name}: armed, recording starts in ${Math.round(take.delaySeconds)} seconds.`;
+    case 'recording':
+      return `${take.name}: recording.`;
+    case 'stopping':
+      return `${take.name}: stopping.`;
+    case 'downloading':
+      return `${take.name}: stopped, downloading the files.`;
+    case 'done':
+    case 'failed':
+      return `${take.name}: ${takeStateWord(take).word}.`;
+    default:
+      return '';
+  }
 }
 
 export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: boolean }) {
@@ -113,58 +123,145 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
   const unreachable = useDeviceCount(isIncludedButUnreachable);
   const activeTake = useTake(activeTakeId);
   const focusTake = useTake(activeTakeId ?? newestTakeId);
-  const [takeName, setTakeName] = useState('');
-  const start = useAction((name: string) => api.startTake(name.trim() ? { name: name.trim().slice(0, 120) } : {}));
+  const newestTake = useTake(newestTakeId);
+  const store = useStoreApi();
+  // The field holds the next take's name: the newest take's name counted on, until the operator types.
+  const [typed, setTyped] = useState<string | null>(null);
+  const suggested = newestTake ? nextTakeName(newestTake.name) : '';
+  const takeName = typed ?? suggested;
+  const start = useAction((name: string) => api.startTake({ name: name.slice(0, 120) }));
   const stop = useAction(() => api.stopTake());
   const nameId = useId();
+  const [armedUntil, setArmedUntil] = useState<number | null>(null);
 
   const live = !!activeTake && LIVE_PHASES.has(activeTake.phase);
   const stopping = activeTake?.phase === 'stopping';
   const canRecord = ready && !live && !stopping && includedCount > 0 && !start.pending;
   const canStop = ready && live && !stop.pending;
+  const armed = armedUntil !== null && canStop;
 
-  const actions = useRef({ record: () => {}, stop: () => {} });
+  useEffect(() => {
+    if (armedUntil === null) return;
+    const t = setTimeout(() => setArmedUntil(null), Math.max(0, armedUntil - Date.now()));
+    return () => clearTimeout(t);
+  }, [armedUntil]);
+  useEffect(() => {
+    if (!live) setArmedUntil(null);
+  }, [live]);
+
+  const actions = useRef({ record: () => {}, stopNow: () => {}, stopPress: () => {} });
   actions.current.record = () => {
-    if (canRecord) void start.run(takeName).then((r) => r?.ok && setTakeName(''));
+    if (!canRecord) return;
+    const existing = Object.values(store.getState().takes).map((t) => t.name);
+    void start.run(takeNameToRecord(takeName, existing)).then((r) => r?.ok && setTyped(null));
   };
-  actions.current.stop = () => {
+  actions.current.stopNow = () => {
+    setArmedUntil(null);
     if (canStop) void stop.run();
+  };
+  // A single press only arms Stop; a second press within a few seconds (or a hold) stops.
+  actions.current.stopPress = () => {
+    if (!canStop) return;
+    if (armedUntil !== null && Date.now() <= armedUntil) actions.current.stopNow();
+    else setArmedUntil(Date.now() + STOP_CONFIRM_MS);
   };
 
   useEffect(() => {
     if (!shortcutsEnabled) return;
+    let sDownAt: number | null = null;
     const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.repeat || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
       if (document.querySelector('[aria-modal="true"]')) return;
       const k = e.key.toLowerCase();
+      if (k === 's') {
+        e.preventDefault();
+        if (!e.repeat) {
+          sDownAt = Date.now();
+          actions.current.stopPress();
+        } else if (sDownAt !== null && Date.now() - sDownAt >= STOP_HOLD_MS) {
+          sDownAt = null;
+          actions.current.stopNow();
+        }
+        return;
+      }
+      if (e.repeat) return;
       if (k === 'r') {
         e.preventDefault();
         actions.current.record();
-      } else if (k === 's') {
-        e.preventDefault();
-        actions.current.stop();
       }
     };
+    const onUp = (e: KeyboardEvent) => {
+      if (e.key.toLowerCase() === 's') sDownAt = null;
+    };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    window.addEventListener('keyup', onUp);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('keyup', onUp);
+    };
   }, [shortcutsEnabled]);
 
+  // Holding the Stop button stops without the second click.
+  const holdTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const heldStop = useRef(false);
+  const cancelHold = () => {
+    if (holdTimer.current) clearTimeout(holdTimer.current);
+    holdTimer.current = null;
+  };
+  useEffect(() => cancelHold, []);
+
   const error = start.error ?? stop.error;
-  let hint: string;
-  if (live) hint = 'Press S to stop';
+  let hint: ReactNode;
+  if (live)
+    hint = armed ? (
+      <>
+        <kbd>S</kbd> again to stop the take
+      </>
+    ) : (
+      <>
+        Stop: <kbd>S</kbd> twice, or hold it
+      </>
+    );
   else if (stopping) hint = 'Stopping every device…';
   else if (!ready) hint = 'Waiting for the controller…';
   else if (includedCount === 0) hint = 'Include at least one device to record';
   else
-    hint = `Press R to record · ${includedCount} device${includedCount === 1 ? '' : 's'}${unreachable ? ` (${unreachable} not reachable: ${unreachable === 1 ? 'it' : 'they'} will be skipped)` : ''}`;
+    hint = (
+      <>
+        <kbd>R</kbd> Record · {includedCount} device{includedCount === 1 ? '' : 's'}
+        {unreachable ? ` (${unreachable} not reachable: ${unreachable === 1 ? 'it' : 'they'} will be skipped)` : ''}
+      </>
+    );
 
   return (
     <section className={`record-panel${live ? ' record-panel-live' : ''}`} aria-label="Recording">
       <div className="record-main">
         {live || stopping ? (
-          <button type="button" className="record-btn record-btn-stop" onClick={() => actions.current.stop()} disabled={!canStop} aria-keyshortcuts="S">
+          <button
+            type="button"
+            className={`record-btn record-btn-stop${armed ? ' record-btn-armed' : ''}`}
+            onClick={() => {
+              if (heldStop.current) {
+                heldStop.current = false;
+                return;
+              }
+              actions.current.stopPress();
+            }}
+            onPointerDown={() => {
+              cancelHold();
+              holdTimer.current = setTimeout(() => {
+                heldStop.current = true;
+                actions.current.stopNow();
+              }, STOP_HOLD_MS);
+            }}
+            onPointerUp={cancelHold}
+            onPointerLeave={cancelHold}
+            disabled={!canStop}
+            aria-keyshortcuts="S"
+            aria-label={stopping ? 'Stopping' : armed ? 'Confirm stop' : 'Stop'}
+          >
             <span className="stop-square" aria-hidden="true" />
-            {stopping ? 'Stopping…' : 'Stop'}
+            {stopping ? 'Stopping…' : armed ? 'Click again to stop' : 'Stop'}
           </button>
         ) : (
           <button type="button" className="record-btn" onClick={() => actions.current.record()} disabled={!canRecord} aria-keyshortcuts="R">
@@ -172,24 +269,29 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
             Record
           </button>
         )}
-        <div className="record-side">
-          <p className="hint">
-            <kbd>{live ? 'S' : 'R'}</kbd> {hint}
-          </p>
-          {!live && !stopping && (
-            <div className="take-name">
-              <label htmlFor={nameId}>Take name (optional)</label>
-              <input id={nameId} value={takeName} maxLength={120} onChange={(e) => setTakeName(e.target.value)} placeholder="Scene 4 — take 3" />
-            </div>
+        {!live && !stopping ? (
+          <div className="take-name">
+            <label htmlFor={nameId}>Next take</label>
+            <input id={nameId} value={takeName} maxLength={120} onChange={(e) => setTyped(e.target.value)} placeholder="Take 1" spellCheck={false} />
+          </div>
+        ) : (
+          <div className="take-name">
+            <span className="take-name-label">Recording</span>
+            <span className="focus-name">{activeTake?.name}</span>
+          </div>
+        )}
+        <div className="record-status">
+          {focusTake && (live || stopping) && <Countdown take={focusTake} />}
+          {focusTake && !live && !stopping && (
+            <span className="last-take">
+              Last: <span className="focus-name">{focusTake.name}</span> <TakeStateChip take={focusTake} />
+            </span>
           )}
-          {focusTake && (
-            <div className="focus-take" aria-live="polite">
-              <span className="focus-name">{focusTake.name}</span>
-              <TakeStateChip take={focusTake} />
-              <Countdown take={focusTake} />
-            </div>
-          )}
+          <p className="hint">{hint}</p>
         </div>
+        <p className="sr-only" role="status">
+          {announcement(focusTake)}
+        </p>
       </div>
       {error && (
         <p className="record-error" role="alert">
@@ -197,7 +299,6 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
         </p>
       )}
       {focusTake && <TakeProblems take={focusTake} />}
-      {focusTake && (live || stopping || focusTake.phase !== 'done') && <RollList take={focusTake} />}
     </section>
   );
 }

@@ -34,10 +34,12 @@ describe('takes panel', () => {
   it('drag-out of a finished file calls startDrag with the download id', async () => {
     const { fake } = await renderWithFake(<TakesPanel />, { scenario: 'studio' });
     const done = screen.getByRole('group', { name: 'Cam A — wide: A1_take1.mp4' });
-    expect(done.getAttribute('draggable')).toBe('true');
+    // The picture is the drag handle, so the file name beside it stays selectable text.
+    const handle = done.querySelector('[draggable="true"]')!;
+    expect(handle).toBeTruthy();
     const notDone = screen.getByRole('group', { name: 'Cam B — close: B2_take1.mp4' });
-    expect(notDone.getAttribute('draggable')).toBe('false');
-    fireEvent.dragStart(done);
+    expect(notDone.querySelector('[draggable="true"]')).toBeNull();
+    fireEvent.dragStart(handle);
     await waitFor(() => expect(callsOf(fake, 'startDrag')).toEqual([['dl-a1']]));
     fireEvent.click(within(done).getByRole('button', { name: 'Reveal A1_take1.mp4 in folder' }));
     await waitFor(() => expect(callsOf(fake, 'revealDownload')).toEqual([['dl-a1']]));
@@ -46,7 +48,7 @@ describe('takes panel', () => {
   it('in browser mode offers no drag-out or reveal, and says why', async () => {
     const { fake } = await renderWithFake(<TakesPanel />, { scenario: 'studio', capabilities: { dragOut: false, reveal: false } });
     const done = screen.getByRole('group', { name: 'Cam A — wide: A1_take1.mp4' });
-    expect(done.getAttribute('draggable')).toBe('false');
+    expect(done.querySelector('[draggable="true"]')).toBeNull();
     fireEvent.dragStart(done);
     expect(callsOf(fake, 'startDrag')).toEqual([]);
     expect(within(done).queryByRole('button', { name: /Reveal/ })).toBeNull();

@@ -57,7 +57,7 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
 
   const canDrag = d.state === 'done' && caps.dragOut;
   const pct = d.total ? Math.min(100, (d.bytes / d.total) * 100) : null;
-  const onDragStart = (e: DragEvent<HTMLDivElement>) => {
+  const onDragStart = (e: DragEvent<HTMLElement>) => {
     // The main process starts the OS drag with the real file (webContents.startDrag), by id.
     e.preventDefault();
     void drag.run();
@@ -65,24 +65,17 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
   const error = retry.error ?? cancel.error ?? reveal.error ?? drag.error;
 
   return (
-    <div
-      className={`file-row file-${d.state}${canDrag ? ' file-draggable' : ''}`}
-      role="group"
-      aria-label={`${d.deviceName}: ${d.path}`}
-      draggable={canDrag}
-      onDragStart={canDrag ? onDragStart : undefined}
-      title={canDrag ? 'Drag into your editor' : undefined}
-    >
-      <Thumbnail download={d} />
-      <div className="file-body">
-        <div className="file-title">
-          <span className="file-device" title={d.deviceName}>
-            {d.deviceName}
-          </span>
-          <span className="file-name mono" title={d.path}>
-            {d.path}
-          </span>
+    <div className={`file-row file-${d.state}`} role="group" aria-label={`${d.deviceName}: ${d.path}`}>
+      {canDrag ? (
+        <div className="drag-handle" draggable onDragStart={onDragStart} title="Drag into your editor">
+          <Thumbnail download={d} />
         </div>
+      ) : (
+        <Thumbnail download={d} />
+      )}
+      <div className="file-body">
+        <span className="file-device">{d.deviceName}</span>
+        <span className="file-name mono">{d.path}</span>
         <div className="file-status">
           <span className={`dl-state dl-${d.state}`}>{DL_LABEL[d.state]}</span>
           {d.partial && <span className="flag-partial">PARTIAL FILE — kept {formatBytes(d.bytes)}</span>}
@@ -92,7 +85,7 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
               ✓ sha256 {shortSha(d.sha256)}
             </span>
           )}
-          {canDrag && <span className="small drag-hint">⇱ drag to editor</span>}
+          {canDrag && <span className="small">drag the picture into your editor</span>}
         </div>
         {(d.state === 'active' || d.state === 'queued' || (d.state === 'failed' && d.bytes > 0)) && (
           <>
@@ -190,6 +183,8 @@ function TakeDeviceRow({ take, device }: { take: TakeView; device: TakeDeviceVie
   );
 }
 
+const LIVE = new Set<TakeView['phase']>(['starting', 'scheduled', 'recording', 'stopping']);
+
 const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; isFocus: boolean }) {
   const take = useTake(takeId);
   const downloadIds = useDownloadIdsForTake(takeId);
@@ -204,7 +199,7 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; i
   const canUpload = storageReady && hasFiles && (take.phase === 'downloading' || take.phase === 'done');
   const created = new Date(take.createdAt);
   return (
-    <article className="take" aria-label={take.name}>
+    <article className={`take${LIVE.has(take.phase) ? ' take-live' : ''}`} aria-label={take.name}>
       <header className="take-head">
         <h3>{take.name}</h3>
         <TakeStateChip take={take} />
@@ -227,6 +222,10 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; i
         </p>
       )}
       {!isFocus && <TakeProblems take={take} />}
+      {LIVE.has(take.phase) ? (
+        // Each device's take state is on its card; repeating it here would be the third copy.
+        <p className="small">In progress: each device's state is on its card.</p>
+      ) : (
       <ul className="take-files">
         {take.devices
           .filter((d) => d.start !== 'skipped')
@@ -239,6 +238,7 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; i
           </li>
         ))}
       </ul>
+      )}
     </article>
   );
 });
