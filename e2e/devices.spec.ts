@@ -18,10 +18,10 @@ test.describe('manual devices', () => {
     await expect(iosCard.getByText('Online', { exact: true })).toBeVisible();
     await expect(androidCard.getByText('Online', { exact: true })).toBeVisible();
     // The device type is on demand, in the card's menu.
-    await openCardMenu(page, mc.addressOf(ios));
+    await openCardMenu(page, mc.nameOf(ios));
     await expect(iosCard.getByText('iOS:iPhone')).toBeVisible();
     await page.keyboard.press('Escape');
-    await openCardMenu(page, mc.addressOf(android));
+    await openCardMenu(page, mc.nameOf(android));
     await expect(androidCard.getByText('Android:Quest')).toBeVisible();
     await page.keyboard.press('Escape');
     await expect(iosCard.getByText('Battery 73%')).toBeVisible();
@@ -87,7 +87,7 @@ test('Add device by address: invalid input is refused inline; a real address add
   // A device added by address takes the name it reports.
   const card = devices(page).getByRole('article', { name: mc.nameOf(sim) });
   await expect(card.getByText('Online', { exact: true })).toBeVisible();
-  await openCardMenu(page, mc.addressOf(sim));
+  await openCardMenu(page, mc.nameOf(sim));
   await expect(card.getByText('Spec', { exact: true })).toBeVisible();
   await expect(card.getByText('Battery 88%')).toBeVisible();
 
