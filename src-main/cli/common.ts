@@ -1,7 +1,7 @@
 /** Shared bits of the `multicam` subcommands: argument parsing, device addresses, output. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CliIo } from './main';
-import { formatBytes } from '../../src-shared/format';
+import { displayText, formatBytes } from '../../src-shared/format';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -62,10 +62,11 @@ export async function runCommand(name: string, usage: string, io: CliIo, body: (
     return await body();
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`multicam ${name}: ${e.message}\n\n${usage}`);
+      io.stderr.write(`multicam ${name}: ${printable(e.message)}\n\n${usage}`);
       return EXIT_USAGE;
     }
-    io.stderr.write(`multicam ${name}: ${oneLine(e)}\n`);
+    // Error messages quote devices (their replies, names, file names): filtered like any device text.
+    io.stderr.write(`multicam ${name}: ${printable(oneLine(e))}\n`);
     return EXIT_PARTIAL;
   }
 }
@@ -78,11 +79,11 @@ export function oneLine(e: unknown): string {
 
 /**
  * Device-supplied text made safe for a terminal: C0/C1 control characters (ESC, CSI, CR, BEL …)
- * become `?`, so a reply cannot clear the screen, move the cursor or retitle the window.
+ * become `?` and bidi controls are dropped, so a reply cannot clear the screen, move the cursor,
+ * retitle the window or reorder the line. The app's own `displayText`, one rule for both.
  */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return displayText(String(s));
 }
 
 export function isTty(s: NodeJS.WritableStream): boolean {

@@ -48,7 +48,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
       return r.skipped.length ? EXIT_PARTIAL : EXIT_OK;
     } catch (e) {
       if (e instanceof ExportError || e instanceof ManifestError) {
-        io.stderr.write(`multicam export: ${e.message}\n`);
+        io.stderr.write(`multicam export: ${printable(e.message)}\n`);
         return EXIT_PARTIAL;
       }
       throw e;

@@ -39,7 +39,8 @@ options:
   --json                  print the final take.json to stdout
   -h, --help              this text
 
-A second Ctrl-C while downloading cancels the downloads (received bytes are kept as .partial).
+SIGTERM is handled like Ctrl-C. A second Ctrl-C (or SIGTERM) while downloading cancels the
+downloads (received bytes are kept as .partial).
 exit: 0 every device recorded and every file downloaded and verified,
       2 partial failure (the manifest says what and why), 1 usage error
 `;
@@ -131,6 +132,9 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
       if (String(chunk).includes('\n')) requestStop();
     };
     process.on('SIGINT', onSigint);
+    // A service manager's SIGTERM ends the take like Ctrl-C (STOP, downloads, final take.json),
+    // never by dropping the process with devices still recording and `.part` files behind.
+    process.on('SIGTERM', onSigint);
     if (duration === null) io.stdin.on('data', onStdin);
     let timer: ReturnType<typeof setTimeout> | null = null;
 
@@ -141,6 +145,10 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
         if (duration !== null) {
           const ms = take.targetStart * 1000 + duration * 1000 - Date.now();
           timer = setTimeout(requestStop, Math.max(0, ms));
+        } else {
+          // Waiting only for Enter or a signal: with stdin closed (a service, `< /dev/null`) nothing
+          // else keeps the process alive, and Node would end it mid-take with devices recording.
+          timer = setInterval(() => undefined, 60_000);
         }
         await stopRequested;
         await recorder.stopTake(take.takeId);
@@ -163,8 +171,9 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
       if (values.json) io.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
       return code;
     } finally {
-      if (timer) clearTimeout(timer);
+      if (timer) clearTimeout(timer); // also clears the keep-alive interval
       process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
       io.stdin.off('data', onStdin);
       (io.stdin as NodeJS.ReadStream).pause?.();
       progress.close();
@@ -184,7 +193,7 @@ async function uploadTakeFiles(io: CliIo, folder: string, storage: StorageSettin
     return result.ok;
   } catch (e) {
     progress.close();
-    io.stderr.write(`multicam record: upload: ${redactSecrets(e instanceof Error ? e.message : String(e))}\n`);
+    io.stderr.write(`multicam record: upload: ${printable(redactSecrets(e instanceof Error ? e.message : String(e)))}\n`);
     return false;
   }
 }
@@ -203,6 +212,6 @@ function summary(io: CliIo, m: TakeManifest, downloaded: boolean, folder: string
         : d.stop.status !== 'stopped'
           ? `stop ${d.stop.status}: ${d.stop.error ?? ''}${d.mayStillBeRecording ? ' (may still be recording)' : ''}`
           : `download: ${d.download.error ?? 'not downloaded'}${d.download.partial ? ' (partial kept)' : ''}`;
-    io.stderr.write(`  ${d.name}: ${why}\n`);
+    io.stderr.write(`  ${printable(`${d.name}: ${why}`)}\n`);
   }
 }

@@ -68,7 +68,7 @@ export async function syncCommand(argv: string[], io: CliIo): Promise<number> {
     } catch {
       throw new UsageError(`${positionals[0]} is not a take folder`);
     }
-    const result = await analyseTake(folder, { onProgress: (m) => io.stderr.write(`${m}\n`) });
+    const result = await analyseTake(folder, { onProgress: (m) => io.stderr.write(`${printable(m)}\n`) });
     const withManifest = await stat(join(folder, MANIFEST_FILE)).then(
       () => true,
       () => false,

@@ -7,7 +7,7 @@ import { DEFAULT_PREFIX_TEMPLATE, KeyTemplateError, validateTemplate } from '../
 import { redactSecrets, redactUrl } from '../../src-shared/redact';
 import { StorageError } from '../core/uploads/s3';
 import { resolveTakeFolder, uploadAfterStop, type UploadTakeDeps } from '../core/uploads/take';
-import { EXIT_OK, EXIT_PARTIAL, UsageError, formatBytes, isTty, oneLine, parse, progressBar, runCommand } from './common';
+import { EXIT_OK, EXIT_PARTIAL, UsageError, formatBytes, isTty, oneLine, parse, printable, progressBar, runCommand } from './common';
 import type { CliIo } from './main';
 
 export const UPLOAD_USAGE = `usage: multicam upload --take DIR --bucket B [options]
@@ -100,15 +100,15 @@ export async function uploadCommand(argv: string[], io: CliIo): Promise<number> 
     } catch (e) {
       progress.close();
       if (e instanceof StorageError || e instanceof ManifestError) {
-        io.stderr.write(`multicam upload: ${e.message}\n`);
+        io.stderr.write(`multicam upload: ${printable(e.message)}\n`);
         return EXIT_PARTIAL;
       }
       throw e;
     }
     progress.close();
 
-    for (const a of result.alreadyUploaded) io.stderr.write(`${a.deviceKey}: already in the bucket (${a.key}), skipped\n`);
-    for (const k of result.withoutFile) io.stderr.write(`${k}: no file in this take (the device did not stop with one)\n`);
+    for (const a of result.alreadyUploaded) io.stderr.write(`${printable(`${a.deviceKey}: already in the bucket (${a.key}), skipped`)}\n`);
+    for (const k of result.withoutFile) io.stderr.write(`${printable(k)}: no file in this take (the device did not stop with one)\n`);
     const done = result.uploads.filter((u) => u.state === 'done');
     const failed = result.uploads.filter((u) => u.state !== 'done');
     io.stderr.write(
@@ -154,7 +154,7 @@ export class UploadProgress {
       this.line(describe(v));
     } else if (this.tty && v.state === 'uploading') {
       const eta = v.rateBps && v.total ? (v.total - v.bytes) / v.rateBps : null;
-      this.out.write(`\x1b[2K\r${v.deviceName} ${progressBar(v.bytes, v.total, v.rateBps ?? 0, eta)}`);
+      this.out.write(`\x1b[2K\r${printable(v.deviceName)} ${progressBar(v.bytes, v.total, v.rateBps ?? 0, eta)}`);
       this.drawn = true;
     }
   }
@@ -162,7 +162,7 @@ export class UploadProgress {
   line(text: string): void {
     if (this.drawn) this.out.write('\x1b[2K\r');
     this.drawn = false;
-    this.out.write(`${redactSecrets(text)}\n`);
+    this.out.write(`${printable(redactSecrets(text))}\n`);
   }
 
   close(): void {
