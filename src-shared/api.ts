@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { UploadItem } from './protocol/replies';
 import type { TakeSync } from './sync';
+import { plainIssue, type IssueLike } from './plain';
 
 // ---------- envelopes ----------
 
@@ -124,7 +125,10 @@ export interface DownloadView {
   rateBps: number;
   etaSeconds: number | null;
   sha256: string | null;
+  /** One plain line ("connection reset after 97 KiB of 2.9 MiB — partial kept"). */
   error: string | null;
+  /** The technical detail behind `error` (codes, paths), for a tooltip or disclosure. */
+  errorDetail?: string | null;
   /** Bytes were kept from a failed transfer (e.g. an OAK device deleted its copy). */
   partial: boolean;
 }
@@ -347,7 +351,8 @@ export function validateArgs(method: string, args: unknown): Result<unknown[]> {
   const r = schema.safeParse(args);
   if (!r.success) {
     const i = r.error.issues[0];
-    return err('invalid_argument', `${method}: ${i ? `${i.path.join('.') || 'arguments'}: ${i.message}` : 'invalid arguments'}`);
+    // One plain sentence ("Start delay must be at least 0.5 s."), not zod's text.
+    return err('invalid_argument', i ? plainIssue({ ...(i as IssueLike), path: i.path.slice(1) }) : `${method}: invalid arguments`);
   }
   return ok(r.data as unknown[]);
 }

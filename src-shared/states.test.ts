@@ -108,3 +108,19 @@ describe('a device card', () => {
     expect(deviceCardState(device({ state: 'offline' }), { live: true }).word).toBe('Unreachable');
   });
 });
+
+describe('plain words', async () => {
+  const { plainDownloadFailure, plainIssue } = await import('./plain');
+  const { SettingsPatchSchema } = await import('./api');
+  it('a failed download is one line', () => {
+    expect(plainDownloadFailure({ code: 'connection_reset', bytes: 97 * 1024, total: Math.round(2.9 * 1024 * 1024), partialKept: true })).toBe('connection reset after 97.0 KiB of 2.9 MiB — partial kept');
+    expect(plainDownloadFailure({ code: 'write_failed', bytes: 10, total: null, partialKept: false, diskFull: true })).toBe('disk full after 10 B');
+  });
+  it('a settings value out of range is a sentence, not zod text', () => {
+    const r = SettingsPatchSchema.safeParse({ delaySeconds: 0.1 });
+    expect(r.success).toBe(false);
+    expect(plainIssue(r.error!.issues[0]!)).toBe('Start delay must be at least 0.5 s.');
+    const p = SettingsPatchSchema.safeParse({ pollIntervalMs: 300.5 });
+    expect(plainIssue(p.error!.issues[0]!)).toBe('Status poll interval must be a whole number.');
+  });
+});

@@ -69,7 +69,7 @@ export class TakeProgress {
     if (prev?.state !== v.state) {
       if (v.state === 'active' && !this.tty) this.line(`${v.deviceName}: downloading ${v.remoteName} → ${v.path}`);
       if (v.state === 'done') this.line(`${v.deviceName}: downloaded ${v.path} (${formatBytes(v.bytes)}, sha256 ${v.sha256?.slice(0, 16)}…)`);
-      if (v.state === 'failed') this.line(`${v.deviceName}: download failed: ${v.error}${v.partial ? ' (received bytes kept as .partial)' : ''}`);
+      if (v.state === 'failed') this.line(`${v.deviceName}: download failed: ${v.error}`);
       if (v.state === 'cancelled') this.line(`${v.deviceName}: download cancelled${v.partial ? ' (received bytes kept as .partial)' : ''}`);
     } else if (this.tty && this.now() - this.lastDraw > 200) this.draw(true);
   }

@@ -2,7 +2,7 @@
  * Add device says what it found, a duplicate is refused, an IPv6 entry survives a restart
  * unchanged and Remove forgets it (real controller, real sims on loopback, real settings files).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +22,8 @@ function dirs() {
   return { userDataDir: join(root, 'user'), recordingsDir: join(root, 'takes') };
 }
 
-async function make(d: ReturnType<typeof dirs>): Promise<Controller> {
-  const c = await createController({ userDataDir: d.userDataDir, settingsOverride: { recordingsDir: d.recordingsDir }, discovery: false, clock: new ControllerClock({ server: '' }) });
+async function make(d: ReturnType<typeof dirs>, recordingsDir = d.recordingsDir): Promise<Controller> {
+  const c = await createController({ userDataDir: d.userDataDir, settingsOverride: { recordingsDir }, discovery: false, clock: new ControllerClock({ server: '' }) });
   cleanups.push(() => c.shutdown());
   return c;
 }
@@ -85,5 +85,41 @@ describe('add device', () => {
     const c = await make(d);
     const after = await c.getSnapshot();
     expect(after.ok && after.value.devices).toEqual([]);
+  });
+});
+
+describe('settings are checked when saved; starting a take is bounded', () => {
+  it('refuses a recordings folder under a regular file or under /proc, in plain words, quickly', async () => {
+    const d = dirs();
+    const c = await make(d);
+    const file = join(d.recordingsDir, '..', 'a-file');
+    writeFileSync(file, 'x');
+    const underFile = await c.updateSettings({ recordingsDir: join(file, 'takes') });
+    expect(underFile.ok ? 'saved' : underFile.error.message).toBe(`Recordings folder: part of ${join(file, 'takes')} is a file, not a folder.`);
+    const t0 = Date.now();
+    const proc = await c.updateSettings({ recordingsDir: '/proc/multicam-test/takes' });
+    expect(Date.now() - t0).toBeLessThan(4_000);
+    expect(proc.ok ? 'saved' : proc.error.message).toMatch(/^Recordings folder: \/proc\/multicam-test\/takes cannot be created there/);
+    const zod = await c.updateSettings({ delaySeconds: 0.1 });
+    expect(zod.ok ? 'saved' : zod.error.message).toBe('Start delay must be at least 0.5 s.');
+    const fine = await c.updateSettings({ recordingsDir: join(d.recordingsDir, 'elsewhere') });
+    expect(fine.ok).toBe(true);
+  });
+
+  it('a take whose folder cannot be made fails at once with the reason, and Record is free again', async () => {
+    const d = dirs();
+    const sim = await startSimDevice({ personality: 'spec', host: '127.0.0.1' });
+    cleanups.push(() => sim.stop());
+    // Valid when saved; later something else took its place (a vanished mount, a file).
+    mkdirSync(join(d.recordingsDir, '..'), { recursive: true });
+    const c = await make(d, '/proc/multicam-test/takes');
+    expect((await c.addDevice(`127.0.0.1:${sim.port}`)).ok).toBe(true);
+    const t0 = Date.now();
+    const first = await c.startTake({});
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(first.ok ? 'started' : first.error.message).toMatch(/^Cannot start the take: \/proc\/multicam-test\/takes cannot be created there/);
+    const second = await c.startTake({});
+    expect(second.ok ? 'started' : second.error.message).not.toMatch(/another take is starting/);
+    expect(sim.received.map((x) => x.command)).not.toContain('START_RECORDING');
   });
 });

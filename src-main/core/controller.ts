@@ -35,6 +35,8 @@ import { createDiscovery } from './discovery/discovery';
 import { DownloadQueue, type DownloadFn } from './downloads';
 import { Fleet, type SendFn } from './fleet';
 import { addressKey, parseManualAddress } from './fleet/address';
+import { checkRecordingsFolder } from './takes/folder';
+import { plainIssue, type IssueLike } from '../../src-shared/plain';
 import { Recorder, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './recorder';
 import { SettingsStore, defaultSettings } from './settings/settings-store';
 import { TakeStore } from './takes';
@@ -567,12 +569,18 @@ export class Controller implements ControllerApi {
     if (patch.recordingsDir !== undefined && patch.recordingsDir !== before.recordingsDir && this.recorder.activeTake) {
       return err('busy', 'Finish the current take before changing the recordings folder.');
     }
+    if (patch.recordingsDir !== undefined && patch.recordingsDir !== before.recordingsDir) {
+      // Checked now, bounded, so a folder that cannot take recordings is refused on Save rather
+      // than failing (or hanging) the next take.
+      const problem = await checkRecordingsFolder(patch.recordingsDir);
+      if (problem) return err('invalid_argument', `Recordings folder: ${problem}.`);
+    }
     let next: Settings;
     try {
       next = this.persist(patch);
     } catch (e) {
-      const issue = (e as { issues?: Array<{ path: unknown[]; message: string }> }).issues?.[0];
-      return err('invalid_argument', issue ? `${issue.path.join('.')}: ${issue.message}` : operatorMessage(e));
+      const issue = (e as { issues?: IssueLike[] }).issues?.[0];
+      return err('invalid_argument', issue ? plainIssue(issue) : operatorMessage(e));
     }
     // Apply what can change while running.
     if (next.ntpServer !== before.ntpServer) this.clock.setServer(next.ntpServer);

@@ -100,7 +100,17 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
             </div>
           </>
         )}
-        {d.error && <div className="file-error">{d.error}</div>}
+        {d.error && (
+          <div className="file-error" title={d.errorDetail ?? undefined}>
+            {d.error}
+            {d.errorDetail && (
+              <details className="detail">
+                <summary>Details</summary>
+                <span className="mono small">{d.errorDetail}</span>
+              </details>
+            )}
+          </div>
+        )}
         {error && (
           <div className="field-error" role="alert">
             {error}

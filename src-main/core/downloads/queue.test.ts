@@ -107,7 +107,7 @@ describe('DownloadQueue', () => {
     expect(q.get(a1.id)).toMatchObject({ state: 'active', bytes: 2, total: 4, rateBps: 10, etaSeconds: 0.2 });
     await fake.calls[1]!.finish('fail');
     await until(() => fake.calls.length === 3);
-    expect(q.get(b.id)).toMatchObject({ state: 'failed', error: 'device_error: file not found', partial: false });
+    expect(q.get(b.id)).toMatchObject({ state: 'failed', error: 'the device said: file not found', errorDetail: 'device_error: file not found', partial: false });
     await fake.calls[0]!.finish('ok');
     await until(() => fake.calls.length === 4);
     await fake.calls[2]!.finish('ok');

@@ -15,6 +15,7 @@ import type { ThroughputRule } from '../device-client/throughput';
 import type { DeviceAddress, DownloadOptions, DownloadResult } from '../device-client/types';
 import { isInside, realInside } from '../takes/folder';
 import { localFileName, pickFreeName } from './naming';
+import { plainDownloadFailure } from '../../../src-shared/plain';
 
 export type DownloadFn = (address: DeviceAddress, fileName: string, destDir: string, options?: DownloadOptions) => Promise<DownloadResult>;
 
@@ -139,7 +140,7 @@ export class DownloadQueue {
     if (job.view.state !== 'failed' && job.view.state !== 'cancelled') {
       throw new Error(`download ${id} is ${job.view.state}: only a failed or cancelled download can be retried`);
     }
-    Object.assign(job.view, { state: 'queued', bytes: 0, rateBps: 0, etaSeconds: null, sha256: null, error: null });
+    Object.assign(job.view, { state: 'queued', bytes: 0, rateBps: 0, etaSeconds: null, sha256: null, error: null, errorDetail: null });
     this.emit(job);
     this.pump();
     return { ...job.view };
@@ -272,7 +273,7 @@ export class DownloadQueue {
         }
       }
     } catch (e) {
-      const err = e as Error & { code?: string; partialPath?: unknown; bytesReceived?: unknown };
+      const err = e as Error & { code?: string; partialPath?: unknown; bytesReceived?: unknown; expectedBytes?: unknown };
       const kept = typeof err.partialPath === 'string' ? resolve(err.partialPath) : null;
       if (kept && isInside(req.folder, kept)) {
         job.info.keptPartials.push(relative(req.folder, kept));
@@ -280,7 +281,10 @@ export class DownloadQueue {
       }
       if (typeof err.bytesReceived === 'number') view.bytes = err.bytesReceived;
       view.state = signal.aborted ? 'cancelled' : 'failed';
-      view.error = signal.aborted ? 'cancelled' : oneLine(err);
+      // One plain line for the operator; the technical line (codes, paths) behind it.
+      const diskFull = /ENOSPC/.test(`${err.code ?? ''} ${err.message ?? ''} ${String((err.cause as { code?: unknown } | undefined)?.code ?? '')}`);
+      view.error = signal.aborted ? 'cancelled' : plainDownloadFailure({ code: err.code ?? null, bytes: view.bytes, total: view.total ?? (typeof err.expectedBytes === 'number' ? err.expectedBytes : null), partialKept: view.partial, diskFull, deviceMessage: err.code === 'device_error' ? err.message : null });
+      view.errorDetail = signal.aborted ? null : oneLine(err);
       view.rateBps = 0;
       view.etaSeconds = null;
       job.info.seconds = (Date.now() - started) / 1000;

@@ -17,6 +17,7 @@ import { redactValue } from '../../../src-shared/redact';
 import { downloadChanged, settleOutcome, toTakeView, TakeStore, type ManifestDevice, type OwedWork, type TakeManifest } from '../takes';
 import { classifyStart, clip, describeReplyFailure, errorLine, targetFor } from './classify';
 import { enqueueDownload } from './downloads-link';
+import { FOLDER_DEADLINE_MS, withDeadline } from '../takes/folder';
 import { DeviceSteps } from './steps';
 import { realSetTimer, sleepOn } from '../timers';
 import { ACTIVE_PHASES, downloadOwed, isRecordingReply, mayBeRecording, newDevice, newSession, parseAddress, refusedBeforeSending, sec, settlePhase, type Session } from './take-state';
@@ -184,7 +185,10 @@ export class Recorder {
     }
     // On disk before any START leaves: a crash from here on knows these devices may be recording.
     this.changed(s);
-    await s.take.flush().catch(() => undefined);
+    // Bounded: a disk that stopped answering must not hold the START (the take goes on, and says so).
+    await withDeadline(s.take.flush(), FOLDER_DEADLINE_MS, 'the take folder').catch((e: unknown) => {
+      this.opts.onWriteError?.(s.folder, e instanceof Error ? e : new Error(String(e)));
+    });
 
     // Fan-out: every command built first, then all sends issued in one synchronous loop.
     const plan = participants.map((e) => {

@@ -2,6 +2,7 @@
  * What the recorder does with one device: ask its status, pre-flight it, stop it. Each step
  * records its outcome on the device's entry and announces the change; none throws.
  */
+import { plainDeviceProblem } from '../../../src-shared/plain';
 import { deviceStatus, isFailureStatus, isProtocolError, stopRecording } from '../../../src-shared/protocol';
 import type { TimedReply } from '../device-client/types';
 import type { ManifestDevice } from '../takes';
@@ -40,7 +41,8 @@ export class DeviceSteps {
       e.preflight = { reachable: false, status: null, battery: null, error: errorLine(err) };
       e.start.status = 'skipped';
       e.start.skipReason = 'unreachable';
-      e.start.error = `unreachable: ${errorLine(err)}`;
+      // Plain words for the operator; the technical line stays in `preflight.error`.
+      e.start.error = `not answering: ${plainDeviceProblem(isProtocolError(err) ? err.code : null)}`;
       e.stop.status = 'not_sent';
       this.changed(s);
       return;
