@@ -99,7 +99,8 @@ describe('querySntp / measureSntp against the loopback sim server', () => {
   it('measures a known +250 ms offset within ±5 ms', async () => {
     server = await startSntpServer({ offsetMs: 250 });
     const m = await measureSntp({ host: HOST, port: server.port, samples: 4, intervalMs: 10 });
-    expect(Math.abs(m.offsetMs - 250)).toBeLessThan(5);
+    // The error of one exchange is bounded by half its round trip (plus ms rounding), whatever the load.
+    expect(Math.abs(m.offsetMs - 250)).toBeLessThanOrEqual(m.rttMs / 2 + 1);
     expect(m.samples).toBe(4);
     expect(m.rttMs).toBeGreaterThanOrEqual(0);
     expect(server.requests).toBe(4);
@@ -108,7 +109,7 @@ describe('querySntp / measureSntp against the loopback sim server', () => {
   it('measures a negative offset too', async () => {
     server = await startSntpServer({ offsetMs: -3_600_000 });
     const s = await querySntp({ host: HOST, port: server.port });
-    expect(Math.abs(s.offsetMs + 3_600_000)).toBeLessThan(5);
+    expect(Math.abs(s.offsetMs + 3_600_000)).toBeLessThanOrEqual(s.rttMs / 2 + 1);
   });
 
   const faults: Array<[SntpFault, string]> = [
@@ -153,7 +154,7 @@ describe('querySntp / measureSntp against the loopback sim server', () => {
     }, 1);
     const m = await p.finally(() => clearInterval(iv));
     expect(m.samples).toBeGreaterThanOrEqual(1);
-    expect(Math.abs(m.offsetMs - 40)).toBeLessThan(5);
+    expect(Math.abs(m.offsetMs - 40)).toBeLessThanOrEqual(m.rttMs / 2 + 1);
   });
 
   it('abort ends a query', async () => {
