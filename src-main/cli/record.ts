@@ -1,6 +1,6 @@
 /** `multicam record`: one whole take — pre-flight, START, record, STOP, download, verify. */
 import { resolve } from 'node:path';
-import { download, send } from '../core/device-client/index';
+import { download, prepareConnection, send } from '../core/device-client/index';
 import { DownloadQueue } from '../core/downloads/queue';
 import { Recorder } from '../core/recorder/recorder';
 import type { RecorderDevice } from '../core/recorder/types';
@@ -103,6 +103,7 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
     const recorder = new Recorder({
       recordingsDir: outDir,
       send,
+      preconnect: (a) => prepareConnection(a),
       downloads: queue,
       autoDownload: doDownload,
       timeouts: { stopMs: stopTimeout * 1000 },

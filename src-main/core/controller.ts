@@ -29,7 +29,7 @@ import {
   type UploadView,
 } from '../../src-shared/api';
 import { ControllerClock } from './clock';
-import { download as realDownload, send as realSend } from './device-client';
+import { download as realDownload, prepareConnection, send as realSend } from './device-client';
 import type { Discovery } from './discovery/types';
 import { createDiscovery } from './discovery/discovery';
 import { DownloadQueue, type DownloadFn } from './downloads';
@@ -273,6 +273,8 @@ export class Controller implements ControllerApi {
       recordingsDir: this.settings.recordingsDir,
       takes: this.takes,
       send: this.send,
+      // START connections opened during pre-flight; only with the real transport (a test's send has no sockets).
+      ...(this.send === realSend ? { preconnect: prepareConnection } : {}),
       clock: this.clock,
       clockOf: (key) => this.fleet.clockOf(key),
       noteReply: (key, reply) => {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProtocolError, deviceStatus, getVideo, heartbeat, startRecording, stopRecording } from '../../../src-shared/protocol';
-import { send } from './index';
+import { prepareConnection, send } from './index';
 import { delay, refusedPort, startServer, writeBytewise, type Handler, type TestServer } from './test-servers';
 
 const servers: TestServer[] = [];
@@ -292,5 +292,76 @@ describe('send: connect timeout and listener hygiene', () => {
     await failure(send(server.address, deviceStatus(), { signal: ac.signal, replyTimeoutMs: 50, backoffMs: [1, 1] }));
     await failure(send({ host: '127.0.0.1', port: await refusedPort() }, heartbeat(), { signal: ac.signal, backoffMs: [1, 1] }));
     expect(EventEmitter.getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('prepareConnection: START connections opened ahead', () => {
+  /** A device that answers READY to each command; records when each connection opened and what arrived on it. */
+  async function device(opts: { closeIdleAfterMs?: number } = {}) {
+    const conns: Array<{ openedAt: number; data: string; closedByClient: boolean }> = [];
+    const server = net.createServer((socket) => {
+      const c = { openedAt: performance.now(), data: '', closedByClient: false };
+      conns.push(c);
+      socket.on('error', () => {});
+      socket.on('end', () => (c.closedByClient = true));
+      socket.on('data', (b) => {
+        c.data += b.toString();
+        socket.write(JSON.stringify({ ...READY, status: 'command_received' }));
+      });
+      if (opts.closeIdleAfterMs !== undefined) setTimeout(() => c.data === '' && socket.end(), opts.closeIdleAfterMs);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const address = { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port };
+    servers.push({ close: () => new Promise<void>((r) => server.close(() => r())) } as TestServer);
+    return { address, conns };
+  }
+
+  it('the command goes out on the connection opened before send() was called: no connect in the send', async () => {
+    const { address, conns } = await device();
+    const conn = prepareConnection(address);
+    while (conns.length === 0) await delay(5);
+    await delay(50);
+    const calledAt = performance.now();
+    const r = await send(address, startRecording(1729000003), { ...FAST, connection: conn });
+    expect(r.reply.status).toBe('command_received');
+    expect(conns).toHaveLength(1); // no second connection
+    expect(conns[0]!.openedAt).toBeLessThan(calledAt);
+    expect(JSON.parse(conns[0]!.data)).toMatchObject({ command: 'START_RECORDING' });
+    expect(await conn.take()).toBeNull(); // used once only
+  });
+
+  it('a connection the device closed while idle is dropped: send connects afresh (nothing was sent on it)', async () => {
+    const { address, conns } = await device({ closeIdleAfterMs: 20 });
+    const conn = prepareConnection(address);
+    await delay(150);
+    const r = await send(address, startRecording(1729000003), { ...FAST, connection: conn });
+    expect(r.reply.status).toBe('command_received');
+    expect(conns).toHaveLength(2);
+    expect(conns[0]!.data).toBe('');
+    expect(JSON.parse(conns[1]!.data)).toMatchObject({ command: 'START_RECORDING' });
+  });
+
+  it('unused, close() hangs up without sending a byte; a refused one makes send connect itself', async () => {
+    const { address, conns } = await device();
+    const conn = prepareConnection(address);
+    while (conns.length === 0) await delay(5);
+    conn.close();
+    while (!conns[0]!.closedByClient) await delay(5);
+    expect(conns[0]!.data).toBe('');
+    expect(await conn.take()).toBeNull();
+
+    const port = await refusedPort();
+    const refused = prepareConnection({ host: '127.0.0.1', port });
+    expect(await refused.take()).toBeNull();
+    const e = await failure(send({ host: '127.0.0.1', port }, startRecording(1729000003), { ...FAST, connection: prepareConnection({ host: '127.0.0.1', port }) }));
+    expect(e.code).toBe('connection_refused');
+  });
+
+  it('an unused connection closes itself after idleMs', async () => {
+    const { address, conns } = await device();
+    prepareConnection(address, { idleMs: 50 });
+    while (conns.length === 0) await delay(5);
+    while (!conns[0]!.closedByClient) await delay(5); // (never closing = the test's timeout)
+    expect(conns[0]!.data).toBe('');
   });
 });

@@ -19,7 +19,7 @@ import {
 import { abortedError, openConnection, validateAddress, withRetries } from './connect';
 import { classifySocketError, formatAddress, withContext } from './errors';
 import { decodeReplyBytes } from './parse-off-thread';
-import type { DeviceAddress, SendOptions, TimedReply } from './types';
+import type { DeviceAddress, PreparedConnection, SendOptions, TimedReply } from './types';
 
 /** Commands a device may safely receive twice: a reply timeout on these is retried. */
 const IDEMPOTENT: ReadonlySet<CommandName> = new Set<CommandName>(['DEVICE_STATUS', 'HEARTBEAT', 'LIST_FILES']);
@@ -45,7 +45,9 @@ export async function send(address: DeviceAddress, command: Command, options: Se
 
   return withRetries({ tries: options.tries, backoffMs: options.backoffMs, signal: options.signal }, context, async (attempt, tries) => {
     const ctx = tries > 1 ? `${context} (attempt ${attempt} of ${tries})` : context;
-    const socket = await openConnection(address, ctx, { connectTimeoutMs, signal: options.signal });
+    // A connection opened ahead (prepareConnection) serves the first attempt if it is still good.
+    const ready = attempt === 1 && options.connection ? await options.connection.take() : null;
+    const socket = ready ?? (await openConnection(address, ctx, { connectTimeoutMs, signal: options.signal }));
     const r = await exchange(socket, bytes, ctx, { replyTimeoutMs, idempotent, now, signal: options.signal });
     return { ...r, attempts: attempt };
   });
@@ -153,4 +155,65 @@ function exchange(
 
 function asNetworkError(e: unknown, context: string): ProtocolError {
   return new ProtocolError('network_error', `${context}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+}
+
+/**
+ * A connection to a device opened ahead of the command it will carry (START: the recorder opens
+ * them during pre-flight, so connection setup — one round trip, more on a busy Wi-Fi — is not
+ * part of the fan-out and every START leaves in the same instant). Nothing is written until
+ * `send(…, { connection })` takes it; a connection that closed, errored or got unexpected bytes
+ * meanwhile is dropped and `send` connects afresh, which is safe because the device never saw a
+ * command on it. Unused, it closes itself after `idleMs`.
+ */
+export function prepareConnection(
+  address: DeviceAddress,
+  options: { connectTimeoutMs?: number; idleMs?: number } = {},
+): PreparedConnection {
+  let taken = false;
+  let bad = false;
+  let socket: net.Socket | null = null;
+  const markBad = () => {
+    bad = true;
+    socket?.destroy();
+  };
+  const idle = setTimeout(markBad, options.idleMs ?? 30_000);
+  idle.unref();
+  const opening = (async () => {
+    validateAddress(address, 'prepare connection');
+    const s = await openConnection(address, `connect to ${formatAddress(address)}`, { connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS });
+    socket = s;
+    // Before the command, the device has nothing to say: any byte, end or error spoils it.
+    s.on('data', markBad);
+    s.once('end', markBad);
+    s.once('close', markBad);
+    s.on('error', markBad);
+    if (bad) s.destroy(); // closed or timed out while connecting
+    return s;
+  })().catch(() => {
+    bad = true;
+    return null;
+  });
+  return {
+    async take() {
+      if (taken) return null;
+      taken = true;
+      const s = await opening;
+      clearTimeout(idle);
+      if (!s || bad || s.destroyed || !s.writable) {
+        s?.destroy();
+        return null;
+      }
+      s.off('data', markBad);
+      s.off('end', markBad);
+      s.off('close', markBad);
+      s.off('error', markBad);
+      return s;
+    },
+    close() {
+      if (taken) return;
+      taken = true;
+      clearTimeout(idle);
+      markBad();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 /** The device client's public shapes. Implementation: ./send.ts and ./download.ts; failures are
  * `ProtocolError`s (downloads: `DownloadError`, with `partialPath` when received bytes were kept). */
+import type { Socket } from 'node:net';
 import type { DeviceReply, VideoHeader } from '../../../src-shared/protocol';
 import type { ThroughputRule } from './throughput';
 
@@ -20,6 +21,16 @@ export interface SendOptions {
   backoffMs?: readonly number[];
   /** Controller wall clock in ms (high resolution); default performance.timeOrigin + performance.now(). */
   now?: () => number;
+  /** A connection opened ahead for this command (prepareConnection); used for the first try if still good. */
+  connection?: PreparedConnection;
+}
+
+/** A connection opened ahead of its command: see prepareConnection (send.ts). */
+export interface PreparedConnection {
+  /** The connected socket, once (later calls: null); null if it failed or went bad meanwhile. */
+  take(): Promise<Socket | null>;
+  /** Close it if still unused. */
+  close(): void;
 }
 
 /** A validated reply with the instants needed for clock estimation (controller clock, ms). */

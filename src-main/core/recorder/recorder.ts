@@ -156,11 +156,15 @@ export class Recorder {
     this.lastTakeId = m.takeId;
     this.changed(s);
 
+    // START connections open while pre-flight runs, so the fan-out below only writes.
+    const prepared = new Map(this.opts.preconnect ? m.devices.flatMap((e) => (parseAddress(e.address) ? [[e.deviceKey, this.opts.preconnect!(parseAddress(e.address)!)] as const] : [])) : []);
+    const closePrepared = () => prepared.forEach((c) => c.close());
     // Pre-flight, all devices at once; a bad device is skipped with its reason, never silently.
     const byKey = new Map(devices.map((d) => [d.key, d]));
     await Promise.all(m.devices.map((e) => this.steps.preflight(s, byKey.get(e.deviceKey)!, e)));
     const participants = m.devices.filter((e) => e.start.status === 'pending');
     if (s.stopRequested) {
+      closePrepared();
       // Stop was pressed during pre-flight: nothing has been sent, so nothing is started. That is
       // the operator calling the take off (aborted), not a failure of any device.
       for (const e of participants) {
@@ -202,13 +206,14 @@ export class Recorder {
     const pending = plan.map(({ e, address, cmd }) =>
       address && cmd
         ? this.opts
-            .send(address, cmd, { replyTimeoutMs: this.t.startMs, connectTimeoutMs: this.t.startMs, tries: 2, backoffMs: [250], now: () => this.clock.now() })
+            .send(address, cmd, { replyTimeoutMs: this.t.startMs, connectTimeoutMs: this.t.startMs, tries: 2, backoffMs: [250], now: () => this.clock.now(), ...(prepared.has(e.deviceKey) ? { connection: prepared.get(e.deviceKey)! } : {}) })
             .then(
               (r) => ({ e, r, err: null as unknown }),
               (err: unknown) => ({ e, r: null, err }),
             )
         : null,
     );
+    closePrepared(); // the unused ones: devices skipped at pre-flight
     for (const [i, { e, buildError }] of plan.entries()) {
       if (pending[i] !== null) continue;
       // Never sent (a bug or an impossible target): the device cannot have started.

@@ -1,7 +1,7 @@
 /** The recorder's collaborators, passed in so tests can use sim devices, fakes and fake clocks. */
 import type { ControllerClockView } from '../../../src-shared/api';
 import type { Command } from '../../../src-shared/protocol';
-import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
+import type { DeviceAddress, PreparedConnection, SendOptions, TimedReply } from '../device-client/types';
 import type { DownloadQueue } from '../downloads/queue';
 import type { TakeStore } from '../takes/store';
 import type { SetTimer } from '../timers';
@@ -84,6 +84,11 @@ export interface RecorderOptions {
   /** The take store new takes are created in (default: one for `recordingsDir`). */
   takes?: TakeStore;
   send: SendFn;
+  /**
+   * Open a device's START connection ahead, while pre-flight runs (device-client's
+   * prepareConnection), so the fan-out only writes; without it each START connects first.
+   */
+  preconnect?: (address: DeviceAddress) => PreparedConnection;
   clock?: ControllerClock;
   /** The fleet's clock estimate for a device, if it has one. */
   clockOf?: (deviceKey: string) => ClockEstimate | null;
