@@ -20,8 +20,8 @@
  * file back without the upload record (lost in 124 of 200 rounds; see takes.stress.test.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { open, readFile, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
 import { MANIFEST_FILE, ManifestError, loadManifestFile, type TakeManifest } from './schema';
 
 export * from './schema';
@@ -87,6 +87,7 @@ class LiveTake {
   }
 
   private async loop(): Promise<void> {
+    let roomMade = 0;
     while (this.written < this.version) {
       const v = this.version;
       // Snapshot in one synchronous step: later changes go into the next write.
@@ -95,6 +96,12 @@ class LiveTake {
         await writeManifestText(this.folder, await this.withForeignFields(text));
         this.lastError = null;
       } catch (e) {
+        // Disk full: the manifest is what says which bytes are where, so it takes precedence over
+        // the tail of a kept partial (already a failed transfer). Trim, record it, write again.
+        if ((e as NodeJS.ErrnoException).code === 'ENOSPC' && roomMade < 3 && (await this.makeRoom(Buffer.byteLength(text) * 2 + 64 * 1024))) {
+          roomMade++;
+          continue;
+        }
         this.lastError = e as Error;
         for (const l of this.errorListeners) {
           try {
@@ -106,6 +113,35 @@ class LiveTake {
       }
       this.written = v;
     }
+  }
+
+  /**
+   * Free about `bytes` on the take's disk by trimming the largest kept partial file (never a
+   * verified download), and say so in the manifest. False when there is nothing to trim.
+   */
+  private async makeRoom(bytes: number): Promise<boolean> {
+    let best: { device: TakeManifest['devices'][number]; rel: string; path: string; size: number } | null = null;
+    for (const device of this.manifest.devices) {
+      for (const rel of device.download.keptPartials) {
+        const path = resolve(this.folder, rel);
+        if (!path.startsWith(this.folder + sep)) continue;
+        const size = await stat(path).then((s) => (s.isFile() ? s.size : 0), () => 0);
+        if (size > 0 && (!best || size > best.size)) best = { device, rel, path, size };
+      }
+    }
+    if (!best) return false;
+    const keep = Math.max(0, best.size - bytes);
+    try {
+      await truncate(best.path, keep);
+    } catch {
+      return false;
+    }
+    const d = best.device;
+    if (d.download.keptPartials.at(-1) === best.rel) d.download.bytes = keep;
+    const note = `disk full: the partial ${best.rel} was trimmed from ${best.size} to ${keep} bytes so take.json could be written`;
+    if (d.warnings.length < 100) d.warnings.push(note);
+    this.version++;
+    return true;
   }
 
   /**
