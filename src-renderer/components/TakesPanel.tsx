@@ -4,6 +4,7 @@ import { formatBytes, formatEta, formatRate, shortSha } from '../lib/format';
 import { useAction } from '../lib/useAction';
 import { useApi, useCapabilities, useController, useDownload, useDownloadIdsForTake, useLive, useTake, useTakeIds, useUpload } from '../store/context';
 import { rollState, TakeProblems, TakeStateChip } from './RecordPanel';
+import { TakeSyncPanel } from './TakeSync';
 
 /** Thumbnails already fetched per controller (data: URL, or null for "no thumbnail"). */
 const thumbCaches = new WeakMap<object, Map<string, string | null>>();
@@ -249,6 +250,7 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; i
         ))}
       </ul>
       )}
+      <TakeSyncPanel take={take} />
     </article>
   );
 });

@@ -74,7 +74,7 @@ export async function contactSheet(sync: TakeSync, resolvePath: (file: string) =
     const k = 1 + (d.driftPpm ?? 0) * 1e-6;
     const times = instantsMs.map((t) => Math.max(0, ((t - d.offsetMs!) * k) / 1000));
     try {
-      strips.push({ deviceKey: d.deviceKey, name: d.name, url: await strip(path, times, opts.height ?? 72, opts.timeoutMs ?? 30_000), error: null });
+      strips.push({ deviceKey: d.deviceKey, name: d.name, url: await strip(path, times, opts.height ?? 135, opts.timeoutMs ?? 30_000), error: null });
     } catch (e) {
       strips.push({ deviceKey: d.deviceKey, name: d.name, url: null, error: (e as Error).message });
     }

@@ -1,0 +1,75 @@
+/**
+ * After the take: cameras of every personality film the shared scene (real files from ffmpeg),
+ * the take is analysed automatically once its files are home, and the takes panel shows one lane
+ * per camera on a common axis with its offset; a muted camera says why it is not aligned; the
+ * contact sheet shows every aligned camera's frames at the same instants; Export for editor
+ * writes an FCPXML next to take.json. Screenshots at 1280×800 and 1920×1080.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { expect, test } from './fixtures/controller';
+
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+
+test.describe('sync and export', () => {
+  test.skip(!hasFfmpeg, 'needs ffmpeg');
+  test.use({
+    mcOptions: {
+      simDevices: [
+        { personality: 'ios', scene: { avSkewMs: 8, width: 320, height: 180, fps: { num: 30000, den: 1001 } } },
+        { personality: 'android', driftPpm: 35, stopDelayMs: 300, scene: { startErrorMs: 4.2, width: 320, height: 180, fps: { num: 30000, den: 1001 } } },
+        { personality: 'spec', scene: { startErrorMs: 41, width: 320, height: 180, fps: { num: 30000, den: 1001 } } },
+        { personality: 'spec', scene: { sound: 'silence', width: 320, height: 180, fps: { num: 30000, den: 1001 } } },
+      ],
+    },
+  });
+
+  test('a finished take is aligned by sound, shown lane by lane, with a contact sheet and an editor export', async ({ mc, page }) => {
+    test.setTimeout(240_000);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await mc.open();
+    const names = mc.sims.map(mc.nameOf);
+    for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
+    const rec = page.getByRole('region', { name: 'Recording' });
+    await rec.getByLabel('Take name (optional)').fill('Scene 7');
+    await rec.getByRole('button', { name: 'Record' }).click();
+    const roll = rec.getByRole('list', { name: 'Devices in Scene 7' });
+    for (const n of names) await expect(roll.getByRole('listitem', { name: `${n}: Rolling` })).toBeVisible({ timeout: 30_000 });
+    await page.waitForTimeout(6000);
+    await rec.getByRole('button', { name: 'Stop' }).click();
+
+    const take = page.getByRole('region', { name: 'Takes' }).getByRole('article', { name: 'Scene 7' });
+    const sync = take.getByRole('region', { name: 'Alignment of Scene 7' });
+    await expect(sync.getByText('3 of 4 cameras aligned')).toBeVisible({ timeout: 150_000 });
+    const lanes = sync.getByRole('list', { name: "Where each camera's clip sits on the take's timeline" });
+    await expect(lanes.getByRole('listitem')).toHaveCount(4);
+    await expect(lanes.getByText(/^Not aligned: the sound track is silent/)).toBeVisible();
+    await expect(lanes.getByText(/^\+0\.0 ms · 0\.0 fr$/)).toBeVisible();
+    await expect(lanes.getByText(/^\+\d\.\d{3} s · \d+\.\d fr$/)).toHaveCount(2);
+    await take.scrollIntoViewIfNeeded();
+    await mc.screenshot('sync-aligned-1280');
+
+    await sync.getByRole('button', { name: 'Final Cut Pro' }).click();
+    const status = sync.getByRole('status').filter({ hasText: 'Written' });
+    await expect(status).toContainText('3 angles');
+    await expect(status).toContainText('left out');
+    const path = /Written (\S+\.fcpxml)/.exec((await status.textContent()) ?? '')?.[1] ?? '';
+    expect(existsSync(path), path).toBe(true);
+    expect(readFileSync(path, 'utf8').match(/<mc-angle /g)).toHaveLength(3);
+    await sync.scrollIntoViewIfNeeded();
+    await mc.screenshot('sync-exported-1280');
+
+    await sync.getByRole('button', { name: 'Contact sheet' }).click();
+    const sheet = page.getByRole('dialog', { name: 'Contact sheet of Scene 7' });
+    const strips = sheet.locator('.contact-strip img');
+    await expect(strips).toHaveCount(3, { timeout: 60_000 });
+    for (const img of await strips.all()) await expect(img).toHaveAttribute('src', /^data:image\/jpeg;base64,/);
+    await mc.screenshot('sync-contact-sheet-1280');
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await mc.screenshot('sync-contact-sheet-1920');
+    await page.keyboard.press('Escape');
+    await expect(sheet).toHaveCount(0);
+    await sync.scrollIntoViewIfNeeded();
+    await mc.screenshot('sync-aligned-1920');
+  });
+});
