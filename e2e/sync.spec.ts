@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { expect, test } from './fixtures/controller';
+import { expect, expectCardsRolling, stopTake, test } from './fixtures/controller';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 
@@ -31,12 +31,11 @@ test.describe('sync and export', () => {
     const names = mc.sims.map(mc.nameOf);
     for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
     const rec = page.getByRole('region', { name: 'Recording' });
-    await rec.getByLabel('Take name (optional)').fill('Scene 7');
+    await rec.getByLabel('Next take').fill('Scene 7');
     await rec.getByRole('button', { name: 'Record' }).click();
-    const roll = rec.getByRole('list', { name: 'Devices in Scene 7' });
-    for (const n of names) await expect(roll.getByRole('listitem', { name: `${n}: Rolling` })).toBeVisible({ timeout: 30_000 });
+    await expectCardsRolling(page, names);
     await page.waitForTimeout(6000);
-    await rec.getByRole('button', { name: 'Stop' }).click();
+    await stopTake(page);
 
     const take = page.getByRole('region', { name: 'Takes' }).getByRole('article', { name: 'Scene 7' });
     const sync = take.getByRole('region', { name: 'Alignment of Scene 7' });
@@ -46,7 +45,7 @@ test.describe('sync and export', () => {
     await expect(lanes.getByText(/^Not aligned: the sound track is silent/)).toBeVisible();
     await expect(lanes.getByText(/^\+0\.0 ms · 0\.0 fr$/)).toBeVisible();
     await expect(lanes.getByText(/^\+\d\.\d{3} s · \d+\.\d fr$/)).toHaveCount(2);
-    await take.scrollIntoViewIfNeeded();
+    await sync.evaluate((el) => el.scrollIntoView({ block: 'end' }));
     await mc.screenshot('sync-aligned-1280');
 
     await sync.getByRole('button', { name: 'Final Cut Pro' }).click();
@@ -56,7 +55,7 @@ test.describe('sync and export', () => {
     const path = /Written (\S+\.fcpxml)/.exec((await status.textContent()) ?? '')?.[1] ?? '';
     expect(existsSync(path), path).toBe(true);
     expect(readFileSync(path, 'utf8').match(/<mc-angle /g)).toHaveLength(3);
-    await sync.scrollIntoViewIfNeeded();
+    await sync.evaluate((el) => el.scrollIntoView({ block: 'end' }));
     await mc.screenshot('sync-exported-1280');
 
     await sync.getByRole('button', { name: 'Contact sheet' }).click();
@@ -69,7 +68,7 @@ test.describe('sync and export', () => {
     await mc.screenshot('sync-contact-sheet-1920');
     await page.keyboard.press('Escape');
     await expect(sheet).toHaveCount(0);
-    await sync.scrollIntoViewIfNeeded();
+    await sync.evaluate((el) => el.scrollIntoView({ block: 'end' }));
     await mc.screenshot('sync-aligned-1920');
   });
 });
