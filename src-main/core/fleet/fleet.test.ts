@@ -410,6 +410,18 @@ describe('Fleet: merging mDNS and manual entries', () => {
 });
 
 describe('Fleet: operator actions', () => {
+  it('a new device starts with the stored preferences (invalid ones ignored), in its first event', () => {
+    const prefs: Record<string, { label?: string | null; color?: string | null; included?: boolean }> = {
+      'phone.local:9000': { label: ' Cam A ', color: '#FFAA00', included: false },
+      'phone.local:9001': { label: 'x'.repeat(65), color: 'red' },
+    };
+    const { fleet, changes } = setup({ preferences: (id) => prefs[id] ?? {} });
+    const a = fleet.addManual('phone.local:9000');
+    expect(a).toMatchObject({ name: 'Cam A', color: '#ffaa00', included: false });
+    expect(changes[0]).toMatchObject({ id: a.id, name: 'Cam A', included: false });
+    expect(fleet.addManual('phone.local:9001')).toMatchObject({ name: 'phone.local:9001', color: null, included: true });
+  });
+
   it('rename, colour and inclusion validate and emit', () => {
     const { fleet, changes } = setup();
     const id = fleet.addManual('phone.local:9000').id;

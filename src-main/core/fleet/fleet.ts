@@ -67,6 +67,15 @@ export interface FleetOptions {
   now?: () => number;
   setTimer?: SetTimer;
   estimator?: ClockEstimatorOptions;
+  /** The operator's stored label, colour and inclusion for a device, applied when it is created. */
+  preferences?: (id: string) => DevicePreferences;
+}
+
+/** What the operator set for a device (settings' devices.json); invalid values are ignored. */
+export interface DevicePreferences {
+  label?: string | null;
+  color?: string | null;
+  included?: boolean;
 }
 
 export interface FleetEvents {
@@ -132,6 +141,7 @@ export class Fleet {
   private readonly goneGraceMs: number;
   private clockThresholdMs: number;
   private readonly estimatorOptions: ClockEstimatorOptions;
+  private readonly preferences: (id: string) => DevicePreferences;
 
   private readonly entries = new Map<string, Entry>();
   /** mDNS instance → entry id (differs from the instance when a manual entry came first). */
@@ -158,6 +168,7 @@ export class Fleet {
     this.goneGraceMs = options.goneGraceMs ?? 60_000;
     this.clockThresholdMs = options.clockThresholdMs ?? 33;
     this.estimatorOptions = options.estimator ?? {};
+    this.preferences = options.preferences ?? (() => ({}));
     this.tuning = { staleAfterMs: options.staleAfterMs, offlineAfterMs: options.offlineAfterMs, offlinePollIntervalMs: options.offlinePollIntervalMs };
   }
 
@@ -335,6 +346,11 @@ export class Fleet {
    * A reply another service got from this device (START, STOP, …): refreshes lastSeen and the
    * clock, and the fields the reply actually carries.
    */
+  /** noteReply for a device that may have been removed meanwhile (the recorder's replies). */
+  noteReplyIfKnown(id: string, timed: TimedReply): void {
+    if (this.entries.has(id)) this.noteReply(id, timed);
+  }
+
   noteReply(id: string, timed: TimedReply): void {
     const e = this.entries.get(id);
     if (!e) return;
@@ -577,6 +593,8 @@ export class Fleet {
   // ---------- helpers ----------
 
   private createEntry(id: string): Entry {
+    const p = this.preferences(id);
+    const label = typeof p.label === 'string' ? p.label.trim() : '';
     return {
       id,
       instance: null,
@@ -584,9 +602,9 @@ export class Fleet {
       manual: null,
       goneAt: null,
       goneReason: null,
-      label: null,
-      color: null,
-      included: true,
+      label: label.length > 0 && label.length <= 64 ? label : null,
+      color: typeof p.color === 'string' && /^#[0-9a-fA-F]{6}$/.test(p.color) ? p.color.toLowerCase() : null,
+      included: p.included !== false,
       deviceId: null,
       deviceType: null,
       battery: null,

@@ -21,7 +21,7 @@ import { FOLDER_DEADLINE_MS, withDeadline } from '../takes/folder';
 import { DeviceSteps } from './steps';
 import { realSetTimer, sleepOn } from '../timers';
 import { ACTIVE_PHASES, downloadOwed, isRecordingReply, mayBeRecording, newDevice, newSession, parseAddress, refusedBeforeSending, sec, settlePhase, type Session } from './take-state';
-import { DEFAULT_TIMEOUTS, wallClock, type ControllerClock, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './types';
+import { DEFAULT_TIMEOUTS, recorderSetting, wallClock, type ControllerClock, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './types';
 
 export { formatAddress, parseAddress } from './take-state';
 export type { RecorderOptions } from './types';
@@ -362,7 +362,7 @@ export class Recorder {
 
   private afterStop(s: Session): void {
     const q = this.opts.downloads;
-    if (q && this.opts.autoDownload !== false) {
+    if (q && recorderSetting(this.opts, 'autoDownload') !== false) {
       for (const e of s.m.devices) if (downloadOwed(e)) enqueueDownload(q, s, e);
     }
     this.updatePhase(s);

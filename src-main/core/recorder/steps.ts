@@ -9,7 +9,7 @@ import type { ManifestDevice } from '../takes';
 import { estimateClock } from '../clock/samples';
 import { clip, describeReplyFailure, errorLine, salvageStopReply, schedulesOnRawClock } from './classify';
 import { MAX_REMOTE_NAME_CHARS, isRecordingReply, parseAddress, sec, type Session } from './take-state';
-import type { ControllerClock, RecorderDevice, RecorderOptions, RecorderTimeouts } from './types';
+import { recorderSetting, type ControllerClock, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './types';
 
 export class DeviceSteps {
   constructor(
@@ -64,7 +64,7 @@ export class DeviceSteps {
       return;
     }
     if (isFailureStatus(r.status)) e.warnings.push(`pre-flight status: ${describeReplyFailure(r)}`);
-    const warnAt = this.opts.batteryWarnPercent ?? 20;
+    const warnAt = recorderSetting(this.opts, 'batteryWarnPercent') ?? 20;
     if (r.batteryLevel !== null && r.batteryLevel < warnAt) e.warnings.push(`battery low: ${Math.round(r.batteryLevel)}%`);
 
     // Raw-clock devices need a good offset: a few fresh samples, whose bounds intersect tightly,

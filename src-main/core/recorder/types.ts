@@ -100,6 +100,8 @@ export interface RecorderOptions {
   autoDownload?: boolean;
   /** Battery below this warns (never blocks). Default 20. */
   batteryWarnPercent?: number;
+  /** The app's settings, read at use time (the controller's; overrides the two fields above). */
+  settings?: () => RecorderSettings;
   /** Pre-flight DEVICE_STATUS samples for a raw-clock device (default 8); compared with the fleet's estimate. */
   clockSamples?: number;
   timeouts?: Partial<RecorderTimeouts>;
@@ -110,3 +112,15 @@ export interface RecorderOptions {
   /** Timers (the confirmation waits): tests hand in virtual time, like the fleet's. */
   setTimer?: SetTimer;
 }
+
+/** The settings the recorder reads when it needs them (a change applies to what comes next). */
+export interface RecorderSettings {
+  autoDownload?: boolean;
+  batteryWarnPercent?: number;
+}
+
+/** The value of a recorder setting now: the settings getter first, then the static option. */
+export function recorderSetting<K extends keyof RecorderSettings>(opts: RecorderOptions, key: K): RecorderSettings[K] {
+  return opts.settings?.()[key] ?? opts[key];
+}
+
