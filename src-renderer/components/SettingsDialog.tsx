@@ -1,3 +1,4 @@
+import { plainIssue, type IssueLike } from '../../src-shared/plain';
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { SettingsPatchSchema, type Settings, type SettingsPatch } from '../../src-shared/api';
 import { useAction } from '../lib/useAction';
@@ -21,17 +22,6 @@ interface Form {
   forcePathStyle: boolean;
 }
 
-const LABELS: Record<string, string> = {
-  recordingsDir: 'Recordings folder',
-  delaySeconds: 'Start delay',
-  pollIntervalMs: 'Status poll interval',
-  clockThresholdMs: 'Clock warning threshold',
-  ntpServer: 'NTP server',
-  interfaces: 'Discovery interfaces',
-  batteryWarnPercent: 'Battery warning',
-  maxConcurrentDownloads: 'Concurrent downloads',
-  storage: 'Storage',
-};
 
 function toForm(s: Settings): Form {
   return {
@@ -84,10 +74,8 @@ export function formToPatch(f: Form): { ok: true; patch: SettingsPatch } | { ok:
   const r = SettingsPatchSchema.safeParse(candidate);
   if (!r.success) {
     const issue = r.error.issues[0];
-    const key = String(issue?.path[0] ?? '');
-    const label = LABELS[key] ?? key;
-    const msg = issue?.code === 'invalid_type' ? 'enter a number' : (issue?.message ?? 'invalid value');
-    return { ok: false, message: `${label}: ${msg}.` };
+    // The same plain sentence the controller gives ("Start delay must be at least 0.5 s."), never zod's text.
+    return { ok: false, message: issue ? plainIssue(issue as IssueLike) : 'A setting has an invalid value.' };
   }
   return { ok: true, patch: r.data };
 }
