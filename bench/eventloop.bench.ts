@@ -117,9 +117,18 @@ async function scenario(good: number, hostile: number, settleMs: number): Promis
 export default async function eventLoopBench(ctx: BenchContext): Promise<void> {
   const settleMs = ctx.quick ? 2000 : 5000;
   const fmt = (f: Figures) => `p50 ${f.p50.toFixed(2)} ms, p99 ${f.p99.toFixed(2)} ms, max ${f.max.toFixed(1)} ms over ${f.seconds.toFixed(1)} s; ${f.outcome}`;
-  const base = await scenario(N, 0, settleMs);
-  ctx.report(`well-behaved fleet (${N} devices, 1 Hz polling + one take): ${fmt(base)}`);
-  const bad = await scenario(N / 2, N / 2, settleMs);
-  ctx.report(`${N / 2} well-behaved + ${N / 2} hostile (every reply ~1 MiB of <X-Amz-…> fragments): ${fmt(bad)}`);
-  ctx.report(`ratio hostile/well-behaved: p99 ${(bad.p99 / base.p99).toFixed(2)}, max ${(bad.max / base.max).toFixed(2)} (target: near 1)`);
+  // Alternating rounds, medians: a shared machine's load drifts over a minute.
+  const rounds = ctx.quick ? 1 : 3;
+  const bases: Figures[] = [];
+  const bads: Figures[] = [];
+  for (let r = 0; r < rounds; r++) {
+    bases.push(await scenario(N, 0, settleMs));
+    ctx.report(`round ${r + 1}: well-behaved fleet (${N} devices, 1 Hz polling + one take): ${fmt(bases.at(-1)!)}`);
+    bads.push(await scenario(N / 2, N / 2, settleMs));
+    ctx.report(`round ${r + 1}: ${N / 2} well-behaved + ${N / 2} hostile (every reply ~1 MiB of <X-Amz-…> fragments): ${fmt(bads.at(-1)!)}`);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const p99 = median(bads.map((f) => f.p99)) / median(bases.map((f) => f.p99));
+  const max = median(bads.map((f) => f.max)) / median(bases.map((f) => f.max));
+  ctx.report(`ratio hostile/well-behaved (medians of ${rounds}): p99 ${p99.toFixed(2)}, max ${max.toFixed(2)} (target: near 1)`);
 }

@@ -66,6 +66,9 @@ export async function startHostileDevice(options: HostileDeviceOptions = {}): Pr
   const baseName = options.name ?? 'device';
   const deviceId = `${baseName}${esc}`;
   const padding = behaviours.has('huge') ? pathologicalText((options.hugeBytes ?? 1_000_000) - 400) : null;
+  // Encoded once: a benchmark should measure the controller, not this process re-encoding 1 MiB.
+  const paddingJson = padding === null ? '' : JSON.stringify(padding).slice(1, -1);
+  const PLACEHOLDER = '\u0000padding\u0000';
   const contents = new Map<string, Buffer>();
   const files = new Map<string, string>();
   const commands: string[] = [];
@@ -75,8 +78,10 @@ export async function startHostileDevice(options: HostileDeviceOptions = {}): Pr
 
   const reply = (socket: Socket, body: Record<string, unknown>) => {
     const full = { deviceId, deviceType: `Hostile${esc}`, timestamp: Date.now() / 1000, batteryLevel: 80, ...body };
-    if (padding !== null) Object.assign(full, { message: `${String(body.message ?? '')}${padding}` });
-    socket.write(JSON.stringify(full));
+    if (padding === null) return socket.write(JSON.stringify(full));
+    const text = JSON.stringify({ ...full, message: `${String(body.message ?? '')}${PLACEHOLDER}` });
+    const at = text.indexOf(JSON.stringify(PLACEHOLDER).slice(1, -1));
+    socket.write(text.slice(0, at) + paddingJson + text.slice(at + JSON.stringify(PLACEHOLDER).length - 2));
   };
 
   const handle = (socket: Socket, cmd: Record<string, unknown>) => {
