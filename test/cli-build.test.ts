@@ -35,7 +35,7 @@ describe('the built multicam command', () => {
     const out = path.join(root, 'dist-cli');
     expect(existsSync(path.join(out, 'multicam.mjs'))).toBe(true);
     const { builtAt, inputs } = JSON.parse(readFileSync(path.join(out, 'inputs.json'), 'utf8')) as { builtAt: number; inputs: string[] };
-    expect(inputs).toEqual(expect.arrayContaining(['src-main/cli/main.ts', 'src-main/cli/commands.ts', 'src-main/bridge/serve.ts']));
+    expect(inputs).toEqual(expect.arrayContaining(['src-main/cli/main.ts', 'src-main/cli/record.ts', 'src-main/bridge/serve.ts']));
     for (const f of inputs) expect(statSync(path.join(root, f)).mtimeMs, f).toBeLessThanOrEqual(builtAt);
     const built = (await import(pathToFileURL(path.join(out, 'multicam.mjs')).href)) as { commandNames: () => Promise<string[]> };
     expect(await built.commandNames()).toEqual(sources);

@@ -1,8 +1,9 @@
 /**
  * The house plan's one rule, enforced: a folder says where its code may run
- * (../shared/design/architecture.md). Scans every import/require/dynamic import.
+ * (../shared/design/architecture.md). Scans every import/require/dynamic import. Also: which
+ * sim/ files production code may use, and no import cycle anywhere in the sources.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -148,5 +149,155 @@ describe('folder import rules', () => {
     expect(check('sim/x.ts', "import { a } from '../src-main/core/device-client';")).toHaveLength(1);
     expect(check('src-renderer/x.tsx', "import type { X } from '../src-main/core/fleet';")).toHaveLength(1);
     expect(check('src-main/core/x.ts', "import { z } from 'zod'; import net from 'node:net';")).toHaveLength(0);
+  });
+});
+
+/** Test code (tests, their helpers and fixtures) may use any sim/ file; production code may not. */
+const isTestFile = (rel: string) => /\.test\.tsx?$|\.test-helper\.ts$|(^|\/)testing(\/|\.ts$)|(^|\/)test-servers\.ts$|(^|\/)fixtures\//.test(rel);
+
+/**
+ * The sim/ files production code may import, and who may: demo mode (virtual cameras in the
+ * desktop app and browser mode) and the `multicam sim` command. Core never imports sim/ (the
+ * composition roots hand it a factory).
+ */
+const SIM_ENTRY_POINTS: Record<string, string[]> = {
+  'sim/demo.ts': ['src-main/electron', 'src-main/bridge'],
+  'sim/cli.ts': ['src-main/cli'],
+};
+
+function resolveImport(from: string, spec: string): string | null {
+  const base = resolve(dirname(from), spec.replace(/\.js$/, ''));
+  for (const c of [base, `${base}.ts`, `${base}.tsx`, join(base, 'index.ts'), join(base, 'index.tsx')]) if (existsSync(c) && statSync(c).isFile()) return c;
+  return null;
+}
+
+const rel = (f: string) => relative(root, f).split(sep).join('/');
+
+function simImportViolations(files: string[]): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    const r = rel(file);
+    if (r.startsWith('sim/') || isTestFile(r)) continue;
+    for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+      if (!spec.startsWith('.')) continue;
+      const target = resolveImport(file, spec);
+      if (!target || !rel(target).startsWith('sim/')) continue;
+      const allowed = SIM_ENTRY_POINTS[rel(target)];
+      if (!allowed || !allowed.includes(area(file))) out.push(`${r} imports '${spec}': production code may use only ${Object.entries(SIM_ENTRY_POINTS).map(([f, who]) => `${f} (from ${who.join(', ')})`).join(' and ')}`);
+    }
+  }
+  return out;
+}
+
+/** Every import cycle (strongly connected component of more than one file, or a file importing itself). */
+export function importCycles(files: string[]): string[][] {
+  const graph = new Map<string, string[]>();
+  for (const f of files) {
+    const deps = new Set<string>();
+    for (const spec of specifiers(readFileSync(f, 'utf8'))) {
+      if (!spec.startsWith('.')) continue;
+      const t = resolveImport(f, spec);
+      if (t) deps.add(t);
+    }
+    graph.set(f, [...deps]);
+  }
+  // Tarjan's algorithm, iterative (deep import chains must not overflow the stack).
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  for (const start of graph.keys()) {
+    if (index.has(start)) continue;
+    const work: Array<{ v: string; i: number }> = [{ v: start, i: 0 }];
+    index.set(start, next);
+    low.set(start, next++);
+    stack.push(start);
+    onStack.add(start);
+    while (work.length > 0) {
+      const top = work[work.length - 1]!;
+      const deps = graph.get(top.v) ?? [];
+      if (top.i < deps.length) {
+        const w = deps[top.i++]!;
+        if (!graph.has(w)) continue;
+        if (!index.has(w)) {
+          index.set(w, next);
+          low.set(w, next++);
+          stack.push(w);
+          onStack.add(w);
+          work.push({ v: w, i: 0 });
+        } else if (onStack.has(w)) low.set(top.v, Math.min(low.get(top.v)!, index.get(w)!));
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) {
+        const parent = work[work.length - 1]!.v;
+        low.set(parent, Math.min(low.get(parent)!, low.get(top.v)!));
+      }
+      if (low.get(top.v) === index.get(top.v)) {
+        const scc: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          scc.push(w);
+        } while (w !== top.v);
+        if (scc.length > 1 || (graph.get(top.v) ?? []).includes(top.v)) cycles.push(scc.map(rel).sort());
+      }
+    }
+  }
+  return cycles;
+}
+
+describe('sim/ in production code', () => {
+  const files = ['src-shared', 'src-main', 'src-renderer'].flatMap((d) => walk(join(root, d)));
+
+  it('only demo mode and the sim command use sim/, through their entry points', () => {
+    expect(simImportViolations(files)).toEqual([]);
+  });
+
+  it('the check can fail: core importing a sim personality is caught', () => {
+    const fake = join(root, 'src-main/core/fake-demo.ts');
+    const check = (spec: string, from = fake) => {
+      const target = resolveImport(from, spec);
+      const allowed = target ? SIM_ENTRY_POINTS[rel(target)] : undefined;
+      return target !== null && rel(target).startsWith('sim/') && !(allowed ?? []).includes(area(from));
+    };
+    expect(check('../../sim/personalities')).toBe(true);
+    expect(check('../../sim/demo')).toBe(true); // core may not, even through the entry point
+    expect(check('../../sim/demo', join(root, 'src-main/bridge/x.ts'))).toBe(false);
+    expect(isTestFile('src-main/core/fleet/fleet.test.ts') && isTestFile('e2e/fixtures/controller.ts') && !isTestFile('src-main/core/controller.ts')).toBe(true);
+  });
+});
+
+describe('import cycles', () => {
+  it('no import cycle anywhere in the sources (type-only imports included)', () => {
+    const files = ['src-shared', 'src-main', 'src-renderer', 'sim', 'bench', 'e2e', 'test', 'scripts'].flatMap((d) => {
+      try {
+        return walk(join(root, d));
+      } catch {
+        return [];
+      }
+    });
+    expect(files.length).toBeGreaterThan(100);
+    expect(importCycles(files)).toEqual([]);
+  });
+
+  it('the cycle finder finds a cycle (so the rule can fail)', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'cycles-'));
+    try {
+      await writeFile(join(dir, 'a.ts'), "import { b } from './b';\nexport const a = 1;\n");
+      await writeFile(join(dir, 'b.ts'), "import type { C } from './c';\nexport const b = 1;\n");
+      await writeFile(join(dir, 'c.ts'), "export type C = 1;\nexport { a } from './a';\n");
+      await writeFile(join(dir, 'd.ts'), "import { a } from './a';\n");
+      const found = importCycles(['a.ts', 'b.ts', 'c.ts', 'd.ts'].map((f) => join(dir, f)));
+      expect(found).toHaveLength(1);
+      expect(found[0]!.map((f) => f.split('/').pop())).toEqual(['a.ts', 'b.ts', 'c.ts']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

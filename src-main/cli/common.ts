@@ -1,7 +1,13 @@
 /** Shared bits of the `multicam` subcommands: argument parsing, device addresses, output. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { CliIo } from './main';
 import { displayText, formatBytes } from '../../src-shared/format';
+
+/** Where a command reads and writes (the process's streams, or a test's). */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+}
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;

@@ -1,7 +1,7 @@
 /** `multicam devices`: what is out there (mDNS and/or --device), with each device's status. */
 import { EXIT_OK, EXIT_PARTIAL, UsageError, parse, parseDeviceArg, parseSeconds, runCommand } from './common';
 import { discoverDevices } from './discover';
-import type { CliIo } from './main';
+import type { CliIo } from './common';
 import { formatStatusLine, queryStatus } from './status';
 
 export const DEVICES_USAGE = `usage: multicam devices [--discover-seconds S] [--interface ADDR …] [--device host:port …] [--json]

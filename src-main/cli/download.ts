@@ -5,7 +5,7 @@ import { download } from '../core/device-client/index';
 import { pickFreeName, remoteBasename } from '../core/downloads/naming';
 import { sanitizeComponent } from '../core/takes/folder';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, formatBytes, isTty, oneLine, parse, parseDeviceArg, parseSeconds, printable, progressBar, runCommand } from './common';
-import type { CliIo } from './main';
+import type { CliIo } from './common';
 
 export const DOWNLOAD_USAGE = `usage: multicam download --device host:port --file NAME [--out DIR]
 

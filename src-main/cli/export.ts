@@ -5,7 +5,7 @@ import { EXPORT_FORMATS, ExportError, exportTake, type ExportFormat } from '../c
 import { ManifestError } from '../core/takes';
 import { resolveTakeDir } from '../core/sync/take';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, printable, runCommand } from './common';
-import type { CliIo } from './main';
+import type { CliIo } from './common';
 import { parseTakeArgs } from './sync';
 
 export const EXPORT_USAGE = `usage: multicam export TAKE_DIR --format fcpxml|xmeml|otio [--out FILE]

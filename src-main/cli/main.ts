@@ -1,14 +1,11 @@
 /**
- * `multicam` command dispatcher. Each subcommand lives in its own module and returns an exit
- * code: 0 success, 1 usage error, 2 partial failure.
+ * `multicam` command dispatcher. Each subcommand lives in its own module, loaded only when it
+ * runs, and returns an exit code: 0 success, 1 usage error, 2 partial failure. A module that
+ * fails to load is that command's error (exit 1 with the reason), never "unknown command".
  */
-import { simCommand } from '../../sim/cli';
+import type { CliIo } from './common';
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream;
-}
+export type { CliIo } from './common';
 
 const USAGE = `usage: multicam <command> [options]
 
@@ -25,34 +22,47 @@ commands:
 Run 'multicam <command> --help' for a command's options.
 `;
 
-type Handler = (argv: string[], io: CliIo) => Promise<number>;
+export type Handler = (argv: string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, () => Promise<Handler>> = {
-  sim: async () => simCommand,
+/** Every command, by name: a static table, each entry importing its module on demand. */
+export const COMMANDS: Readonly<Record<string, () => Promise<Handler>>> = {
+  sim: async () => (await import('../../sim/cli')).simCommand,
+  devices: async () => (await import('./devices')).devicesCommand,
+  status: async () => (await import('./status')).statusCommand,
+  record: async () => (await import('./record')).recordCommand,
+  download: async () => (await import('./download')).downloadCommand,
+  upload: async () => (await import('./upload')).uploadCommand,
+  sync: async () => (await import('./sync')).syncCommand,
+  export: async () => (await import('./export')).exportCommand,
 };
-
-/** Register a subcommand (modules add themselves in ./commands.ts). */
-export function registerCommand(name: string, load: () => Promise<Handler>): void {
-  COMMANDS[name] = load;
-}
 
 /** The commands `multicam` knows (the build's test compares the built CLI's list with this). */
 export async function commandNames(): Promise<string[]> {
-  await import('./commands').catch(() => undefined);
   return Object.keys(COMMANDS).sort();
 }
 
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
-  await import('./commands').catch(() => undefined);
+export function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
+  return dispatch(COMMANDS, argv, io);
+}
+
+/** Run the command `argv` names from `commands` (main's table; tests hand in their own). */
+export async function dispatch(commands: Readonly<Record<string, () => Promise<Handler>>>, argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(USAGE);
     return name ? 0 : 1;
   }
-  const load = COMMANDS[name];
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!load) {
     io.stderr.write(`multicam: unknown command '${name}'\n\n${USAGE}`);
     return 1;
   }
-  return (await load())(rest, io);
+  let handler: Handler;
+  try {
+    handler = await load();
+  } catch (e) {
+    io.stderr.write(`multicam ${name}: could not load the command: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
+    return 1;
+  }
+  return handler(rest, io);
 }

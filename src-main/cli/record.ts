@@ -10,7 +10,7 @@ import { redactSecrets, uploadAfterStop } from '../core/uploads';
 import type { StorageSettings } from '../../src-shared/api';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, isTty, parse, parseDeviceArg, parseSeconds, printable, runCommand } from './common';
 import { discoverDevices } from './discover';
-import type { CliIo } from './main';
+import type { CliIo } from './common';
 import { TakeProgress } from './take-progress';
 import { STORAGE_OPTIONS, UploadProgress, storageFromOptions } from './upload';
 

@@ -4,7 +4,7 @@ import { send } from '../core/device-client/index';
 import type { TimedReply } from '../core/device-client/types';
 import { estimateClock } from '../core/clock/samples';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, oneLine, parse, parseDeviceArg, printable, runCommand } from './common';
-import type { CliIo } from './main';
+import type { CliIo } from './common';
 
 export const STATUS_USAGE = `usage: multicam status --device host:port [--device host:port …] [--samples N] [--json]
 

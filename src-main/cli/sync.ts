@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TakeSync } from '../../src-shared/sync';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, printable, runCommand } from './common';
-import type { CliIo } from './main';
+import type { CliIo } from './common';
 
 export const SYNC_USAGE = `usage: multicam sync TAKE_DIR [--json]
 

@@ -8,7 +8,7 @@ import { redactSecrets, redactUrl } from '../../src-shared/redact';
 import { StorageError } from '../core/uploads/s3';
 import { resolveTakeFolder, uploadAfterStop, type UploadTakeDeps } from '../core/uploads/take';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, formatBytes, isTty, oneLine, parse, printable, progressBar, runCommand } from './common';
-import type { CliIo } from './main';
+import type { CliIo } from './common';
 
 export const UPLOAD_USAGE = `usage: multicam upload --take DIR --bucket B [options]
 
