@@ -97,7 +97,14 @@ export function reviveManifest(m: TakeManifest, folder: string): TakeManifest {
 export async function settleInterruptedParts(m: TakeManifest, folder: string): Promise<void> {
   let names: string[];
   try {
-    names = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile() && e.name.endsWith('.part')).map((e) => e.name);
+    const files = (await readdir(folder, { withFileTypes: true })).filter((e) => e.isFile());
+    names = files.filter((e) => e.name.endsWith('.part')).map((e) => e.name);
+    // A crash between writing a manifest temp file and its rename leaves the temp file behind:
+    // take.json is whole either way (the rename is atomic), so the leftover goes.
+    for (const e of files) {
+      const pid = /^\.take\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(e.name)?.[1];
+      if (pid !== undefined && Number(pid) !== process.pid) await unlink(join(folder, e.name)).catch(() => undefined);
+    }
   } catch {
     return;
   }
