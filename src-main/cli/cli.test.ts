@@ -164,7 +164,13 @@ describe('multicam CLI', { timeout: 120_000 }, () => {
       const r = await run(args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stderr.split('\n')[0]).toMatch(/^multicam \w+: /);
+      // One line and a hint, not the whole help.
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(2);
+      expect(r.stderr).toMatch(/\nRun 'multicam \w+ --help' for its options\.\n$/);
     }
+    const neg = await run(['record', '--device', '127.0.0.1:9', '--duration', '-1']);
+    expect(neg.code).toBe(1);
+    expect(neg.stderr).toBe("multicam record: --duration must be a number of seconds between 0 and 86400\nRun 'multicam record --help' for its options.\n");
     for (const cmd of ['record', 'status', 'download', 'devices']) {
       const r = await run([cmd, '--help']);
       expect(r.code).toBe(0);

@@ -55,20 +55,33 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** node:util parseArgs, strict, with its errors turned into one-line usage errors. */
 export function parse<O extends Options>(argv: string[], options: O) {
+  // `--duration -1`: parseArgs calls a value starting with '-' "ambiguous"; take it as the value,
+  // so the operator hears what is wrong with it (the range), not how to quote it.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    const opt = a.startsWith('--') ? options[a.slice(2)] : undefined;
+    if (opt?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      args.push(`${a}=${next}`);
+      i++;
+    } else args.push(a);
+  }
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify .*$/, ''));
   }
 }
 
-/** Run a subcommand body: usage errors → exit 1 with the usage text, anything else → one line, exit 2. */
-export async function runCommand(name: string, usage: string, io: CliIo, body: () => Promise<number>): Promise<number> {
+/** Run a subcommand body: usage errors → exit 1 with one line and a hint, anything else → one line, exit 2. */
+export async function runCommand(name: string, _usage: string, io: CliIo, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`multicam ${name}: ${printable(e.message)}\n\n${usage}`);
+      // One line and a hint; the whole help only when asked for (--help).
+      io.stderr.write(`multicam ${name}: ${printable(e.message)}\nRun 'multicam ${name} --help' for its options.\n`);
       return EXIT_USAGE;
     }
     // Error messages quote devices (their replies, names, file names): filtered like any device text.
