@@ -38,7 +38,7 @@ export const SyncDeviceSchema = z.object({
   offsetFrames: ms,
   /** Clock rate of this file relative to the earliest file, parts per million. */
   driftPpm: ms,
-  /** Confidence 0–1: share of the fine windows that agree, times how unambiguous the match is. */
+  /** Confidence 0–1: share of the fine windows that agree × how unambiguous × how clearly the loudness matches. */
   score: z.number().min(0).max(1),
   /** Measured offset minus the controller's plan for this device (common shift removed), ms. */
   residualMs: ms,

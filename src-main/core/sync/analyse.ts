@@ -20,7 +20,9 @@ export const RATE = 48_000;
 const BLOCK = 240; // envelope: 200 values a second
 const ENV_RATE = RATE / BLOCK;
 const WIN = 16_384; // fine window (0.34 s)
-const PSR_MIN = 7; // a window's peak must stand this far above its correlation floor
+const PSR_MIN = 7;
+const FINE_SEARCH = Math.round(0.02 * RATE); // ±20 ms around the coarse line
+const STRENGTH_MIN = 0.3; // loudness contours must visibly match // a window's peak must stand this far above its correlation floor
 const INLIER_MS = 0.5;
 const SILENCE_RMS = 10 ** (-66 / 20);
 export const SCORE_THRESHOLD = 0.5;
@@ -164,7 +166,7 @@ function fitLine(pts: { x: number; y: number; w?: number }[]): { a: number; b: n
 }
 
 /** Coarse line for a pair from the envelopes: whole-clip lag, then segment lags along the overlap. */
-function coarsePair(ea: Float32Array, eb: Float32Array): { a: number; b: number; rho: number; secondRatio: number; period: number } | null {
+function coarsePair(ea: Float32Array, eb: Float32Array): { a: number; b: number; rho: number; strength: number; secondRatio: number; period: number } | null {
   const minOverlap = Math.min(Math.round(3 * ENV_RATE), Math.floor(Math.min(ea.length, eb.length) * 0.8));
   if (minOverlap < ENV_RATE) return null;
   const g = coarseCorrelate(ea, eb, minOverlap, Math.round(0.25 * ENV_RATE));
@@ -195,7 +197,10 @@ function coarsePair(ea: Float32Array, eb: Float32Array): { a: number; b: number;
   } else if (pts.length > 0) {
     line = { a: pts.reduce((s, p) => s + p.y, 0) / pts.length, b: 0 };
   }
-  return { ...line, rho: g.rho, secondRatio: g.secondRatio, period: Math.abs(g.secondLag) / ENV_RATE };
+  // How clearly the loudness contours match: the whole-clip peak, or the typical segment (drift
+  // smears the whole-clip peak of a long clip; segments are short enough not to care).
+  const segRho = pts.length ? [...pts].sort((x, y) => x.w - y.w)[Math.floor(pts.length / 2)]!.w : 0;
+  return { ...line, rho: g.rho, strength: Math.max(g.rho, segRho), secondRatio: g.secondRatio, period: Math.abs(g.secondLag) / ENV_RATE };
 }
 
 interface PairPlan {
@@ -251,7 +256,9 @@ function finePair(plan: PairPlan, fi: FileState, fj: FileState, k: number): Pair
     const a = fi.windows.get(si);
     const b = fj.windows.get(sj);
     if (!a || !b) continue;
-    const r = gccPhat(a, b, WIN / 4);
+    // The coarse line is good to a few ms; a wider search only invites chance peaks (a codec's
+    // frame structure correlates at multiples of its frame length).
+    const r = gccPhat(a, b, FINE_SEARCH);
     if (r.psr < PSR_MIN) continue;
     // Window centre in i (s) → where the same sound sits in j (s); audio start offsets included.
     const ci = (si + WIN / 2) / RATE + (fi.facts?.audioStartMs ?? 0) / 1000;
@@ -277,9 +284,10 @@ function finePair(plan: PairPlan, fi: FileState, fj: FileState, k: number): Pair
   }
   const share = inliers.length / total;
   const clarity = Math.max(0, Math.min(1, (1 - plan.coarse.secondRatio) / 0.3));
-  const score = share * clarity;
+  const strength = Math.min(1, plan.coarse.strength / STRENGTH_MIN);
+  const score = share * clarity * strength;
   // Repetitive: the sound itself matches well (the windows agree) but equally well elsewhere.
-  const ambiguous = plan.coarse.secondRatio > 0.85 && share >= 0.5;
+  const ambiguous = plan.coarse.secondRatio > 0.85 && strength >= 1 && share >= 0.5;
   return {
     i: plan.i,
     j: plan.j,

@@ -126,7 +126,7 @@ export interface CoarseResult {
   rho: number;
   /** Best correlation at least `exclude` samples away from the peak, over `rho` (1 = ambiguous). */
   secondRatio: number;
-  /** Distance of that second peak from the first, samples. */
+  /** Distance from the first peak to the nearest one almost as high (else the second peak), samples. */
   secondLag: number;
 }
 
@@ -175,11 +175,14 @@ export function coarseCorrelate(a: Float32Array, b: Float32Array, minOverlap: nu
     }
   }
   const top = rho[best]!;
+  // The nearest place that matches almost as well: for a repeating sound, its period.
+  let near = secondAt;
+  for (let i = 0; i < rho.length; i++) if (Math.abs(i - best) >= exclude && rho[i]! >= 0.85 * top && Math.abs(i - best) < Math.abs(near - best)) near = i;
   const frac = best > 0 && best < rho.length - 1 ? parabolicPeak(rho[best - 1]!, top, rho[best + 1]!) : 0;
   return {
     lag: lo + best + frac,
     rho: top,
     secondRatio: second === -Infinity || top <= 0 ? 0 : Math.max(0, second / top),
-    secondLag: secondAt - best,
+    secondLag: near - best,
   };
 }
