@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, unit + integration tests (vitest), then the browser e2e suite
+// `npm test`: type-check, lint (Biome), unit + integration tests (vitest), then the browser e2e suite
 // (Playwright in Debian Chromium), and one closing line with the totals.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +18,11 @@ console.log('\n== type-check (tsc --noEmit)');
 const tscStatus = run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
 lines.push(`typecheck: ${tscStatus === 0 ? 'ok' : 'FAILED'}`);
 if (tscStatus !== 0) totals.failed++;
+
+console.log('\n== lint (biome lint)');
+const lintStatus = run(bin('biome'), ['lint', '.']);
+lines.push(`lint: ${lintStatus === 0 ? 'ok' : 'FAILED'}`);
+if (lintStatus !== 0) totals.failed++;
 
 console.log('\n== unit and integration tests (vitest)');
 const vitestJson = join(out, 'vitest.json');
@@ -64,4 +69,4 @@ if (existsSync(e2eJson)) {
 console.log('\n== summary');
 for (const l of lines) console.log(l);
 console.log(`total: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
-process.exit(totals.failed === 0 && tscStatus === 0 && vitestStatus === 0 && e2eStatus === 0 ? 0 : 1);
+process.exit(totals.failed === 0 && tscStatus === 0 && lintStatus === 0 && vitestStatus === 0 && e2eStatus === 0 ? 0 : 1);

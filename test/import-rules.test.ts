@@ -21,7 +21,7 @@ function walk(dir: string, out: string[] = []): string[] {
 }
 
 /** Every module specifier in a file: static/dynamic import, export-from, require. */
-export function specifiers(source: string): string[] {
+function specifiers(source: string): string[] {
   const found: string[] = [];
   const patterns = [
     /\bimport\s+(?:type\s+)?(?:[\w*{}\s,]+\s+from\s+)?['"]([^'"]+)['"]/g,
@@ -190,7 +190,7 @@ function simImportViolations(files: string[]): string[] {
 }
 
 /** Every import cycle (strongly connected component of more than one file, or a file importing itself). */
-export function importCycles(files: string[]): string[][] {
+function importCycles(files: string[]): string[][] {
   const graph = new Map<string, string[]>();
   for (const f of files) {
     const deps = new Set<string>();

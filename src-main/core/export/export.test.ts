@@ -19,7 +19,7 @@ const GOLDEN = join(import.meta.dirname, 'golden');
 const media = (fps: Rational, durationMs: number) => ({ durationMs, fps, width: 1920, height: 1080, videoCodec: 'h264', hasAudio: true, audioCodec: 'aac', audioSampleRate: 48000 });
 
 /** A take of four cameras at 29.97: three aligned, one silent. */
-export function sampleSync(fps: Rational = { num: 30000, den: 1001 }): TakeSync {
+function sampleSync(fps: Rational = { num: 30000, den: 1001 }): TakeSync {
   const dev = (name: string, file: string, offsetMs: number | null, ok: boolean, reason: string | null = null) => ({
     deviceKey: `key-${name}`,
     name,
