@@ -2,6 +2,7 @@
 // The `multicam` command runs the CLI as JavaScript built by `npm install` (scripts/build-cli.mjs,
 // the `prepare` script) — compiling the TypeScript at every start took 0.6–3 s — rebuilt first
 // if a source changed since (scripts/ensure-built.mjs).
+import '../scripts/require-node.mjs'; // first: one line on a Node too old
 import { ensureBuilt } from '../scripts/ensure-built.mjs';
 
 let url;

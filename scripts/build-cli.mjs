@@ -43,7 +43,7 @@ export async function buildCli({ outDir = CLI_OUT } = {}) {
       splitting: true,
       format: 'esm',
       platform: 'node',
-      target: 'node20',
+      target: 'node24',
       external: OPTIONAL_NATIVE,
       // Bundled CommonJS packages (bonjour-service, the AWS SDK…) call require() for Node's modules.
       banner: { js: "import { createRequire as __multicamCreateRequire } from 'node:module'; const require = __multicamCreateRequire(import.meta.url);" },

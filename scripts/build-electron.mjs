@@ -17,8 +17,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Electron 45 ships Node 22 and Chromium 140. */
-export const NODE_TARGET = 'node22';
+/** Electron 45 runs Node 24 (Electron 40 moved to it) and a Chromium newer than 140 (a lower target is safe). */
+export const NODE_TARGET = 'node24';
 export const CHROME_TARGET = 'chrome140';
 
 /**

@@ -2,6 +2,7 @@
 // Browser e2e: build the renderer, then run Playwright against the real controller over the
 // WebSocket bridge in Debian's Chromium. Without Chromium this skips (and fails under CI=true,
 // where .ci/run installs it).
+import './require-node.mjs'; // first: one line on a Node too old
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

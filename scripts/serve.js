@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Browser mode (`npm run serve -- …`, and `npm start` where Electron cannot run): the built
 // src-main/bridge/serve.ts (dist-cli/serve.mjs), rebuilt first if a source changed since.
+import './require-node.mjs'; // first: one line on a Node too old
 import { ensureBuilt } from './ensure-built.mjs';
 
 let url;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start [-- --demo N]`: build the UI, then run the desktop app — or, where no Electron
 // binary can be had (Electron downloads it on first use), the same app in browser mode.
+import './require-node.mjs'; // first: one line on a Node too old
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: type-check, lint (Biome), unit + integration tests (vitest), then the browser e2e suite
 // (Playwright in Debian Chromium), and one closing line with the totals.
+import './require-node.mjs'; // first: one line on a Node too old
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
