@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import type { BenchContext } from './run';
 import { startSimDevice, type SimDevice } from '../sim/index';
@@ -107,7 +108,11 @@ async function fanOut(ctx: BenchContext, root: string): Promise<void> {
     // The machine's share: one process firing n timers set for the same instant (the sims' own
     // scheduling) — how far apart n handlers run in one Node process here, with no network at all.
     const jitter: number[] = [];
-    for (let run = 0; run < runs; run++) jitter.push(await timerSpread(n));
+    const floor: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      jitter.push(await timerSpread(n));
+      floor.push(await receiveFloor(n));
+    }
     ctx.report(`START fan-out to ${n} devices (child-process sims), ${runs} runs per mode, ${accepted}/${n} accepted in the last run:`);
     for (const m of modes) {
       const r = results.get(m.label)!;
@@ -116,9 +121,30 @@ async function fanOut(ctx: BenchContext, root: string): Promise<void> {
       ctx.report(`    first → last START written: p50 ${f1(pct(r.written, 50))} ms; call → last written p50 ${f1(pct(r.lastWritten, 50))} ms`);
     }
     ctx.report(`  the machine alone — ${n} timers for one instant in a child process: spread p50 ${f1(pct(jitter, 50))} ms, p95 ${f1(pct(jitter, 95))} ms`);
+    ctx.report(`  the floor — one byte written on ${n} open connections in one loop, stamped on arrival by a bare child process: spread p50 ${f1(pct(floor, 50))} ms, p95 ${f1(pct(floor, 95))} ms`);
   } finally {
     await stopChild(child);
   }
+}
+
+/**
+ * Spread (ms) of arrival stamps when one byte is written on each of `n` already-open loopback
+ * connections in one synchronous loop, to a child process that only stamps each arrival: the best
+ * a pre-connected fan-out can do here, with one process standing in for all devices.
+ */
+async function receiveFloor(n: number): Promise<number> {
+  const code = `const net=require('net');const t=[];const s=net.createServer(c=>c.once('data',()=>{t.push(performance.now());if(t.length===${n}){console.log(Math.max(...t)-Math.min(...t));process.exit(0)}}));s.listen(0,'127.0.0.1',()=>console.log(s.address().port));`;
+  const c = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: c.stdout! })[Symbol.asyncIterator]();
+  const port = Number((await lines.next()).value);
+  const socks = await Promise.all(
+    Array.from({ length: n }, () => new Promise<Socket>((res, rej) => { const k = connect({ host: '127.0.0.1', port }, () => res(k)); k.setNoDelay(true); k.once('error', rej); })),
+  );
+  await new Promise((r) => setTimeout(r, 50));
+  for (const k of socks) k.write('x');
+  const result = Number((await lines.next()).value);
+  for (const k of socks) k.destroy();
+  return result;
 }
 
 /** Spread (ms) between the first and last of `n` timers set for the same instant, in a fresh child process. */
