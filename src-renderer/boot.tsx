@@ -12,7 +12,7 @@ export function boot(transport: Transport, el: HTMLElement) {
   startSync(store, transport);
   createRoot(el).render(
     <StrictMode>
-      <ControllerProvider store={store} api={transport.api}>
+      <ControllerProvider store={store} api={transport.api} fileUrl={transport.fileUrl}>
         <App />
       </ControllerProvider>
     </StrictMode>,

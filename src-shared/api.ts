@@ -192,7 +192,16 @@ export interface TakeView {
   devices: TakeDeviceView[];
   /** Where each camera's file sits on one timeline, measured from the sound (null: not analysed). */
   sync?: TakeSync | null;
+  /** The operator's marks on the take (take.json `review`); absent on older manifests. */
+  review?: TakeReview;
 }
+
+/** Good / no good and a note, as the operator marked the take. */
+export interface TakeReview {
+  rating: 'good' | 'no_good' | null;
+  note: string;
+}
+export const TAKE_NOTE_MAX = 2000;
 
 /** A camera's strip of frames at the same timeline instants as every other camera's. */
 export interface ContactSheet {
@@ -255,6 +264,8 @@ export type ControllerEvent =
   | { seq: number; type: 'deviceChanged'; device: DeviceView }
   | { seq: number; type: 'deviceRemoved'; id: string }
   | { seq: number; type: 'takeChanged'; take: TakeView }
+  /** The take left the list (moved to the Trash folder). */
+  | { seq: number; type: 'takeRemoved'; takeId: string }
   | { seq: number; type: 'activeTakeChanged'; takeId: string | null }
   | { seq: number; type: 'downloadChanged'; download: DownloadView }
   | { seq: number; type: 'uploadChanged'; upload: UploadView }
@@ -297,6 +308,11 @@ export const API_ARGS = {
   updateSettings: z.tuple([SettingsPatchSchema]),
   addVirtualDevices: z.tuple([z.number().int().min(1).max(100), personality.optional()]),
   thumbnail: z.tuple([id]),
+  reviewTake: z.tuple([id, z.object({ rating: z.enum(['good', 'no_good']).nullable().optional(), note: z.string().max(2000).optional() }).strict()]),
+  trashTake: z.tuple([id]),
+  revealTake: z.tuple([id]),
+  startTakeDrag: z.tuple([id]),
+  clipDuration: z.tuple([id]),
   syncTake: z.tuple([id]),
   exportTake: z.tuple([id, z.enum(['fcpxml', 'xmeml', 'otio'])]),
   contactSheet: z.tuple([id]),
@@ -334,6 +350,16 @@ export interface ControllerApi {
   addVirtualDevices(count: number, personality?: 'ios' | 'android' | 'oak' | 'spec' | 'mixed'): Promise<Result<DeviceView[]>>;
   /** A data: URL (image/png or image/jpeg) of the video's first frame, or `unsupported`. */
   thumbnail(downloadId: string): Promise<Result<string>>;
+  /** Mark a take good / no good (null clears) and set its note; written to take.json. */
+  reviewTake(takeId: string, review: { rating?: 'good' | 'no_good' | null; note?: string }): Promise<Result<TakeView>>;
+  /** Move a finished take's folder into the Trash folder inside the recordings folder (never a delete). */
+  trashTake(takeId: string): Promise<Result<{ trashFolder: string; folder: string }>>;
+  /** Open the take's folder in the OS file manager (through the local controller). */
+  revealTake(takeId: string): Promise<Result<void>>;
+  /** Electron: begin an OS drag of every finished file of the take. Browser mode: `unsupported`. */
+  startTakeDrag(takeId: string): Promise<Result<void>>;
+  /** Length of a finished clip in seconds (ffprobe), or `unsupported`. */
+  clipDuration(downloadId: string): Promise<Result<number>>;
   /** Analyse (again) where every camera of a finished take sits on one timeline; the result arrives with takeChanged. */
   syncTake(takeId: string): Promise<Result<void>>;
   /** Write an editor project of a synced take next to its take.json; returns the file and who was left out. */

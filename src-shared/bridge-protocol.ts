@@ -15,3 +15,9 @@ export type BridgeServerMessage =
 
 /** Biggest message the server accepts from a page (settings patches are the largest). */
 export const BRIDGE_MAX_MESSAGE_BYTES = 256 * 1024;
+
+/**
+ * Browser mode serves finished files at `/files/<downloadId>/<name>?token=…` (the token of the
+ * page), so a file can be dragged out of the page with Chromium's `DownloadURL`.
+ */
+export const BRIDGE_FILES_PATH = '/files/';

@@ -73,24 +73,27 @@ export async function main(): Promise<number> {
   if (!existsSync(join(args.staticDir, 'index.html'))) {
     process.stderr.write(`warning: no renderer build in ${args.staticDir} (run: npx vite build)\n`);
   }
-  const [{ createController }, { startSceneCameras }, { createUploadsPort }] = await Promise.all([
+  const [{ createController }, { startSceneCameras }, { createUploadsPort }, { systemReveal }] = await Promise.all([
     import('../core/controller'),
     import('../../sim/demo'),
     import('../core/uploads'),
+    import('../core/reveal'),
   ]);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const api: ControllerApi & { shutdown?: () => Promise<void> } = await createController({
+  const api = await createController({
     ...(args.userData ? { userDataDir: args.userData } : {}),
     // Demo cameras film one shared scene, so sync and editor export have real footage to work on.
     virtualDevices: startSceneCameras,
     uploads: createUploadsPort({ log }),
+    // Reveal in folder opens the file manager of this machine (the controller's).
+    reveal: systemReveal,
     log,
   });
   if (args.demo > 0) {
     const r = await api.addVirtualDevices(args.demo);
     if (!r.ok) process.stderr.write(`demo devices: ${r.error.message}\n`);
   }
-  const bridge = await startBridge({ api, host: args.host, port: args.port, staticDir: args.staticDir });
+  const bridge = await startBridge({ api, host: args.host, port: args.port, staticDir: args.staticDir, resolveFile: (id) => api.resolveDownloadPath(id) });
   process.stdout.write(`MultiCam Controller (browser mode): ${bridge.url}\n`);
   if (args.open) openInBrowser(bridge.url);
 

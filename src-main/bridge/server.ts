@@ -8,12 +8,13 @@
  * a message size cap, strict message parsing, `validateArgs` before the controller sees anything.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
 import { API_METHODS, validateArgs, type ApiMethod, type ControllerApi, type ControllerEvent, type Result } from '../../src-shared/api';
 import { BRIDGE_MAX_MESSAGE_BYTES, BRIDGE_PATH, type BridgeClientMessage, type BridgeServerMessage } from '../../src-shared/bridge-protocol';
+import { createFilesHandler, type ResolveFile } from './http-files';
 import { createStaticHandler, SECURITY_HEADERS } from './http-static';
 
 export interface BridgeOptions {
@@ -26,6 +27,8 @@ export interface BridgeOptions {
   staticDir?: string;
   /** Default: 32 random bytes, hex. */
   token?: string;
+  /** Finished files by download id (the controller's resolveDownloadPath): served at /files/ with the token. */
+  resolveFile?: ResolveFile;
   /** Extra Origins allowed to open the socket (besides http://127.0.0.1:PORT and http://localhost:PORT). */
   allowedOrigins?: string[];
   /** Extra `host:port` values accepted in the Host header (besides 127.0.0.1:PORT, localhost:PORT and the listen address). */
@@ -126,6 +129,17 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       res.end('wrong host: open the address the controller printed');
       return;
     }
+    void serveFiles(req, res)
+      .then((handled) => {
+        if (!handled) staticOrNothing(req, res);
+      })
+      .catch(() => {
+        if (!res.headersSent) res.writeHead(500, SECURITY_HEADERS);
+        res.end();
+      });
+  });
+  const serveFiles = createFilesHandler({ resolve: options.resolveFile ?? null, tokenOk: (given) => tokensEqual(given, token) });
+  const staticOrNothing = (req: IncomingMessage, res: ServerResponse): void => {
     if (!serveStatic) {
       res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
       res.end('no renderer build');
@@ -135,7 +149,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       if (!res.headersSent) res.writeHead(500, SECURITY_HEADERS);
       res.end();
     });
-  });
+  };
   const wss = new WebSocketServer({ noServer: true, maxPayload: BRIDGE_MAX_MESSAGE_BYTES, perMessageDeflate: false });
   const clients = new Set<WebSocket>();
   let allowed = new Set<string>();

@@ -24,6 +24,8 @@ export interface ControllerOptions {
   settingsOverride?: SettingsPatch;
   /** The transport's abilities (Electron: drag-out and reveal). */
   capabilities?: Partial<Snapshot['capabilities']>;
+  /** Shows a file (or opens a folder) in the OS file manager on this machine; enables Reveal in folder. */
+  reveal?: (path: string, kind: 'file' | 'folder') => Promise<void> | void;
   /** false = no mDNS at all (tests); a Discovery = use it; default = bonjour on settings.interfaces. */
   discovery?: Discovery | false | ((interfaces: string[]) => Discovery);
   send?: SendFn;

@@ -59,7 +59,7 @@ export class ControllerServices {
     this.settings = { ...this.store.get(), ...(options.settingsOverride ?? {}) };
     this.capabilities = {
       dragOut: false,
-      reveal: false,
+      reveal: Boolean(options.reveal),
       virtualDevices: Boolean(options.virtualDevices),
       ...options.capabilities,
     };

@@ -36,13 +36,17 @@ export interface WebContentsLike {
   readonly mainFrame: FrameLike;
   isDestroyed(): boolean;
   send(channel: string, ...args: unknown[]): void;
-  startDrag(item: { file: string; icon: never }): void;
+  startDrag(item: { file: string; files?: string[]; icon: never }): void;
 }
 
 /** What the shell needs from the controller to turn a download id into a finished file. */
 export interface DownloadFileResolver {
   /** Absolute path of a finished download inside its take folder, or an error Result. */
   resolveDownloadPath(downloadId: string): Result<string> | Promise<Result<string>>;
+  /** Every finished file of a take (whole-take drag), each inside its take folder. */
+  resolveTakeFiles?(takeId: string): Result<string[]> | Promise<Result<string[]>>;
+  /** The take's folder (Reveal folder). */
+  resolveTakeFolder?(takeId: string): Result<string> | Promise<Result<string>>;
 }
 
 export interface IpcHandlerOptions {
@@ -112,6 +116,24 @@ export function registerIpcHandlers(o: IpcHandlerOptions): { dispose(): void } {
       const f = await resolveFile(downloadId as string);
       if (!f.ok) return f;
       wc.startDrag({ file: f.value, icon: o.dragIcon as never });
+      return ok(undefined);
+    },
+    async startTakeDrag([takeId], wc) {
+      if (!o.files.resolveTakeFiles) return err('unsupported', 'Dragging a whole take is not available.');
+      const r = await o.files.resolveTakeFiles(takeId as string);
+      if (!r.ok) return r;
+      const files: string[] = [];
+      for (const f of r.value) if (typeof f === 'string' && isAbsolute(f) && (await isFile(f))) files.push(f);
+      if (files.length === 0) return err('not_found', 'the take has no downloaded files in its folder');
+      wc.startDrag({ file: files[0]!, files, icon: o.dragIcon as never });
+      return ok(undefined);
+    },
+    async revealTake([takeId]) {
+      if (!o.files.resolveTakeFolder) return err('unsupported', 'Reveal folder is not available.');
+      const r = await o.files.resolveTakeFolder(takeId as string);
+      if (!r.ok) return r;
+      if (typeof r.value !== 'string' || !isAbsolute(r.value)) return err('internal', 'take folder is not absolute');
+      o.shell.showItemInFolder(r.value);
       return ok(undefined);
     },
     async revealDownload([downloadId]) {

@@ -361,6 +361,37 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
       }
       return ok(added);
     },
+    async reviewTake(takeId, review) {
+      const t = world.takes.get(takeId);
+      if (!t) return err('not_found', `No take ${takeId}.`);
+      const prev = t.review ?? { rating: null, note: '' };
+      const next: TakeView = { ...t, review: { rating: review.rating !== undefined ? review.rating : prev.rating, note: review.note ?? prev.note } };
+      world.takes.set(takeId, next);
+      emit({ type: 'takeChanged', take: next });
+      return ok(next);
+    },
+    async trashTake(takeId) {
+      const t = world.takes.get(takeId);
+      if (!t) return err('not_found', `No take ${takeId}.`);
+      if (takeId === world.activeTakeId) return err('busy', `${t.name} is still in progress.`);
+      world.takes.delete(takeId);
+      emit({ type: 'takeRemoved', takeId });
+      const trashFolder = `${world.settings.recordingsDir}/Trash`;
+      return ok({ trashFolder, folder: `${trashFolder}/${t.folder.split('/').pop()}` });
+    },
+    async revealTake(takeId) {
+      if (!world.capabilities.reveal) return err('unsupported', 'Reveal needs the desktop app.');
+      return world.takes.has(takeId) ? ok(undefined) : err('not_found', `No take ${takeId}.`);
+    },
+    async startTakeDrag(takeId) {
+      if (!world.capabilities.dragOut) return err('unsupported', 'Drag-out needs the desktop app.');
+      return world.takes.has(takeId) ? ok(undefined) : err('not_found', `No take ${takeId}.`);
+    },
+    async clipDuration(id) {
+      const d = world.downloads.get(id);
+      if (!d || d.state !== 'done') return err('not_ready', 'No file yet.');
+      return ok(Math.round((d.total ?? d.bytes) / 2_000_000) + 0.5);
+    },
     async thumbnail(id) {
       const d = world.downloads.get(id);
       if (!d || d.state !== 'done') return err('not_ready', 'No file yet.');

@@ -5,7 +5,7 @@
  */
 import { createElectronTransport, findElectronBridge } from './electron';
 import type { Transport } from './transport';
-import { bridgeUrl, createWsClient, tokenFromLocation } from './ws-client';
+import { bridgeUrl, createWsClient, fileUrl, tokenFromLocation } from './ws-client';
 
 export type PickResult = { ok: true; transport: Transport } | { ok: false; message: string };
 
@@ -18,5 +18,7 @@ export function pickTransport(w: Window = window): PickResult {
       ok: false,
       message: 'This page needs its access token. Open the full address printed by the controller (it ends in #token=…).',
     };
-  return { ok: true, transport: createWsClient({ url: bridgeUrl(w.location, token) }) };
+  const transport = createWsClient({ url: bridgeUrl(w.location, token) });
+  transport.fileUrl = (downloadId, name) => fileUrl(w.location, token, downloadId, name);
+  return { ok: true, transport };
 }

@@ -34,6 +34,8 @@ export interface Transport {
   kind: 'electron' | 'websocket' | 'fake';
   api: ControllerApi;
   connection: ConnectionSource;
+  /** Browser mode: the local address of a finished file (token included), for drag-out. */
+  fileUrl?: (downloadId: string, name: string) => string;
 }
 
 export const ALWAYS_OPEN: ConnectionSource = {

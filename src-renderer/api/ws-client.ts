@@ -8,7 +8,7 @@
  * - Event listeners survive reconnects; the store re-takes a snapshot when `opens` grows.
  */
 import { API_METHODS, err, type ControllerApi, type ControllerEvent, type Result } from '../../src-shared/api';
-import { BRIDGE_PATH, type BridgeClientMessage, type BridgeServerMessage } from '../../src-shared/bridge-protocol';
+import { BRIDGE_FILES_PATH, BRIDGE_PATH, type BridgeClientMessage, type BridgeServerMessage } from '../../src-shared/bridge-protocol';
 import type { ConnectionSource, ConnectionState, Transport } from './transport';
 
 /** The part of the DOM WebSocket we use, so tests can hand in a fake. */
@@ -53,6 +53,11 @@ export function tokenFromLocation(loc: { hash: string; search: string }): string
   const fromHash = new URLSearchParams(loc.hash.replace(/^#/, '')).get('token');
   if (fromHash) return fromHash;
   return new URLSearchParams(loc.search).get('token');
+}
+
+/** Where browser mode serves a finished file (src-main/bridge/http-files.ts). */
+export function fileUrl(loc: { protocol: string; host: string }, token: string, downloadId: string, name: string): string {
+  return `${loc.protocol}//${loc.host}${BRIDGE_FILES_PATH}${encodeURIComponent(downloadId)}/${encodeURIComponent(name)}?token=${encodeURIComponent(token)}`;
 }
 
 export function bridgeUrl(loc: { protocol: string; host: string }, token: string): string {

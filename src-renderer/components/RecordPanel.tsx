@@ -155,9 +155,13 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
     const existing = Object.values(store.getState().takes).map((t) => t.name);
     void start.run(takeNameToRecord(takeName, existing)).then((r) => r?.ok && setTyped(null));
   };
+  // One STOP per gesture: a second press and a hold timer of the same press must not both send it.
+  const lastStopAt = useRef(0);
   actions.current.stopNow = () => {
     setArmedUntil(null);
-    if (canStop) void stop.run();
+    if (!canStop || Date.now() - lastStopAt.current < 2000) return;
+    lastStopAt.current = Date.now();
+    void stop.run();
   };
   // A single press only arms Stop; a second press within a few seconds (or a hold) stops.
   actions.current.stopPress = () => {
@@ -168,20 +172,25 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
 
   useEffect(() => {
     if (!shortcutsEnabled) return;
-    let sDownAt: number | null = null;
+    // Held S: a timer from the first keydown (key auto-repeat differs between systems), cancelled on keyup.
+    let holdTimer: ReturnType<typeof setTimeout> | null = null;
+    const cancelHold = () => {
+      if (holdTimer) clearTimeout(holdTimer);
+      holdTimer = null;
+    };
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
       if (document.querySelector('[aria-modal="true"]')) return;
       const k = e.key.toLowerCase();
       if (k === 's') {
         e.preventDefault();
-        if (!e.repeat) {
-          sDownAt = Date.now();
-          actions.current.stopPress();
-        } else if (sDownAt !== null && Date.now() - sDownAt >= STOP_HOLD_MS) {
-          sDownAt = null;
+        if (e.repeat) return;
+        cancelHold();
+        holdTimer = setTimeout(() => {
+          holdTimer = null;
           actions.current.stopNow();
-        }
+        }, STOP_HOLD_MS);
+        actions.current.stopPress();
         return;
       }
       if (e.repeat) return;
@@ -191,13 +200,16 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
       }
     };
     const onUp = (e: KeyboardEvent) => {
-      if (e.key.toLowerCase() === 's') sDownAt = null;
+      if (e.key.toLowerCase() === 's') cancelHold();
     };
     window.addEventListener('keydown', onKey);
     window.addEventListener('keyup', onUp);
+    window.addEventListener('blur', cancelHold);
     return () => {
+      cancelHold();
       window.removeEventListener('keydown', onKey);
       window.removeEventListener('keyup', onUp);
+      window.removeEventListener('blur', cancelHold);
     };
   }, [shortcutsEnabled]);
 

@@ -1,8 +1,9 @@
-import { memo, useEffect, useState, type DragEvent } from 'react';
-import type { DownloadView, TakeDeviceView, TakeView } from '../../src-shared/api';
-import { formatBytes, formatEta, formatRate, shortSha } from '../lib/format';
+import { memo, useEffect, useId, useState, type DragEvent } from 'react';
+import { TAKE_NOTE_MAX, type DownloadView, type TakeDeviceView, type TakeView } from '../../src-shared/api';
+import { formatBytes, formatDuration, formatEta, formatRate, shortSha } from '../lib/format';
 import { useAction } from '../lib/useAction';
-import { useApi, useCapabilities, useController, useDownload, useDownloadIdsForTake, useLive, useTake, useTakeIds, useUpload } from '../store/context';
+import { useShallow } from 'zustand/react/shallow';
+import { useApi, useCapabilities, useFileUrl, useStoreApi, useController, useDownload, useDownloadIdsForTake, useLive, useTake, useTakeIds, useUpload } from '../store/context';
 import { rollState, TakeProblems, TakeStateChip } from './RecordPanel';
 import { TakeSyncPanel } from './TakeSync';
 
@@ -43,6 +44,51 @@ function Thumbnail({ download }: { download: DownloadView }) {
   );
 }
 
+/** Clip lengths already fetched per controller (seconds, or null for "unknown"). */
+const durationCaches = new WeakMap<object, Map<string, number | null>>();
+
+function ClipDuration({ download }: { download: DownloadView }) {
+  const api = useApi();
+  let cache = durationCaches.get(api);
+  if (!cache) durationCaches.set(api, (cache = new Map()));
+  const c = cache;
+  const [seconds, setSeconds] = useState<number | null>(() => c.get(download.id) ?? null);
+  const done = download.state === 'done';
+  useEffect(() => {
+    if (!done || c.has(download.id)) return;
+    let live = true;
+    void api.clipDuration(download.id).then((r) => {
+      const v = r.ok && Number.isFinite(r.value) ? r.value : null;
+      c.set(download.id, v);
+      if (live) setSeconds(v);
+    });
+    return () => {
+      live = false;
+    };
+  }, [api, c, done, download.id]);
+  if (!done || seconds === null) return null;
+  return <span className="clip-duration">{formatDuration(seconds * 1000)}</span>;
+}
+
+/** The file's base name (what the editor sees); `path` is relative to the take folder. */
+const baseName = (path: string) => path.split(/[\\/]/).pop() || path;
+
+/**
+ * Browser mode: hand Chromium the file's local address as `DownloadURL` (mime:name:url), so a drop
+ * on the desktop or into an editor saves the exact bytes; plus the address as a URL list.
+ */
+export function setDownloadUrls(dt: DataTransfer, files: Array<{ name: string; url: string }>): void {
+  if (files.length === 0) return;
+  const first = files[0]!;
+  // The name must not contain ':' (the field separator of DownloadURL).
+  dt.setData('DownloadURL', `${mimeFor(first.name)}:${first.name.replace(/:/g, '_')}:${first.url}`);
+  dt.setData('text/uri-list', files.map((f) => f.url).join('\r\n'));
+  dt.setData('text/plain', files.map((f) => f.url).join('\n'));
+  dt.effectAllowed = 'copy';
+}
+const MIME: Record<string, string> = { mp4: 'video/mp4', mov: 'video/quicktime', m4v: 'video/x-m4v', mkv: 'video/x-matroska', webm: 'video/webm' };
+const mimeFor = (name: string) => MIME[name.split('.').pop()?.toLowerCase() ?? ''] ?? 'application/octet-stream';
+
 const DL_LABEL: Record<DownloadView['state'], string> = { queued: 'Queued', active: 'Downloading', done: 'Downloaded', failed: 'Failed', cancelled: 'Cancelled' };
 
 export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
@@ -53,15 +99,21 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
   const cancel = useAction(() => api.cancelDownload(id));
   const reveal = useAction(() => api.revealDownload(id));
   const drag = useAction(() => api.startDrag(id));
+  const fileUrl = useFileUrl();
   const live = useLive();
   if (!d) return <div className="file-row file-waiting">Waiting for the download to be queued…</div>;
 
-  const canDrag = d.state === 'done' && caps.dragOut;
+  const canDrag = d.state === 'done' && (caps.dragOut || !!fileUrl);
   const pct = d.total ? Math.min(100, (d.bytes / d.total) * 100) : null;
   const onDragStart = (e: DragEvent<HTMLElement>) => {
-    // The main process starts the OS drag with the real file (webContents.startDrag), by id.
-    e.preventDefault();
-    void drag.run();
+    if (caps.dragOut) {
+      // The main process starts the OS drag with the real file (webContents.startDrag), by id.
+      e.preventDefault();
+      void drag.run();
+      return;
+    }
+    const name = baseName(d.path);
+    if (fileUrl) setDownloadUrls(e.dataTransfer, [{ name, url: fileUrl(d.id, name) }]);
   };
   const error = retry.error ?? cancel.error ?? reveal.error ?? drag.error;
 
@@ -80,6 +132,7 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
         <div className="file-status">
           <span className={`dl-state dl-${d.state}`}>{DL_LABEL[d.state]}</span>
           {d.partial && <span className="flag-partial">PARTIAL FILE — kept {formatBytes(d.bytes)}</span>}
+          {d.state === 'done' && <ClipDuration download={d} />}
           {d.state === 'done' && <span className="small">{formatBytes(d.total ?? d.bytes)}</span>}
           {d.state === 'done' && d.sha256 && (
             <span className="small mono" title={`sha256 ${d.sha256}`}>
@@ -196,8 +249,135 @@ function TakeDeviceRow({ take, device }: { take: TakeView; device: TakeDeviceVie
 
 const LIVE = new Set<TakeView['phase']>(['starting', 'scheduled', 'recording', 'stopping']);
 
-const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; isFocus: boolean }) {
+/** Good / No good (toggle buttons) and a note, written to take.json by the controller. */
+function TakeReviewControls({ take }: { take: TakeView }) {
+  const api = useApi();
+  const live = useLive();
+  const rating = take.review?.rating ?? null;
+  const savedNote = take.review?.note ?? '';
+  const rate = useAction((r: 'good' | 'no_good' | null) => api.reviewTake(take.takeId, { rating: r }));
+  const saveNote = useAction((note: string) => api.reviewTake(take.takeId, { note }));
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(savedNote);
+  const noteId = useId();
+  const commit = async () => {
+    const note = draft.trim().slice(0, TAKE_NOTE_MAX);
+    if (note !== savedNote) {
+      const r = await saveNote.run(note);
+      if (!r?.ok) return;
+    }
+    setEditing(false);
+  };
+  const error = rate.error ?? saveNote.error;
+  return (
+    <div className="take-review">
+      <div className="review-buttons" role="group" aria-label={`Mark ${take.name}`}>
+        <button type="button" className="btn-small review-good" aria-pressed={rating === 'good'} disabled={!live || rate.pending} onClick={() => void rate.run(rating === 'good' ? null : 'good')}>
+          ✓ Good
+        </button>
+        <button type="button" className="btn-small review-bad" aria-pressed={rating === 'no_good'} disabled={!live || rate.pending} onClick={() => void rate.run(rating === 'no_good' ? null : 'no_good')}>
+          ✕ No good
+        </button>
+        {!editing && (
+          <button
+            type="button"
+            className="btn-small"
+            disabled={!live}
+            onClick={() => {
+              setDraft(savedNote);
+              setEditing(true);
+            }}
+          >
+            {savedNote ? 'Edit note' : 'Add note'}
+          </button>
+        )}
+      </div>
+      {editing ? (
+        <div className="note-edit">
+          <label htmlFor={noteId}>Note for {take.name}</label>
+          <textarea
+            id={noteId}
+            value={draft}
+            maxLength={TAKE_NOTE_MAX}
+            rows={2}
+            autoFocus
+            onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && !e.shiftKey) {
+                e.preventDefault();
+                void commit();
+              } else if (e.key === 'Escape') {
+                e.stopPropagation();
+                setEditing(false);
+              }
+            }}
+          />
+          <div className="note-actions">
+            <button type="button" className="btn-small" onClick={() => void commit()} disabled={saveNote.pending}>
+              Save note
+            </button>
+            <button type="button" className="btn-small btn-quiet" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : (
+        savedNote && <p className="take-note">{savedNote}</p>
+      )}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Move to trash: a second click confirms; says where the take went. */
+function TrashButton({ take, onTrashed }: { take: TakeView; onTrashed: (text: string) => void }) {
+  const api = useApi();
+  const live = useLive();
+  const [armed, setArmed] = useState(false);
+  const trash = useAction(() => api.trashTake(take.takeId));
+  useEffect(() => {
+    if (!armed) return;
+    const t = setTimeout(() => setArmed(false), 4000);
+    return () => clearTimeout(t);
+  }, [armed]);
+  return (
+    <>
+      <button
+        type="button"
+        className={`btn-small${armed ? ' btn-danger' : ' btn-quiet'}`}
+        disabled={!live || trash.pending}
+        aria-label={armed ? `Confirm: move ${take.name} to the Trash folder` : `Move ${take.name} to trash`}
+        onClick={async () => {
+          if (!armed) return setArmed(true);
+          setArmed(false);
+          const r = await trash.run();
+          if (r?.ok) onTrashed(`Moved ${take.name} to the Trash folder inside your recordings folder: ${r.value.folder}`);
+        }}
+      >
+        {armed ? 'Click again to move to trash' : 'Move to trash'}
+      </button>
+      {trash.error && (
+        <span className="field-error" role="alert">
+          {trash.error}
+        </span>
+      )}
+    </>
+  );
+}
+
+const TakeCard = memo(function TakeCard({ takeId, isFocus, onTrashed }: { takeId: string; isFocus: boolean; onTrashed: (text: string) => void }) {
   const take = useTake(takeId);
+  const caps = useCapabilities();
+  const fileUrl = useFileUrl();
+  const reveal = useAction(() => api.revealTake(takeId));
+  const dragTake = useAction(() => api.startTakeDrag(takeId));
+  // Finished files of this take, for a whole-take drag.
+  const doneFiles = useController(useShallow((s) => (s.downloadIdsByTake[takeId] ?? []).filter((id) => s.downloads[id]?.state === 'done')));
+  const storeApi = useStoreApi();
   const downloadIds = useDownloadIdsForTake(takeId);
   const storageReady = useController((s) => !!s.settings?.storage.bucket);
   const api = useApi();
@@ -209,6 +389,17 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; i
   const hasFiles = take.devices.some((d) => d.fileName);
   const canUpload = storageReady && hasFiles && (take.phase === 'downloading' || take.phase === 'done');
   const created = new Date(take.createdAt);
+  const finished = take.phase === 'done' || take.phase === 'failed';
+  const canDragTake = finished && doneFiles.length > 0 && (caps.dragOut || !!fileUrl);
+  const onTakeDrag = (e: DragEvent<HTMLElement>) => {
+    if (caps.dragOut) {
+      e.preventDefault();
+      void dragTake.run();
+      return;
+    }
+    const downloads = storeApi.getState().downloads;
+    if (fileUrl) setDownloadUrls(e.dataTransfer, doneFiles.map((id) => ({ name: baseName(downloads[id]?.path ?? id), url: fileUrl(id, baseName(downloads[id]?.path ?? id)) })));
+  };
   return (
     <article className={`take${LIVE.has(take.phase) ? ' take-live' : ''}`} aria-label={take.name}>
       <header className="take-head">
@@ -224,9 +415,29 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; i
           </button>
         )}
       </header>
-      <div className="take-folder mono small" title={take.folder}>
-        {take.folder}
-      </div>
+      <div className="take-folder mono small">{take.folder}</div>
+      {finished && (
+        <div className="take-actions">
+          {canDragTake && (
+            <span className="take-drag" draggable onDragStart={onTakeDrag} title={`Drag all ${doneFiles.length} files of ${take.name} into your editor`}>
+              ⇱ Drag all {doneFiles.length} file{doneFiles.length === 1 ? '' : 's'}
+            </span>
+          )}
+          {caps.reveal && (
+            <button type="button" className="btn-small" onClick={() => void reveal.run()} disabled={!live} aria-label={`Reveal ${take.name} in folder`}>
+              Reveal folder
+            </button>
+          )}
+          <span className="spacer" />
+          <TrashButton take={take} onTrashed={onTrashed} />
+        </div>
+      )}
+      {finished && <TakeReviewControls take={take} />}
+      {(reveal.error ?? dragTake.error) && (
+        <p className="field-error" role="alert">
+          {reveal.error ?? dragTake.error}
+        </p>
+      )}
       {upload.error && (
         <p className="field-error" role="alert">
           {upload.error}
@@ -258,13 +469,18 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus }: { takeId: string; i
 export function TakesPanel() {
   const ids = useTakeIds();
   const caps = useCapabilities();
+  const fileUrl = useFileUrl();
   const activeTakeId = useController((s) => s.activeTakeId);
   const focusId = activeTakeId ?? ids[0] ?? null;
+  const [trashed, setTrashed] = useState<string | null>(null);
   return (
     <section className="takes" aria-label="Takes" id="takes-panel" tabIndex={-1}>
       <h2 className="section-title">Takes</h2>
-      {!caps.dragOut && <p className="hint">Dragging files into your editor needs the desktop app. Here, the files are in each take's folder.</p>}
-      {ids.length === 0 ? <p className="hint">No takes yet. Press Record: every included device starts at the same instant, and the videos land here.</p> : ids.map((id) => <TakeCard key={id} takeId={id} isFocus={id === focusId} />)}
+      {!caps.dragOut && !fileUrl && <p className="hint">Dragging files into your editor needs the desktop app. Here, the files are in each take's folder.</p>}
+      <p className={trashed ? 'field-ok' : 'sr-only'} role="status">
+        {trashed}
+      </p>
+      {ids.length === 0 ? <p className="hint">No takes yet. Press Record: every included device starts at the same instant, and the videos land here.</p> : ids.map((id) => <TakeCard key={id} takeId={id} isFocus={id === focusId} onTrashed={setTrashed} />)}
     </section>
   );
 }

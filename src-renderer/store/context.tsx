@@ -7,12 +7,14 @@ import type { ControllerState, ControllerStore } from './store';
 export interface ControllerContextValue {
   store: ControllerStore;
   api: ControllerApi;
+  /** Browser mode: a finished file's local address, for drag-out (Transport.fileUrl). */
+  fileUrl?: ((downloadId: string, name: string) => string) | undefined;
 }
 
 const Ctx = createContext<ControllerContextValue | null>(null);
 
-export function ControllerProvider({ store, api, children }: ControllerContextValue & { children: ReactNode }) {
-  return <Ctx.Provider value={{ store, api }}>{children}</Ctx.Provider>;
+export function ControllerProvider({ store, api, fileUrl, children }: ControllerContextValue & { children: ReactNode }) {
+  return <Ctx.Provider value={{ store, api, fileUrl }}>{children}</Ctx.Provider>;
 }
 
 function useCtx(): ControllerContextValue {
@@ -22,6 +24,7 @@ function useCtx(): ControllerContextValue {
 }
 
 export const useApi = (): ControllerApi => useCtx().api;
+export const useFileUrl = () => useCtx().fileUrl;
 export const useStoreApi = (): ControllerStore => useCtx().store;
 
 export function useController<T>(selector: (s: ControllerState) => T): T {

@@ -138,6 +138,12 @@ export function applyEvent(state: ControllerState, e: ControllerEvent): Partial<
       const reorder = !known || state.takes[e.take.takeId]?.createdAt !== e.take.createdAt;
       return { seq, takes, ...(reorder ? { takeIds: [...(known ? state.takeIds : [...state.takeIds, e.take.takeId])].sort(byNewest(takes)) } : {}) };
     }
+    case 'takeRemoved': {
+      if (!(e.takeId in state.takes)) return { seq };
+      const takes = { ...state.takes };
+      delete takes[e.takeId];
+      return { seq, takes, takeIds: state.takeIds.filter((id) => id !== e.takeId) };
+    }
     case 'activeTakeChanged':
       return { seq, activeTakeId: e.takeId };
     case 'downloadChanged': {

@@ -122,6 +122,8 @@ export const TakeManifestSchema = z.looseObject({
   recoveredAt: seconds.optional(),
   stoppedAt: seconds,
   devices: z.array(ManifestDeviceSchema).max(1000),
+  /** The operator's marks (takes panel): good / no good and a note. */
+  review: z.object({ rating: z.enum(['good', 'no_good']).nullable(), note: z.string().max(4096), updatedAt: z.string().max(64).nullable() }).nullish(),
 });
 
 export type TakeManifest = z.infer<typeof TakeManifestSchema>;
@@ -220,6 +222,7 @@ export function toTakeView(m: TakeManifest, folder: string): TakeView {
     recovered: typeof m.recoveredAt === 'number',
     devices,
     sync: parseTakeSync(m.sync),
+    review: { rating: m.review?.rating ?? null, note: m.review?.note ?? '' },
   };
 }
 

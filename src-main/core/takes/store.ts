@@ -88,6 +88,16 @@ export class TakeStore {
     for (const [id, k] of this.known) if (this.files.peek(k.folder) === null) this.known.delete(id);
   }
 
+  /** The folder of a known take, or null. */
+  folderOf(takeId: string): string | null {
+    return this.known.get(takeId)?.folder ?? null;
+  }
+
+  /** The take left the recordings folder (moved to the Trash folder): it is no longer listed. */
+  forget(takeId: string): void {
+    this.known.delete(takeId);
+  }
+
   /** Every known take, oldest first. */
   views(): TakeView[] {
     return [...this.known.values()].map((k) => toTakeView(this.latest(k), k.folder)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
