@@ -22,7 +22,8 @@ const recorders: Recorder[] = [];
 afterEach(async () => {
   recorders.splice(0).forEach((r) => r.dispose());
   await Promise.all(sims.splice(0).map((d) => d.kill().catch(() => undefined)));
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  // A take's last writes may still be landing as the recorders let go: retry a folder that fills meanwhile.
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true, maxRetries: 5 })));
 });
 
 async function sim(o: SimDeviceOptions): Promise<SimDevice> {

@@ -11,16 +11,15 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { DownloadView, TakeView } from '../../../src-shared/api';
 import { isProtocolError, startRecording } from '../../../src-shared/protocol';
-import type { TimedReply } from '../device-client/types';
-import type { DownloadInfo, DownloadQueue } from '../downloads/queue';
+import type { DownloadInfo } from '../downloads/queue';
 import { redactValue } from '../../../src-shared/redact';
 import { downloadChanged, settleOutcome, toTakeView, TakeStore, type ManifestDevice, type OwedWork, type TakeManifest } from '../takes';
-import { classifyStart, clip, describeReplyFailure, errorLine, targetFor } from './classify';
+import { classifyStart, errorLine, targetFor } from './classify';
 import { enqueueDownload } from './downloads-link';
 import { FOLDER_DEADLINE_MS, withDeadline } from '../takes/folder';
 import { DeviceSteps } from './steps';
 import { realSetTimer, sleepOn } from '../timers';
-import { ACTIVE_PHASES, downloadOwed, isRecordingReply, mayBeRecording, newDevice, newSession, parseAddress, refusedBeforeSending, sec, settlePhase, type Session } from './take-state';
+import { ACTIVE_PHASES, downloadOwed, mayBeRecording, newDevice, newSession, parseAddress, refusedBeforeSending, sec, settlePhase, type Session } from './take-state';
 import { DEFAULT_TIMEOUTS, recorderSetting, wallClock, type ControllerClock, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './types';
 
 export { formatAddress, parseAddress } from './take-state';
@@ -255,42 +254,8 @@ export class Recorder {
 
   // ---------------------------------------------------------------- confirm
 
-  private async confirm(s: Session): Promise<void> {
-    const signal = s.confirmAbort.signal;
-    try {
-      await this.sleep(s.m.targetStart * 1000 - this.clock.now() + this.t.confirmGraceMs, signal);
-      let pending = s.m.devices.filter((e) => e.start.status === 'accepted');
-      for (let attempt = 0; attempt < this.t.confirmAttempts && pending.length > 0; attempt++) {
-        if (attempt > 0) await this.sleep(this.t.confirmIntervalMs, signal);
-        const results = await Promise.all(
-          pending.map((e) =>
-            this.steps.status(e, this.t.statusMs).then(
-              (r) => ({ e, r, err: null as unknown }),
-              (err: unknown) => ({ e, r: null, err }),
-            ),
-          ),
-        );
-        if (signal.aborted) return;
-        for (const { e, r, err } of results) {
-          if (r && isRecordingReply(r.reply)) {
-            e.confirmedRecording = true;
-            e.confirmStatus = clip(r.reply.status, 200);
-          } else {
-            e.confirmStatus = r ? describeReplyFailure(r.reply) : `no reply: ${errorLine(err)}`;
-          }
-        }
-        pending = pending.filter((e) => e.confirmedRecording !== true);
-        this.changed(s);
-      }
-      for (const e of pending) {
-        e.confirmedRecording = false;
-        e.warnings.push(`did not report recording after the target instant (${e.confirmStatus ?? 'unknown'})`);
-      }
-      if (s.m.phase === 'scheduled') s.m.phase = 'recording';
-      this.changed(s);
-    } catch {
-      // Aborted by stopTake: confirmation simply ends; unconfirmed devices stay null.
-    }
+  private confirm(s: Session): Promise<void> {
+    return this.steps.confirm(s, this.sleep);
   }
 
   /** Resolves once the post-target confirmation of a take has finished. */

@@ -162,4 +162,46 @@ export class DeviceSteps {
     }
     this.changed(s);
   }
+
+  /**
+   * After the target instant: ask every device that accepted START whether it is recording, a
+   * few times; the ones that never say so are marked. Ends quietly when stopTake aborts it.
+   */
+  async confirm(s: Session, sleep: (ms: number, signal?: AbortSignal) => Promise<void>): Promise<void> {
+    const signal = s.confirmAbort.signal;
+    try {
+      await sleep(s.m.targetStart * 1000 - this.clock.now() + this.t.confirmGraceMs, signal);
+      let pending = s.m.devices.filter((e) => e.start.status === 'accepted');
+      for (let attempt = 0; attempt < this.t.confirmAttempts && pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(this.t.confirmIntervalMs, signal);
+        const results = await Promise.all(
+          pending.map((e) =>
+            this.status(e, this.t.statusMs).then(
+              (r) => ({ e, r, err: null as unknown }),
+              (err: unknown) => ({ e, r: null, err }),
+            ),
+          ),
+        );
+        if (signal.aborted) return;
+        for (const { e, r, err } of results) {
+          if (r && isRecordingReply(r.reply)) {
+            e.confirmedRecording = true;
+            e.confirmStatus = clip(r.reply.status, 200);
+          } else {
+            e.confirmStatus = r ? describeReplyFailure(r.reply) : `no reply: ${errorLine(err)}`;
+          }
+        }
+        pending = pending.filter((e) => e.confirmedRecording !== true);
+        this.changed(s);
+      }
+      for (const e of pending) {
+        e.confirmedRecording = false;
+        e.warnings.push(`did not report recording after the target instant (${e.confirmStatus ?? 'unknown'})`);
+      }
+      if (s.m.phase === 'scheduled') s.m.phase = 'recording';
+      this.changed(s);
+    } catch {
+      // Aborted by stopTake: confirmation simply ends; unconfirmed devices stay null.
+    }
+  }
 }
