@@ -4,23 +4,17 @@
  * handlers, the WebSocket bridge and tests all drive this one object. It maps the contract onto
  * the services; the work itself lives in them.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
-import { basename, isAbsolute, join } from 'node:path';
-import { err, ok, type ContactSheet, type ControllerApi, type ControllerClockView, type ControllerEvent, type DeviceView, type DownloadView, type ExportFormat, type Result, TAKE_NOTE_MAX, type Settings, type SettingsPatch, type Snapshot, type TakeView, type UploadView } from '../../src-shared/api';
-import { ExportError, exportTake as writeExport } from './export';
-import { contactSheet as makeContactSheet } from './sync/contact-sheet';
-import { realInside } from './takes/folder';
+import { isAbsolute } from 'node:path';
+import { err, ok, type ContactSheet, type ControllerApi, type ControllerClockView, type ControllerEvent, type DeviceView, type DownloadView, type ExportFormat, type Result, type Settings, type SettingsPatch, type Snapshot, type TakeView, type UploadView } from '../../src-shared/api';
 import { addressKey, parseManualAddress } from './fleet/address';
 import { checkRecordingsFolder } from './takes/folder';
 import { plainIssue, type IssueLike } from '../../src-shared/plain';
 import { ControllerServices, operatorMessage } from './services';
 import type { ControllerOptions } from './controller-options';
 import type { Personality } from './virtual-devices';
-import { probeDuration } from './thumbnails/duration';
+import { TakeActions } from './takes/actions';
 
-/** The Trash folder inside the recordings folder (takes moved there are not listed). */
-export const TRASH_FOLDER = 'Trash';
+export { TRASH_FOLDER } from './takes/actions';
 
 export { APP_DATA_NAME, defaultUserDataDir } from './settings/user-data';
 export { firstFramePng } from './thumbnails';
@@ -28,8 +22,6 @@ export { MAX_VIRTUAL_DEVICES, type Personality, type VirtualDeviceFactory } from
 export type { ControllerOptions, UploadsPort } from './controller-options';
 
 export class Controller extends ControllerServices implements ControllerApi {
-  /** Clip lengths (ffprobe), by download id. */
-  private readonly durations = new Map<string, number>();
   // ---------------------------------------------------------------- the contract
 
   subscribe(listener: (event: ControllerEvent) => void): () => void {
@@ -159,27 +151,26 @@ export class Controller extends ControllerServices implements ControllerApi {
     return this.guard(() => this.downloads.cancel(downloadId), 'not_found');
   }
 
-  /**
-   * Absolute path of a finished file, proven to be inside its take folder — for this run's
-   * downloads and for earlier takes' files. The Electron shell's drag-out and reveal use it; the
-   * renderer only ever names a download id.
-   */
-  async resolveDownloadPath(downloadId: string): Promise<Result<string>> {
-    if (this.downloads.get(downloadId)) return this.guard(() => this.downloads.resolveDownloadPath(downloadId), 'not_found');
-    return this.guard(async () => {
-      const file = await this.takes.downloadFile(downloadId);
-      if (file === null) throw Object.assign(new Error(`no download ${downloadId}`), { code: 'not_found' });
-      return file;
-    }, 'not_found');
+  /** Take actions (files, reveal, review, trash, sync, export, contact sheet) live in takes/actions.ts. */
+  private readonly actions = new TakeActions({
+    takes: this.takes,
+    downloads: this.downloads,
+    thumbnails: this.thumbnails,
+    sync: this.sync,
+    takeById: (takeId) => this.takeById(takeId),
+    recordingsDir: () => this.settings.recordingsDir,
+    activeTakeId: () => this.activeTakeId,
+    emit: (e) => this.emit(e),
+    opener: () => this.options.reveal,
+  });
+
+  /** Absolute path of a finished file, proven inside its take folder (drag-out and reveal use it; the renderer only names an id). */
+  resolveDownloadPath(downloadId: string): Promise<Result<string>> {
+    return this.actions.resolveDownloadPath(downloadId);
   }
 
-  /** Show a finished file in the OS file manager, through the opener the composition root gave (browser mode, desktop). */
-  async revealDownload(downloadId: string): Promise<Result<void>> {
-    const reveal = this.options.reveal;
-    if (!reveal) return err('unsupported', 'Reveal in folder is not available here.');
-    const file = await this.resolveDownloadPath(downloadId);
-    if (!file.ok) return file;
-    return this.guard(() => reveal(file.value, 'file'), 'reveal_failed');
+  revealDownload(downloadId: string): Promise<Result<void>> {
+    return this.actions.revealDownload(downloadId);
   }
 
   async startDrag(_downloadId: string): Promise<Result<void>> {
@@ -190,88 +181,31 @@ export class Controller extends ControllerServices implements ControllerApi {
     return err('unsupported', 'Dragging a whole take needs the desktop app.');
   }
 
-  /** The take's folder, if known. */
   resolveTakeFolder(takeId: string): Result<string> {
-    const folder = this.takes.folderOf(takeId);
-    return folder ? ok(folder) : err('not_found', `no take ${takeId}`);
+    return this.actions.resolveTakeFolder(takeId);
   }
 
-  /** Every finished file of a take, each proven inside its folder (the desktop app's whole-take drag). */
-  async resolveTakeFiles(takeId: string): Promise<Result<string[]>> {
-    const take = this.takeById(takeId);
-    if (!take) return err('not_found', `no take ${takeId}`);
-    const out: string[] = [];
-    for (const d of take.devices) {
-      if (!d.downloadId) continue;
-      const f = await this.resolveDownloadPath(d.downloadId);
-      if (f.ok) out.push(f.value);
-    }
-    return out.length ? ok(out) : err('not_ready', 'This take has no downloaded files yet.');
+  resolveTakeFiles(takeId: string): Promise<Result<string[]>> {
+    return this.actions.resolveTakeFiles(takeId);
   }
 
-  async revealTake(takeId: string): Promise<Result<void>> {
-    const reveal = this.options.reveal;
-    if (!reveal) return err('unsupported', 'Reveal in folder is not available here.');
-    const folder = this.resolveTakeFolder(takeId);
-    if (!folder.ok) return folder;
-    return this.guard(() => reveal(folder.value, 'folder'), 'reveal_failed');
+  revealTake(takeId: string): Promise<Result<void>> {
+    return this.actions.revealTake(takeId);
   }
 
-  async reviewTake(takeId: string, review: { rating?: 'good' | 'no_good' | null; note?: string }): Promise<Result<TakeView>> {
-    const folder = this.takes.folderOf(takeId);
-    if (!folder) return err('not_found', `no take ${takeId}`);
-    return this.guard(async () => {
-      await this.takes.update(folder, (m) => {
-        const prev = m.review ?? { rating: null, note: '', updatedAt: null };
-        m.review = {
-          rating: review.rating !== undefined ? review.rating : prev.rating,
-          // Notes are for people: keep them printable and bounded.
-          note: review.note !== undefined ? review.note.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, TAKE_NOTE_MAX) : prev.note,
-          updatedAt: new Date().toISOString(),
-        };
-      });
-      const take = this.takeById(takeId)!;
-      this.emit({ type: 'takeChanged', take });
-      return take;
-    });
+  reviewTake(takeId: string, review: { rating?: 'good' | 'no_good' | null; note?: string }): Promise<Result<TakeView>> {
+    return this.actions.reviewTake(takeId, review);
   }
 
-  /**
-   * Move a finished take's folder into `Trash/` inside the recordings folder — never a delete:
-   * the operator can move it back by hand. take.json records when.
-   */
-  async trashTake(takeId: string): Promise<Result<{ trashFolder: string; folder: string }>> {
-    const take = this.takeById(takeId);
-    const folder = this.takes.folderOf(takeId);
-    if (!take || !folder) return err('not_found', `no take ${takeId}`);
-    if (takeId === this.activeTakeId || !(take.phase === 'done' || take.phase === 'failed')) return err('busy', `${take.name} is still in progress: stop it and let its downloads finish first.`);
-    const live = new Set(take.devices.map((d) => d.downloadId).filter(Boolean));
-    if (this.downloads.list().some((d) => live.has(d.id) && (d.state === 'queued' || d.state === 'active'))) return err('busy', `${take.name} is still downloading.`);
-    return this.guard(async () => {
-      const trashFolder = join(this.settings.recordingsDir, TRASH_FOLDER);
-      await mkdir(trashFolder, { recursive: true });
-      let target = join(trashFolder, basename(folder));
-      for (let i = 2; existsSync(target) && i < 1000; i++) target = join(trashFolder, `${basename(folder)}_${i}`);
-      await this.takes.update(folder, (m) => {
-        m.trashedAt = new Date().toISOString();
-      });
-      await rename(folder, target);
-      this.takes.forget(takeId);
-      this.emit({ type: 'takeRemoved', takeId });
-      return { trashFolder, folder: target };
-    });
+  /** Move a finished take's folder into Trash/ inside the recordings folder (never a delete). */
+  trashTake(takeId: string): Promise<Result<{ trashFolder: string; folder: string }>> {
+    return this.actions.trashTake(takeId);
   }
 
-  async clipDuration(downloadId: string): Promise<Result<number>> {
-    const cached = this.durations.get(downloadId);
-    if (cached !== undefined) return ok(cached);
-    const file = await this.resolveDownloadPath(downloadId);
-    if (!file.ok) return file;
-    const seconds = await this.thumbnails.bounded(() => probeDuration(file.value)).catch(() => null);
-    if (seconds === null) return err('unsupported', 'No duration: ffprobe is not installed or the file has no readable length.');
-    this.durations.set(downloadId, seconds);
-    return ok(seconds);
+  clipDuration(downloadId: string): Promise<Result<number>> {
+    return this.actions.clipDuration(downloadId);
   }
+
 
   async uploadTake(takeId: string): Promise<Result<TakeView>> {
     return this.guard(() => this.uploads.uploadTake(takeId, this.settings));
@@ -329,45 +263,22 @@ export class Controller extends ControllerServices implements ControllerApi {
     return this.guard(() => this.virtual.add(count, personality ?? 'mixed'));
   }
 
-  async thumbnail(downloadId: string): Promise<Result<string>> {
-    return this.guard(async () => {
-      const url = await this.thumbnails.of(downloadId, async () => {
-        const path = await this.resolveDownloadPath(downloadId);
-        if (!path.ok) throw Object.assign(new Error(path.error.message), { code: path.error.code });
-        return path.value;
-      });
-      if (!url) throw Object.assign(new Error('No thumbnail: ffmpeg is not installed or the file has no decodable frame.'), { code: 'unsupported' });
-      return url;
-    });
+  thumbnail(downloadId: string): Promise<Result<string>> {
+    return this.actions.thumbnail(downloadId);
   }
 
   async syncTake(takeId: string): Promise<Result<void>> {
-    const take = this.takeById(takeId);
-    if (!take) return err('not_found', `no take ${takeId}`);
-    if (take.phase !== 'done') return err('busy', 'The take is still recording or downloading; it is analysed once every file is home.');
-    if (!take.devices.some((d) => d.downloadState === 'done')) return err('not_ready', 'This take has no downloaded files to analyse.');
-    this.sync.run(takeId, take.folder);
-    return ok(undefined);
+    return this.actions.syncTake(takeId);
   }
 
-  async exportTake(takeId: string, format: ExportFormat): Promise<Result<{ path: string; angles: number; skipped: { name: string; reason: string }[] }>> {
-    const take = this.takeById(takeId);
-    if (!take) return err('not_found', `no take ${takeId}`);
-    try {
-      const r = await writeExport(take.folder, format);
-      return ok({ path: r.path, angles: r.angles, skipped: r.skipped });
-    } catch (e) {
-      return err(e instanceof ExportError ? 'not_ready' : 'failed', operatorMessage(e));
-    }
+  exportTake(takeId: string, format: ExportFormat): Promise<Result<{ path: string; angles: number; skipped: { name: string; reason: string }[] }>> {
+    return this.actions.exportTake(takeId, format);
   }
 
-  async contactSheet(takeId: string): Promise<Result<ContactSheet>> {
-    const take = this.takeById(takeId);
-    if (!take) return err('not_found', `no take ${takeId}`);
-    if (take.sync?.state !== 'done') return err('not_ready', 'The take has not been aligned yet.');
-    const sync = take.sync;
-    return this.guard(() => this.thumbnails.bounded(() => makeContactSheet(sync, (file) => realInside(take.folder, file))));
+  contactSheet(takeId: string): Promise<Result<ContactSheet>> {
+    return this.actions.contactSheet(takeId);
   }
+
 
   controllerClock(): ControllerClockView {
     return this.clock.state();

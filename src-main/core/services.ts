@@ -210,13 +210,8 @@ export class ControllerServices {
       .map((d) => ({ key: d.id, name: d.name, host: d.host!, port: d.port!, deviceType: d.deviceType, included: d.included }));
   }
 
-  protected async guard<T>(f: () => T | Promise<T>, code = 'failed'): Promise<Result<T>> {
-    try {
-      return ok(await f());
-    } catch (e) {
-      const c = (e as { code?: unknown }).code;
-      return err(typeof c === 'string' && /^[a-z_]+$/.test(c) ? c : code, operatorMessage(e));
-    }
+  protected guard<T>(f: () => T | Promise<T>, code = 'failed'): Promise<Result<T>> {
+    return guarded(f, code);
   }
 
   protected takeById(takeId: string): TakeView | null {
@@ -229,5 +224,15 @@ export class ControllerServices {
     this.settings = { ...stored, ...(this.options.settingsOverride ?? {}), ...patch };
     this.emit({ type: 'settingsChanged', settings: structuredClone(this.settings) });
     return this.settings;
+  }
+}
+
+/** Run `f` and turn a throw into a plain Result error (the thrown `code` if it is one, else `code`). */
+export async function guarded<T>(f: () => T | Promise<T>, code = 'failed'): Promise<Result<T>> {
+  try {
+    return ok(await f());
+  } catch (e) {
+    const c = (e as { code?: unknown }).code;
+    return err(typeof c === 'string' && /^[a-z_]+$/.test(c) ? c : code, operatorMessage(e));
   }
 }
