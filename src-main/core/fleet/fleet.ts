@@ -35,16 +35,16 @@
  * appears or disappears, when `flagged` flips, or when offset or uncertainty move ≥ 1 ms.
  * `list()`/`get()` always return the current view, `lastSeen` included.
  */
-import type { DeviceState, DeviceView, ClockView } from '../../../src-shared/api';
-import { deviceStatus as deviceStatusCommand, isProtocolError, type Command, type UploadItem } from '../../../src-shared/protocol';
-import { ClockEstimator, isClockFlagged, type ClockEstimate, type ClockEstimatorOptions } from '../clock/estimator';
+import type { DeviceView } from '../../../src-shared/api';
+import { deviceStatus as deviceStatusCommand, type Command } from '../../../src-shared/protocol';
+import type { ClockEstimate, ClockEstimatorOptions } from '../clock/estimator';
 import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
 import type { Discovery, Sighting } from '../discovery/types';
-import { isLinkLocal } from '../discovery/addresses';
 import { FleetError, parseManualAddress } from './address';
-import { displayText } from '../../../src-shared/format';
+import { applyReply, changedForOperator, describeFailure, deriveState, deviceView, entryAddress, entryAt, entryAtEndpoint, newEntry, seconds, type DevicePreferences, type Entry } from './device-state';
 import { realSetTimer, type SetTimer } from '../timers';
 
+export { changedForOperator, describeFailure, type DevicePreferences } from './device-state';
 export type SendFn = (address: DeviceAddress, command: Command, options?: SendOptions) => Promise<TimedReply>;
 /** Schedule `fn` after `ms`; returns the cancel function. */
 export type { SetTimer } from '../timers';
@@ -71,61 +71,12 @@ export interface FleetOptions {
   preferences?: (id: string) => DevicePreferences;
 }
 
-/** What the operator set for a device (settings' devices.json); invalid values are ignored. */
-export interface DevicePreferences {
-  label?: string | null;
-  color?: string | null;
-  included?: boolean;
-}
-
 export interface FleetEvents {
   deviceChanged: (device: DeviceView) => void;
   deviceRemoved: (id: string) => void;
 }
 
-interface ManualSource {
-  host: string;
-  port: number;
-  key: string;
-  source: 'manual' | 'virtual';
-}
-
-interface Entry {
-  id: string;
-  instance: string | null;
-  sighting: Sighting | null;
-  manual: ManualSource | null;
-  goneAt: number | null;
-  goneReason: 'goodbye' | 'expired' | null;
-  label: string | null;
-  color: string | null;
-  included: boolean;
-  deviceId: string | null;
-  deviceType: string | null;
-  battery: number | null;
-  deviceStatus: string | null;
-  recording: boolean;
-  recordingSince: number | null;
-  uploadQueue: UploadItem[];
-  failedUploadQueue: UploadItem[];
-  lastSeen: number | null;
-  /** Why the latest poll since lastSeen failed. */
-  lastError: string | null;
-  /** When the current polling run began (deadline for a device that never answers). */
-  pollingSince: number | null;
-  state: DeviceState;
-  stateReason: string | null;
-  estimator: ClockEstimator;
-  inFlight: Promise<void> | null;
-  abort: AbortController | null;
-  cancelPoll: (() => void) | null;
-  cancelDeadline: (() => void) | null;
-  emitted: DeviceView | null;
-}
-
 const defaultSetTimer: SetTimer = realSetTimer;
-
-const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 
 export class Fleet {
   private readonly send: SendFn;
@@ -231,18 +182,18 @@ export class Fleet {
   // ---------- queries ----------
 
   list(): DeviceView[] {
-    return [...this.entries.values()].map((e) => this.view(e));
+    return [...this.entries.values()].map((e) => deviceView(e, this.clockThresholdMs));
   }
 
   get(id: string): DeviceView | null {
     const e = this.entries.get(id);
-    return e ? this.view(e) : null;
+    return e ? deviceView(e, this.clockThresholdMs) : null;
   }
 
   /** Where to send commands to this device (IPv4 preferred), or null. */
   addressOf(id: string): DeviceAddress | null {
     const e = this.entries.get(id);
-    return e ? this.address(e) : null;
+    return e ? entryAddress(e) : null;
   }
 
   /** The device's clock estimate (offset = device raw clock − controller clock), or null. */
@@ -253,7 +204,7 @@ export class Fleet {
   /** The id of the device already reached at this address (`host[:port]`), or null. Throws on a malformed address. */
   idAt(address: string): string | null {
     const parsed = parseManualAddress(address);
-    return this.findByAddress(parsed.host, parsed.port)?.id ?? null;
+    return entryAt(this.entries.values(), parsed.host, parsed.port)?.id ?? null;
   }
 
   /** The canonical `host:port` (`[v6]:port`) a device was added by hand under, or null. */
@@ -283,20 +234,20 @@ export class Fleet {
   addManual(address: string, options: { source?: 'manual' | 'virtual' } = {}): DeviceView {
     const parsed = parseManualAddress(address);
     const source = options.source ?? 'manual';
-    const existing = this.findByAddress(parsed.host, parsed.port);
+    const existing = entryAt(this.entries.values(), parsed.host, parsed.port);
     if (existing) {
       if (!existing.manual || (existing.manual.source === 'virtual' && source === 'manual')) {
         existing.manual = { ...parsed, source };
       }
       this.evaluate(existing);
-      return this.view(existing);
+      return deviceView(existing, this.clockThresholdMs);
     }
-    const e = this.createEntry(parsed.key);
+    const e = newEntry(parsed.key, this.preferences(parsed.key), this.estimatorOptions);
     e.manual = { ...parsed, source };
     this.entries.set(e.id, e);
     if (this.running) this.beginPolling(e);
     this.evaluate(e);
-    return this.view(e);
+    return deviceView(e, this.clockThresholdMs);
   }
 
   remove(id: string): void {
@@ -315,7 +266,7 @@ export class Fleet {
     if (label.length > 64) throw new FleetError('invalid_argument', 'name is longer than 64 characters');
     e.label = label === '' ? null : label;
     this.evaluate(e);
-    return this.view(e);
+    return deviceView(e, this.clockThresholdMs);
   }
 
   setColor(id: string, color: string | null): DeviceView {
@@ -325,7 +276,7 @@ export class Fleet {
     }
     e.color = color === null ? null : color.toLowerCase();
     this.evaluate(e);
-    return this.view(e);
+    return deviceView(e, this.clockThresholdMs);
   }
 
   setIncluded(id: string, included: boolean): DeviceView {
@@ -333,7 +284,7 @@ export class Fleet {
     if (typeof included !== 'boolean') throw new FleetError('invalid_argument', 'included must be true or false');
     e.included = included;
     this.evaluate(e);
-    return this.view(e);
+    return deviceView(e, this.clockThresholdMs);
   }
 
   /** Poll one device (or all) now; resolves when the poll(s) finished. Shares an in-flight poll. */
@@ -354,7 +305,7 @@ export class Fleet {
   noteReply(id: string, timed: TimedReply): void {
     const e = this.entries.get(id);
     if (!e) return;
-    this.applyReply(e, timed, false);
+    applyReply(e, timed, false, this.now());
     this.evaluate(e);
   }
 
@@ -364,9 +315,9 @@ export class Fleet {
     let id = this.instances.get(s.instance);
     let e = id !== undefined ? this.entries.get(id) : undefined;
     if (!e) {
-      e = this.entries.get(s.instance) ?? this.findAtEndpoint(s.addresses, s.port) ?? undefined;
+      e = this.entries.get(s.instance) ?? entryAtEndpoint(this.entries.values(), s.addresses, s.port) ?? undefined;
       if (!e) {
-        e = this.createEntry(s.instance);
+        e = newEntry(s.instance, this.preferences(s.instance), this.estimatorOptions);
         this.entries.set(e.id, e);
       }
       id = e.id;
@@ -439,7 +390,7 @@ export class Fleet {
   }
 
   private async pollOnce(e: Entry): Promise<void> {
-    const address = this.address(e);
+    const address = entryAddress(e);
     if (!address) {
       e.lastError = 'no usable address';
       return;
@@ -466,7 +417,7 @@ export class Fleet {
         deadline,
       ]);
       if (this.entries.get(e.id) !== e || abort.signal.aborted) return;
-      this.applyReply(e, timed, true);
+      applyReply(e, timed, true, this.now());
     } catch (err) {
       if (this.entries.get(e.id) !== e) return;
       if (!this.running && abort.signal.aborted) return; // stopped, not a device failure
@@ -486,93 +437,11 @@ export class Fleet {
     e.abort?.abort();
   }
 
-  // ---------- replies ----------
-
-  private applyReply(e: Entry, timed: TimedReply, isStatusPoll: boolean): void {
-    const r = timed?.reply;
-    if (!r || typeof r.status !== 'string') return;
-    const has = (k: string) => isStatusPoll || Object.prototype.hasOwnProperty.call(r.raw ?? {}, k);
-    const at = this.now();
-    if (r.deviceId) {
-      if (e.deviceId !== null && e.deviceId !== r.deviceId) {
-        // A different device now answers at this address: its clock and state are not the old one's.
-        e.estimator.reset();
-        e.recording = false;
-        e.recordingSince = null;
-      }
-      e.deviceId = r.deviceId;
-    }
-    if (r.deviceType) e.deviceType = r.deviceType;
-    if (has('batteryLevel')) e.battery = r.batteryLevel;
-    e.deviceStatus = r.status;
-    const recording = r.status === 'recording' || r.raw?.isRecording === true;
-    if (recording) {
-      if (!e.recording) e.recordingSince = at;
-      e.recording = true;
-    } else if (isStatusPoll || r.status === 'recording_stopped') {
-      e.recording = false;
-      e.recordingSince = null;
-    }
-    if (has('uploadQueue')) e.uploadQueue = r.uploadQueue.map((i) => ({ ...i }));
-    if (has('failedUploadQueue')) e.failedUploadQueue = r.failedUploadQueue.map((i) => ({ ...i }));
-    if (typeof r.timestamp === 'number') {
-      e.estimator.addSample({ sentAt: timed.sentAt, receivedAt: timed.receivedAt, deviceTimestampSec: r.timestamp });
-    }
-    e.lastSeen = at;
-    e.lastError = null;
-  }
-
-  // ---------- state ----------
-
-  private derive(e: Entry, now: number): { state: DeviceState; reason: string | null; next: number | null } {
-    const failure = e.lastError ?? 'no reply';
-    const goneText = e.goneReason === 'goodbye' ? 'said goodbye on mDNS' : 'mDNS announcement expired';
-    const notPolled = e.goneAt !== null && !e.manual && now - e.goneAt >= this.goneGraceMs ? '; no longer polled' : '';
-    const graceEnd = e.goneAt !== null && !e.manual ? e.goneAt + this.goneGraceMs : null;
-    const future = (...ts: (number | null)[]) => {
-      const f = ts.filter((t): t is number => t !== null && t > now);
-      return f.length ? Math.min(...f) : null;
-    };
-
-    if (e.lastSeen === null) {
-      if (e.goneAt !== null) return { state: 'offline', reason: goneText + notPolled, next: future(graceEnd) };
-      const since = e.pollingSince;
-      if (since !== null && now - since >= this.offlineAfterMs) {
-        return { state: 'offline', reason: `no reply for over ${seconds(this.offlineAfterMs)}: ${failure}`, next: null };
-      }
-      const reason = e.lastError
-        ? `not answering yet: ${e.lastError}`
-        : e.sighting
-          ? 'seen on mDNS; waiting for its first reply'
-          : 'waiting for its first reply';
-      return { state: 'discovered', reason, next: since !== null ? since + this.offlineAfterMs : null };
-    }
-    const age = now - e.lastSeen;
-    const staleAt = e.lastSeen + this.staleAfterMs;
-    const offlineAt = e.lastSeen + this.offlineAfterMs;
-    if (e.goneAt !== null && e.goneReason === 'goodbye' && e.goneAt >= e.lastSeen) {
-      return { state: 'offline', reason: goneText + notPolled, next: future(graceEnd) };
-    }
-    if (age >= this.offlineAfterMs) {
-      return { state: 'offline', reason: `no reply for over ${seconds(this.offlineAfterMs)}: ${failure}${notPolled}`, next: future(graceEnd) };
-    }
-    if (age >= this.staleAfterMs) {
-      return { state: 'stale', reason: `no reply for over ${seconds(this.staleAfterMs)}: ${failure}`, next: offlineAt };
-    }
-    const next = future(staleAt, graceEnd);
-    if (e.recording) return { state: 'recording', reason: 'reports recording', next };
-    if (e.uploadQueue.length > 0) {
-      const n = e.uploadQueue.length;
-      return { state: 'uploading', reason: `uploading ${n} file${n === 1 ? '' : 's'}`, next };
-    }
-    return { state: 'online', reason: 'answering status polls', next };
-  }
-
   /** Recompute state, re-arm the deadline timer, emit if the view changed. */
   private evaluate(e: Entry): void {
     if (this.entries.get(e.id) !== e) return;
     const now = this.now();
-    const d = this.derive(e, now);
+    const d = deriveState(e, now, { staleAfterMs: this.staleAfterMs, offlineAfterMs: this.offlineAfterMs, goneGraceMs: this.goneGraceMs });
     e.state = d.state;
     e.stateReason = d.reason;
     e.cancelDeadline?.();
@@ -583,128 +452,17 @@ export class Fleet {
         this.evaluate(e);
       }, Math.max(0, d.next - now));
     }
-    const view = this.view(e);
+    const view = deviceView(e, this.clockThresholdMs);
     if (e.emitted === null || changedForOperator(e.emitted, view)) {
       e.emitted = view;
       this.emit('deviceChanged', view);
     }
   }
 
-  // ---------- helpers ----------
-
-  private createEntry(id: string): Entry {
-    const p = this.preferences(id);
-    const label = typeof p.label === 'string' ? p.label.trim() : '';
-    return {
-      id,
-      instance: null,
-      sighting: null,
-      manual: null,
-      goneAt: null,
-      goneReason: null,
-      label: label.length > 0 && label.length <= 64 ? label : null,
-      color: typeof p.color === 'string' && /^#[0-9a-fA-F]{6}$/.test(p.color) ? p.color.toLowerCase() : null,
-      included: p.included !== false,
-      deviceId: null,
-      deviceType: null,
-      battery: null,
-      deviceStatus: null,
-      recording: false,
-      recordingSince: null,
-      uploadQueue: [],
-      failedUploadQueue: [],
-      lastSeen: null,
-      lastError: null,
-      pollingSince: null,
-      state: 'discovered',
-      stateReason: null,
-      estimator: new ClockEstimator(this.estimatorOptions),
-      inFlight: null,
-      abort: null,
-      cancelPoll: null,
-      cancelDeadline: null,
-      emitted: null,
-    };
-  }
-
   private require(id: string): Entry {
     const e = this.entries.get(id);
     if (!e) throw new FleetError('not_found', `no device ${JSON.stringify(String(id).slice(0, 80))}`);
     return e;
-  }
-
-  /** Sighted addresses first (the device may have moved), IPv4 before IPv6; else the manual one. */
-  private address(e: Entry): DeviceAddress | null {
-    const s = e.sighting;
-    if (s && e.goneAt === null) {
-      const usable = s.addresses.find((a) => !isLinkLocal(a)) ?? null;
-      if (usable) return { host: usable, port: s.port };
-    }
-    if (e.manual) return { host: e.manual.host, port: e.manual.port };
-    const last = s?.addresses.find((a) => !a.toLowerCase().startsWith('fe80:'));
-    return s && last ? { host: last, port: s.port } : null;
-  }
-
-  /**
-   * The entry already reached at one of these routable addresses and this port. Only one process
-   * can listen on an address and port, so a new instance name there is the same device (an app
-   * restarted under a new id, or a manual entry now seen on mDNS).
-   */
-  private findAtEndpoint(addresses: readonly string[], port: number): Entry | null {
-    for (const a of addresses) {
-      if (isLinkLocal(a)) continue;
-      const e = this.findByAddress(a.toLowerCase(), port);
-      if (e) return e;
-    }
-    return null;
-  }
-
-  private findByAddress(host: string, port: number): Entry | null {
-    for (const e of this.entries.values()) {
-      if (e.manual && e.manual.host === host && e.manual.port === port) return e;
-      if (e.sighting && e.sighting.port === port && e.sighting.addresses.some((a) => !isLinkLocal(a) && a.toLowerCase() === host)) return e;
-    }
-    return null;
-  }
-
-  private view(e: Entry): DeviceView {
-    const addr = this.address(e);
-    const addresses: string[] = [];
-    for (const a of [...(e.sighting?.addresses ?? []), ...(e.manual ? [e.manual.host] : [])]) if (!addresses.includes(a)) addresses.push(a);
-    const est = e.estimator.estimate();
-    const clock: ClockView | null = est
-      ? {
-          offsetMs: est.offsetMs,
-          uncertaintyMs: est.uncertaintyMs,
-          rttMs: est.rttMs,
-          samples: est.samples,
-          flagged: isClockFlagged(est.offsetMs, this.clockThresholdMs),
-        }
-      : null;
-    return {
-      id: e.id,
-      // The operator's label, else the device's own name: its mDNS instance, or for a device added
-      // by address the id it reports once it answers (not its address). Never raw control or bidi
-      // characters: a name must not reorder or hide the text around it.
-      name: displayText(e.label ?? e.instance ?? e.deviceId ?? e.id),
-      color: e.color,
-      source: e.manual?.source === 'virtual' ? 'virtual' : e.instance !== null ? 'mdns' : 'manual',
-      host: addr?.host ?? null,
-      port: addr?.port ?? null,
-      addresses,
-      deviceId: e.deviceId,
-      deviceType: e.deviceType,
-      state: e.state,
-      stateReason: e.stateReason,
-      lastSeen: e.lastSeen,
-      battery: e.battery,
-      deviceStatus: e.deviceStatus,
-      recordingSince: e.recording ? e.recordingSince : null,
-      clock,
-      uploadQueue: e.uploadQueue.map((i) => ({ ...i })),
-      failedUploadQueue: e.failedUploadQueue.map((i) => ({ ...i })),
-      included: e.included,
-    };
   }
 
   private emit<E extends keyof FleetEvents>(event: E, ...args: Parameters<FleetEvents[E]>): void {
@@ -716,51 +474,4 @@ export class Fleet {
       }
     }
   }
-}
-
-/** Short reason for a failed poll, for `stateReason`. */
-export function describeFailure(err: unknown, statusTimeoutMs: number): string {
-  if (isProtocolError(err)) {
-    switch (err.code) {
-      case 'connection_refused':
-        return 'connection refused';
-      case 'reply_timeout':
-      case 'aborted':
-        return `no reply within ${seconds(statusTimeoutMs)}`;
-      case 'connect_timeout':
-        return 'connection timed out';
-      case 'host_unreachable':
-        return 'host unreachable';
-      case 'connection_reset':
-      case 'closed_early':
-        return 'connection closed without a reply';
-      default:
-        return `${err.code.replace(/_/g, ' ')}`;
-    }
-  }
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.slice(0, 160);
-}
-
-/** The event rule (see the file comment). */
-export function changedForOperator(prev: DeviceView, next: DeviceView): boolean {
-  for (const k of Object.keys(next) as (keyof DeviceView)[]) {
-    if (k === 'lastSeen' || k === 'clock') continue;
-    if (!deepEqual(prev[k], next[k])) return true;
-  }
-  if (prev.lastSeen === null && next.lastSeen !== null) return true;
-  const a = prev.clock;
-  const b = next.clock;
-  if (a === null || b === null) return a !== b;
-  return a.flagged !== b.flagged || Math.abs(a.offsetMs - b.offsetMs) >= 1 || Math.abs(a.uncertaintyMs - b.uncertaintyMs) >= 1;
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
