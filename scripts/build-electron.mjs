@@ -64,12 +64,17 @@ export async function contractMethods() {
   return mod.API_METHODS;
 }
 
-/** In the preload only: `../../src-shared/api` → a tiny module exporting API_METHODS. */
+/**
+ * In the preload bundle only: the contract (`src-shared/api`, imported by the preload and by the
+ * shared client proxy `src-shared/api-client.ts`) → a tiny module exporting API_METHODS.
+ */
 export function contractMethodsPlugin(methods) {
+  const fromPreload = (args) => /[\\/]electron[\\/]preload\.ts$/.test(args.importer) && /src-shared\/api$/.test(args.path);
+  const fromClient = (args) => /[\\/]src-shared[\\/]api-client\.ts$/.test(args.importer) && args.path === './api';
   return {
     name: 'contract-methods',
     setup(b) {
-      b.onResolve({ filter: /src-shared\/api$/ }, (args) => (/[\\/]electron[\\/]preload\.ts$/.test(args.importer) ? { path: 'api-methods', namespace: 'contract' } : undefined));
+      b.onResolve({ filter: /(^|\/)api$/ }, (args) => (fromPreload(args) || fromClient(args) ? { path: 'api-methods', namespace: 'contract' } : undefined));
       b.onLoad({ filter: /.*/, namespace: 'contract' }, () => ({ contents: `export const API_METHODS = Object.freeze(${JSON.stringify(methods)});`, loader: 'js' }));
     },
   };

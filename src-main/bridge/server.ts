@@ -12,8 +12,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket, type RawData } from 'ws';
-import { API_METHODS, validateArgs, type ApiMethod, type ControllerApi, type ControllerEvent, type Result } from '../../src-shared/api';
+import { validateArgs, type ControllerApi, type ControllerEvent, type Result } from '../../src-shared/api';
 import { BRIDGE_MAX_MESSAGE_BYTES, BRIDGE_PATH, type BridgeClientMessage, type BridgeServerMessage } from '../../src-shared/bridge-protocol';
+import { dispatchApi } from '../core/dispatch';
 import { createFilesHandler, type ResolveFile } from './http-files';
 import { createStaticHandler, SECURITY_HEADERS } from './http-static';
 
@@ -49,7 +50,6 @@ export interface BridgeHandle {
   close(): Promise<void>;
 }
 
-const METHODS = new Set<string>(API_METHODS);
 
 /** Constant-time token comparison (hashing first makes the lengths equal). */
 export function tokensEqual(given: string, expected: string): boolean {
@@ -83,30 +83,11 @@ export function parseClientMessage(text: string): BridgeClientMessage | { badId:
   return { type: 'call', id, method: m.method, args: m.args as unknown[] };
 }
 
-function isResult(v: unknown): v is Result<unknown> {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as { ok?: unknown; error?: unknown };
-  if (r.ok === true) return true;
-  if (r.ok !== false || typeof r.error !== 'object' || r.error === null) return false;
-  const e = r.error as { code?: unknown; message?: unknown };
-  return typeof e.code === 'string' && typeof e.message === 'string';
-}
-
-/** Call one contract method; never throws, never leaks a stack. */
+/** Validate, then call one contract method through the core dispatcher; never throws, never leaks a stack. */
 export async function dispatchCall(api: ControllerApi, method: string, args: unknown): Promise<Result<unknown>> {
   const checked = validateArgs(method, args);
   if (!checked.ok) return checked;
-  if (!METHODS.has(method)) return { ok: false, error: { code: 'unknown_method', message: `no such method: ${method.slice(0, 64)}` } };
-  const fn = (api as unknown as Record<ApiMethod, (...a: unknown[]) => Promise<unknown>>)[method as ApiMethod];
-  if (typeof fn !== 'function') return { ok: false, error: { code: 'unsupported', message: `${method} is not available` } };
-  try {
-    const value = await fn.apply(api, checked.value);
-    if (!isResult(value)) return { ok: false, error: { code: 'internal', message: `${method} returned no result` } };
-    return value;
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    return { ok: false, error: { code: 'internal', message: message.split('\n')[0]!.slice(0, 500) || 'internal error' } };
-  }
+  return dispatchApi(api, method, checked.value);
 }
 
 function rejectUpgrade(socket: Duplex, status: 400 | 401 | 403 | 404, text: string): void {

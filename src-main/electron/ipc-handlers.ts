@@ -10,10 +10,12 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { API_METHODS, err, ok, validateArgs, type ApiMethod, type ControllerApi, type ControllerEvent, type Result, type Snapshot } from '../../src-shared/api';
+import { API_EVENT_CHANNEL, apiChannel } from '../../src-shared/api-client';
+import { dispatchApi, isResult, type LocalHandler } from '../core/dispatch';
 import { isTrustedRendererUrl, type ShellLike } from './security';
 
-export const API_EVENT_CHANNEL = 'api:event';
-export const channelFor = (method: ApiMethod): string => `api:${method}`;
+export { API_EVENT_CHANNEL };
+export const channelFor = apiChannel;
 
 export interface FrameLike {
   readonly url: string;
@@ -86,18 +88,6 @@ const defaultIsFile = async (path: string): Promise<boolean> => {
   }
 };
 
-function internal(e: unknown): Result<never> {
-  const message = e instanceof Error ? e.message : String(e);
-  return err('internal', message.split('\n')[0]!.slice(0, 500) || 'internal error');
-}
-
-function isResult(v: unknown): v is Result<unknown> {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as { ok?: unknown; error?: { code?: unknown; message?: unknown } | null };
-  if (r.ok === true) return true;
-  return r.ok === false && typeof r.error === 'object' && r.error !== null && typeof r.error.code === 'string' && typeof r.error.message === 'string';
-}
-
 /** Register `api:<method>` for every contract method. Returns `dispose()` (removes them all). */
 export function registerIpcHandlers(o: IpcHandlerOptions): { dispose(): void } {
   const isFile = o.isFile ?? defaultIsFile;
@@ -160,14 +150,9 @@ export function registerIpcHandlers(o: IpcHandlerOptions): { dispose(): void } {
       if (problem || !wc) return err('forbidden', `refused IPC call from an untrusted sender (${problem ?? 'no window'})`);
       const checked = validateArgs(method, rawArgs);
       if (!checked.ok) return checked;
-      try {
-        const handler = local[method];
-        const fn = (o.api as unknown as Record<string, (...a: unknown[]) => unknown>)[method];
-        const value = handler ? await handler(checked.value, wc) : typeof fn === 'function' ? await fn.apply(o.api, checked.value) : err('unsupported', `${method} is not available`);
-        return isResult(value) ? value : err('internal', `${method} returned no result`);
-      } catch (e) {
-        return internal(e);
-      }
+      const handler = local[method];
+      const own: Partial<Record<ApiMethod, LocalHandler>> | undefined = handler && { [method]: (args: unknown[]) => handler(args, wc) };
+      return dispatchApi(o.api, method, checked.value, own);
     });
     channels.push(channel);
   }

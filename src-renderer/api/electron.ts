@@ -2,7 +2,8 @@
  * Electron transport: the preload exposes `window.multicam`, an object with every ControllerApi
  * method (returning Promise<Result>) plus `subscribe(listener) => unsubscribe`.
  */
-import { API_METHODS, err, type ControllerApi, type ControllerEvent, type Result } from '../../src-shared/api';
+import { API_METHODS, err, type ControllerEvent, type Result } from '../../src-shared/api';
+import { createApiClient, type ApiCall } from '../../src-shared/api-client';
 import { ALWAYS_OPEN, type Transport } from './transport';
 
 type Bridge = Record<string, unknown> & { subscribe?: unknown };
@@ -17,20 +18,16 @@ export function findElectronBridge(w: unknown): Bridge | null {
 }
 
 export function createElectronTransport(bridge: Bridge): Transport {
-  const api = {} as Record<string, unknown>;
-  for (const method of API_METHODS) {
-    const fn = bridge[method] as (...args: unknown[]) => Promise<Result<unknown>>;
-    api[method] = async (...args: unknown[]): Promise<Result<unknown>> => {
-      try {
-        const r = await fn(...args);
-        if (r && typeof r === 'object' && 'ok' in r) return r;
-        return err('bad_reply', `The controller gave an unreadable answer to ${method}.`);
-      } catch (e) {
-        return err('ipc_error', `Could not reach the controller (${method}): ${e instanceof Error ? e.message : String(e)}`);
-      }
-    };
-  }
+  const call: ApiCall = async (method, args) => {
+    const fn = bridge[method] as (...a: unknown[]) => Promise<Result<unknown>>;
+    try {
+      const r = await fn(...args);
+      if (r && typeof r === 'object' && 'ok' in r) return r;
+      return err('bad_reply', `The controller gave an unreadable answer to ${method}.`);
+    } catch (e) {
+      return err('ipc_error', `Could not reach the controller (${method}): ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
   const subscribe = bridge.subscribe as (l: (e: ControllerEvent) => void) => () => void;
-  api.subscribe = (listener: (e: ControllerEvent) => void) => subscribe(listener);
-  return { kind: 'electron', api: api as unknown as ControllerApi, connection: ALWAYS_OPEN };
+  return { kind: 'electron', api: createApiClient(call, (listener) => subscribe(listener)), connection: ALWAYS_OPEN };
 }

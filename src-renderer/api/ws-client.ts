@@ -7,7 +7,8 @@
  *   action may or may not have happened), and we reconnect with exponential backoff.
  * - Event listeners survive reconnects; the store re-takes a snapshot when `opens` grows.
  */
-import { API_METHODS, err, type ControllerApi, type ControllerEvent, type Result } from '../../src-shared/api';
+import { err, type ControllerEvent, type Result } from '../../src-shared/api';
+import { createApiClient } from '../../src-shared/api-client';
 import { BRIDGE_FILES_PATH, BRIDGE_PATH, type BridgeClientMessage, type BridgeServerMessage } from '../../src-shared/bridge-protocol';
 import type { ConnectionSource, ConnectionState, Transport } from './transport';
 
@@ -179,12 +180,10 @@ export function createWsClient(options: WsClientOptions): WsClient {
     });
   }
 
-  const api = {} as Record<string, unknown>;
-  for (const method of API_METHODS) api[method] = (...args: unknown[]) => call(method, args);
-  api.subscribe = (listener: (e: ControllerEvent) => void) => {
+  const api = createApiClient(call, (listener) => {
     eventListeners.add(listener);
     return () => eventListeners.delete(listener);
-  };
+  });
 
   const connection: ConnectionSource = {
     get: () => state,
@@ -198,7 +197,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
 
   return {
     kind: 'websocket',
-    api: api as unknown as ControllerApi,
+    api,
     connection,
     dispose() {
       disposed = true;
