@@ -14,12 +14,13 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { StorageSettings, UploadView } from '../../../src-shared/api';
-import { deviceStatus, uploadToCloud, type Command, type DeviceReply, type UploadItem } from '../../../src-shared/protocol';
+import { deviceStatus, uploadToCloud, type Command, type DeviceReply } from '../../../src-shared/protocol';
 import { send as deviceSend, type DeviceAddress, type SendOptions, type TimedReply } from '../device-client/index';
 import { keyDate, renderKey } from './keys';
 import { recordUploadInManifest, type ManifestUpload } from './manifest';
 import { expirySeconds, presignPut, type ExpiryPolicy } from './presign';
 import { redactSecrets } from '../../../src-shared/redact';
+import { ourFailure, ourItem, progressOf, sleep, summariseDeviceError } from './device-queue';
 import { StorageError, createS3Client, describeStorageError, headObject, testConnection, type S3ClientFactory } from './s3';
 
 export type SendFn = (address: DeviceAddress, command: Command, options?: SendOptions) => Promise<TimedReply>;
@@ -116,17 +117,9 @@ export function parseDeviceAddress(a: string | DeviceAddress): DeviceAddress {
 }
 
 const isActive = (v: UploadView) => v.state === 'queued' || v.state === 'uploading' || v.state === 'verifying';
-const errorText = (e: unknown) => redactSecrets(typeof (e as Error)?.message === 'string' ? (e as Error).message.split('\n')[0]! : String(e));
+export { summariseDeviceError } from './device-queue';
 
-/** An S3 XML error body in a device-reported error → `HTTP 403: AccessDenied (Request has expired)`. */
-export function summariseDeviceError(text: string | null): string {
-  if (!text) return 'no reason given';
-  const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1];
-  const msg = /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1];
-  const http = /\bHTTP (\d{3})\b/.exec(text)?.[1];
-  if (code) return redactSecrets(`${http ? `HTTP ${http}: ` : ''}${code}${msg ? ` (${msg})` : ''}`);
-  return redactSecrets(text.replace(/\s+/g, ' ').slice(0, 300));
-}
+const errorText = (e: unknown) => redactSecrets(typeof (e as Error)?.message === 'string' ? (e as Error).message.split('\n')[0]! : String(e));
 
 export class UploadService {
   private readonly entries = new Map<string, Entry>();
@@ -432,28 +425,19 @@ export class UploadService {
       return null;
     }
     e.lastContactAt = now;
-    const failed = this.ourFailure(e, reply);
+    const failed = ourFailure(e.view.fileName, e.url, e.baselineFailed, reply);
     if (failed) return { kind: 'failed', message: `the device reported the upload failed: ${summariseDeviceError(failed.error)}` };
-    const item = this.ourItem(e, reply.uploadQueue, (reply.raw as { uploadQueue?: unknown }).uploadQueue);
+    const item = ourItem(e.view.fileName, e.url, reply.uploadQueue, (reply.raw as { uploadQueue?: unknown }).uploadQueue);
     if (!item) return { kind: 'gone' };
 
-    const bytes = item.bytesUploaded ?? 0;
-    const total = item.fileSize && item.fileSize > 0 ? item.fileSize : e.expectedSize;
-    const uploading = item.status === 'uploading' || bytes > 0;
+    const { uploading, ...progress } = progressOf(item, e.expectedSize);
+    const bytes = progress.bytes;
     if (uploading) e.started = true;
     if (bytes !== e.lastBytes) {
       e.lastBytes = bytes;
       e.lastProgressAt = now;
     }
-    const percent =
-      typeof item.uploadProgress === 'number' ? clamp(item.uploadProgress, 0, 100) : total && total > 0 ? clamp((100 * bytes) / total, 0, 100) : null;
-    this.emit(e, {
-      state: uploading ? 'uploading' : 'queued',
-      bytes,
-      total: total ?? null,
-      percent: percent === null ? null : Math.round(percent * 10) / 10,
-      rateBps: typeof item.uploadSpeed === 'number' && item.uploadSpeed >= 0 ? item.uploadSpeed : null,
-    });
+    this.emit(e, progress);
     if (uploading && now - e.lastProgressAt >= (this.opts.stallTimeoutMs ?? 300_000)) {
       return { kind: 'failed', message: `the upload stalled: no progress for ${Math.round((now - e.lastProgressAt) / 1000)} s at ${bytes} bytes` };
     }
@@ -462,39 +446,6 @@ export class UploadService {
       return { kind: 'failed', message: 'the device did not start the upload before its link expired' };
     }
     return null;
-  }
-
-  /** Our queue item: the one carrying our URL when the device echoes URLs, else by file name. */
-  private ourItem(e: Entry, items: UploadItem[], raw: unknown): UploadItem | null {
-    const rawItems = Array.isArray(raw) ? raw : [];
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i]!;
-      if (it.fileName !== e.view.fileName) continue;
-      const u = (rawItems[i] as { uploadUrl?: unknown } | undefined)?.uploadUrl;
-      if (typeof u === 'string' && u.length > 0 && u !== e.url) continue;
-      return it;
-    }
-    return null;
-  }
-
-  private ourFailure(e: Entry, reply: DeviceReply): UploadItem | null {
-    const rawItems = (reply.raw as { failedUploadQueue?: unknown }).failedUploadQueue;
-    const raws = Array.isArray(rawItems) ? rawItems : [];
-    let sameName = 0;
-    let last: UploadItem | null = null;
-    for (let i = 0; i < reply.failedUploadQueue.length; i++) {
-      const it = reply.failedUploadQueue[i]!;
-      if (it.fileName !== e.view.fileName) continue;
-      const u = (raws[i] as { uploadUrl?: unknown } | undefined)?.uploadUrl;
-      if (typeof u === 'string' && u.length > 0) {
-        if (u === e.url) return it;
-        continue;
-      }
-      sameName++;
-      last = it;
-    }
-    // No URL echoed: a failure beyond those present before we sent the command is ours.
-    return sameName > e.baselineFailed ? last : null;
   }
 
   /** HEAD the object: the only proof. Missing or the wrong size is a failure, whatever the device said. */
@@ -526,23 +477,4 @@ export class UploadService {
     this.log(`${e.view.deviceName}: ${e.view.fileName} confirmed in ${where} (${info.size} bytes)`);
     await this.record(e, { key: e.view.key, bucket: e.bucket, bytes: info.size, etag: info.etag, ok: true, error: null, confirmedAt });
   }
-}
-
-function clamp(v: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, v));
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((res) => {
-    if (signal.aborted) return res();
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      res();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      res();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
