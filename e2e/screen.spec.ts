@@ -132,10 +132,23 @@ test.describe('cards', () => {
 
     // One line with an ellipsis, not wrapped mid-word; the whole name is on hover and on focus.
     const heading = card.getByRole('heading', { level: 3 });
-    const metrics = await heading.evaluate((el) => ({ lines: Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight || '20')), clipped: el.scrollWidth > el.clientWidth, overflow: getComputedStyle(el).textOverflow }));
+    // The ellipsis sits before the name's last part, which stays whole (names share long prefixes).
+    const metrics = await heading.evaluate((el) => {
+      const head = el.querySelector<HTMLElement>('.name-head')!;
+      const tail = el.querySelector<HTMLElement>('.name-tail')!;
+      return {
+        lines: Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight || '20')),
+        clipped: head.scrollWidth > head.clientWidth,
+        overflow: getComputedStyle(head).textOverflow,
+        tail: tail.textContent,
+        tailWhole: tail.scrollWidth <= tail.clientWidth && tail.getBoundingClientRect().right <= el.getBoundingClientRect().right + 0.5,
+      };
+    });
     expect(metrics.clipped).toBe(true);
     expect(metrics.overflow).toBe('ellipsis');
     expect(metrics.lines).toBeLessThanOrEqual(1);
+    expect(metrics.tail).toBe('-7dd3053edcdd'.slice(-6));
+    expect(metrics.tailWhole).toBe(true);
     await expect(heading).toHaveAttribute('title', long);
     await card.getByRole('switch').focus();
     await page.keyboard.press('Tab'); // keyboard focus (focus-visible) on the More button

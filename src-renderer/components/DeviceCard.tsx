@@ -34,6 +34,27 @@ function SeenFact({ device }: { device: DeviceView }) {
   );
 }
 
+/**
+ * Device names share long prefixes ("multiCam-Glacier-4F2A", "multiCam-Glacier-9B01"): when a name
+ * must be shortened, the ellipsis goes before its last part so two cards never read the same.
+ */
+export function splitTail(name: string): [head: string, tail: string] {
+  const cut = Math.max(name.lastIndexOf('-'), name.lastIndexOf('_'), name.lastIndexOf(' '), name.lastIndexOf(':'));
+  const tail = cut > 0 && name.length - cut <= 9 ? name.slice(cut) : name.length > 12 ? name.slice(-6) : '';
+  return [name.slice(0, name.length - tail.length), tail];
+}
+
+function NameWithTail({ name }: { name: string }) {
+  const [head, tail] = splitTail(name);
+  if (!tail) return <>{name}</>;
+  return (
+    <>
+      <span className="name-head">{head}</span>
+      <span className="name-tail">{tail}</span>
+    </>
+  );
+}
+
 /** A long name may break only after a separator ("multiCam-Forest-…"), never inside a word. */
 export function breakable(name: string): ReactNode {
   const parts = name.split(/(?<=[-_.:@ ])/);
@@ -237,8 +258,8 @@ function DeviceCardImpl({ id }: { id: string }) {
         {tally.since !== null && <Elapsed since={tally.since} />}
       </div>
       <div className="card-head">
-        <h3 className="card-name" id={headingId} title={device.name}>
-          {device.name}
+        <h3 className="card-name" id={headingId} title={device.name} aria-label={device.name}>
+          <NameWithTail name={device.name} />
         </h3>
         <span className="name-tip" aria-hidden="true">
           {breakable(device.name)}

@@ -2,12 +2,23 @@ import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeApi, makeTakeDevice } from '../api/fake';
 import { callsOf, renderWithFake } from '../testing';
-import { CardRenderProbe } from './DeviceCard';
+import { CardRenderProbe, splitTail } from './DeviceCard';
 import { DeviceGrid } from './DeviceGrid';
 
 afterEach(cleanup);
 
 describe('device grid', () => {
+  it('keeps the distinguishing last part of a long name outside the ellipsis, and the heading is the whole name', async () => {
+    expect(splitTail('multiCam-Glacier-4F2A')).toEqual(['multiCam-Glacier', '-4F2A']);
+    expect(splitTail('Cam 1')).toEqual(['Cam', ' 1']);
+    expect(splitTail('abcdefghijklmnopqrstuvwxyz')).toEqual(['abcdefghijklmnopqrst', 'uvwxyz']);
+    expect(splitTail('short')).toEqual(['short', '']);
+    const fake = createFakeApi();
+    fake.putDevice({ id: 'a', name: 'multiCam-Glacier-4F2A' });
+    await renderWithFake(<DeviceGrid />, fake);
+    expect(screen.getByRole('heading', { name: 'multiCam-Glacier-4F2A' })).toBeTruthy();
+  });
+
   it('re-renders only the card of the device that changed', async () => {
     const fake = createFakeApi();
     for (let i = 0; i < 20; i++) fake.putDevice({ id: `dev-${i}`, name: `Cam ${i}` });
