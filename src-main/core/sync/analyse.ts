@@ -13,7 +13,8 @@
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import type { SyncDevice, TakeSync } from '../../../src-shared/sync';
-import { coarseCorrelate, gccPhat } from './dsp';
+import { coarseCorrelate, gccPhat, highPass } from './dsp';
+import { fitLine, solveLeastSquares } from './fit';
 import { DEFAULT_TOOLS, MediaError, decodeAudio, probe, type MediaFacts, type MediaTools } from './media';
 
 export const RATE = 48_000;
@@ -119,50 +120,6 @@ async function firstPass(f: FileState, tools: MediaTools): Promise<void> {
   f.samples = count;
   f.rms = count ? Math.sqrt(sum2 / count) : 0;
   f.env = highPass(env, Math.round(ENV_RATE)); // level changes within a second or so carry the timing
-}
-
-/** Subtract a centred moving average (`width` samples) and scale to unit RMS. */
-function highPass(x: Float32Array, width: number): Float32Array {
-  const n = x.length;
-  const pre = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) pre[i + 1] = pre[i]! + x[i]!;
-  const out = new Float32Array(n);
-  const h = Math.floor(width / 2);
-  let s2 = 0;
-  for (let i = 0; i < n; i++) {
-    const lo = Math.max(0, i - h);
-    const hi = Math.min(n, i + h + 1);
-    const v = x[i]! - (pre[hi]! - pre[lo]!) / (hi - lo);
-    out[i] = v;
-    s2 += v * v;
-  }
-  const rms = Math.sqrt(s2 / Math.max(1, n));
-  if (rms > 0) for (let i = 0; i < n; i++) out[i] = out[i]! / rms;
-  return out;
-}
-
-/** Least-squares line y = a + b·x, with weights; b = 0 when x does not spread. */
-function fitLine(pts: { x: number; y: number; w?: number }[]): { a: number; b: number } {
-  let sw = 0;
-  let sx = 0;
-  let sy = 0;
-  for (const p of pts) {
-    const w = p.w ?? 1;
-    sw += w;
-    sx += w * p.x;
-    sy += w * p.y;
-  }
-  const mx = sx / sw;
-  const my = sy / sw;
-  let sxx = 0;
-  let sxy = 0;
-  for (const p of pts) {
-    const w = p.w ?? 1;
-    sxx += w * (p.x - mx) ** 2;
-    sxy += w * (p.x - mx) * (p.y - my);
-  }
-  const b = sxx > 1e-9 ? sxy / sxx : 0;
-  return { a: my - b * mx, b };
 }
 
 /** Coarse line for a pair from the envelopes: whole-clip lag, then segment lags along the overlap. */
@@ -300,39 +257,6 @@ function finePair(plan: PairPlan, fi: FileState, fj: FileState, k: number): Pair
     inliers: inliers.length,
     windows: total,
   };
-}
-
-/** Solve A x = y in the least-squares sense for small dense systems (normal equations). */
-function solveLeastSquares(rows: { idx: [number, number]; y: number; w: number }[], n: number, gauge: number): number[] {
-  // Unknowns: x[0..n-1] with x[gauge] = 0. Each row: x[j] − x[i] = y.
-  const m = Array.from({ length: n }, () => new Float64Array(n + 1));
-  for (const { idx, y, w } of rows) {
-    const [i, j] = idx;
-    // (x_j − x_i − y)² · w
-    m[j]![j]! += w;
-    m[i]![i]! += w;
-    m[i]![j]! -= w;
-    m[j]![i]! -= w;
-    m[j]![n]! += w * y;
-    m[i]![n]! -= w * y;
-  }
-  // Gauge: replace row `gauge` by x[gauge] = 0.
-  m[gauge]!.fill(0);
-  m[gauge]![gauge] = 1;
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
-    [m[c], m[p]] = [m[p]!, m[c]!];
-    const piv = m[c]![c]!;
-    if (Math.abs(piv) < 1e-12) continue;
-    for (let r = 0; r < n; r++) {
-      if (r === c) continue;
-      const f = m[r]![c]! / piv;
-      if (f === 0) continue;
-      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
-    }
-  }
-  return Array.from({ length: n }, (_, i) => (Math.abs(m[i]![i]!) < 1e-12 ? 0 : m[i]![n]! / m[i]![i]!));
 }
 
 const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;

@@ -1,7 +1,8 @@
 /**
  * The signal processing of the sync analysis: cross-correlation by FFT (fft.js), GCC-PHAT with
  * sub-sample peak interpolation, and the overlap-normalised coarse correlation of loudness
- * envelopes with its ambiguity check. Pure functions on typed arrays.
+ * envelopes with its ambiguity check; the high-pass that turns a loudness envelope into level changes.
+ * Pure functions on typed arrays.
  */
 import FFT from 'fft.js';
 
@@ -185,4 +186,24 @@ export function coarseCorrelate(a: Float32Array, b: Float32Array, minOverlap: nu
     secondRatio: second === -Infinity || top <= 0 ? 0 : Math.max(0, second / top),
     secondLag: near - best,
   };
+}
+
+/** Subtract a centred moving average (`width` samples) and scale to unit RMS. */
+export function highPass(x: Float32Array, width: number): Float32Array {
+  const n = x.length;
+  const pre = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) pre[i + 1] = pre[i]! + x[i]!;
+  const out = new Float32Array(n);
+  const h = Math.floor(width / 2);
+  let s2 = 0;
+  for (let i = 0; i < n; i++) {
+    const lo = Math.max(0, i - h);
+    const hi = Math.min(n, i + h + 1);
+    const v = x[i]! - (pre[hi]! - pre[lo]!) / (hi - lo);
+    out[i] = v;
+    s2 += v * v;
+  }
+  const rms = Math.sqrt(s2 / Math.max(1, n));
+  if (rms > 0) for (let i = 0; i < n; i++) out[i] = out[i]! / rms;
+  return out;
 }
