@@ -67,8 +67,20 @@ export default async function cliBench(ctx: BenchContext): Promise<void> {
 
   type Case = { label: string; bare: () => string[]; before: () => string[]; after: () => string[]; ready: (s: string) => boolean };
   const cases: Case[] = [
-    { label: 'status --help', bare: () => [node, '-e', 'process.stdout.write("x")'], before: () => [node, fromSource, 'status', '--help'], after: () => [node, built, 'status', '--help'], ready: () => true },
-    { label: 'record --help', bare: () => [node, '-e', 'process.stdout.write("x")'], before: () => [node, fromSource, 'record', '--help'], after: () => [node, built, 'record', '--help'], ready: () => true },
+    {
+      label: 'status --help',
+      bare: () => [node, '-e', 'process.stdout.write("x")'],
+      before: () => [node, fromSource, 'status', '--help'],
+      after: () => [node, built, 'status', '--help'],
+      ready: () => true,
+    },
+    {
+      label: 'record --help',
+      bare: () => [node, '-e', 'process.stdout.write("x")'],
+      before: () => [node, fromSource, 'record', '--help'],
+      after: () => [node, built, 'record', '--help'],
+      ready: () => true,
+    },
   ];
   if (hasScript) {
     cases.push({

@@ -48,8 +48,12 @@ export default async function clockBench(ctx: BenchContext): Promise<void> {
     await fleet.stop();
     const p95 = pct(errors, 95);
     ctx.report(`${N} devices, offsets −2000…+2000 ms, jitter 0–20 ms, ${POLLS} polls each (${(took / 1000).toFixed(1)} s)`);
-    ctx.report(`|estimated − true| p50 ${pct(errors, 50).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${Math.max(...errors).toFixed(2)} ms (target p95 ≤ ${TARGET_P95_MS} ms) ${p95 <= TARGET_P95_MS ? 'OK' : 'OVER TARGET'}`);
-    ctx.report(`reported bound (RTT/2 of the chosen sample): median ${pct(bounds, 50).toFixed(2)} ms; best RTT median ${pct(rtts, 50).toFixed(2)} ms; error within bound for ${within}/${errors.length}`);
+    ctx.report(
+      `|estimated − true| p50 ${pct(errors, 50).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${Math.max(...errors).toFixed(2)} ms (target p95 ≤ ${TARGET_P95_MS} ms) ${p95 <= TARGET_P95_MS ? 'OK' : 'OVER TARGET'}`,
+    );
+    ctx.report(
+      `reported bound (RTT/2 of the chosen sample): median ${pct(bounds, 50).toFixed(2)} ms; best RTT median ${pct(rtts, 50).toFixed(2)} ms; error within bound for ${within}/${errors.length}`,
+    );
   } finally {
     await Promise.all(sims.map((s) => s.kill()));
   }

@@ -54,7 +54,9 @@ export default async function discoveryBench(ctx: BenchContext): Promise<void> {
   try {
     const t0 = performance.now();
     lab = await createLab({ prefix: 'mcb', hosts: Array.from({ length: n }, (_, i) => ({ personality: LAB_PERSONALITIES[i % 4]! })) });
-    ctx.report(`lab: ${n} hosts up in ${fmt(performance.now() - t0)} (netns+veth+bridge+device start); tc netem ${lab.netemAvailable ? 'available' : 'unavailable'}`);
+    ctx.report(
+      `lab: ${n} hosts up in ${fmt(performance.now() - t0)} (netns+veth+bridge+device start); tc netem ${lab.netemAvailable ? 'available' : 'unavailable'}`,
+    );
     const L = lab;
 
     // A. controller start with devices already running.

@@ -162,8 +162,12 @@ export default async function downloadBench(ctx: BenchContext): Promise<void> {
     const cpu = (xs: ChildResult[]) => fmt(median(xs.map((x) => x.cpuSeconds / (bytes / GiB))), 2);
     const rss = (xs: ChildResult[]) => fmt(Math.max(...xs.map((x) => x.maxRssBytes)) / MiB);
     ctx.report(`${label} — ${rs.length} rounds, median (min–max):`);
-    ctx.report(`  raw copy + fsync   ${fmt(median(raw))} MiB/s (${spread(raw)})  CPU ${cpu(rs.map((r) => r.raw))} s/GiB  peak RSS ${rss(rs.map((r) => r.raw))} MiB`);
-    ctx.report(`  download()         ${fmt(median(dl))} MiB/s (${spread(dl)})  CPU ${cpu(rs.map((r) => r.dl))} s/GiB  peak RSS ${rss(rs.map((r) => r.dl))} MiB`);
+    ctx.report(
+      `  raw copy + fsync   ${fmt(median(raw))} MiB/s (${spread(raw)})  CPU ${cpu(rs.map((r) => r.raw))} s/GiB  peak RSS ${rss(rs.map((r) => r.raw))} MiB`,
+    );
+    ctx.report(
+      `  download()         ${fmt(median(dl))} MiB/s (${spread(dl)})  CPU ${cpu(rs.map((r) => r.dl))} s/GiB  peak RSS ${rss(rs.map((r) => r.dl))} MiB`,
+    );
     ctx.report(`  ratio download/raw ${fmt(median(ratios), 2)} (${spread(ratios, 2)})  (target ≥ 0.80)`);
   };
 
@@ -179,7 +183,9 @@ export default async function downloadBench(ctx: BenchContext): Promise<void> {
     }
     const [small, large] = [rssPeaks[0]!, rssPeaks.at(-1)!];
     if (large[0] > small[0]) {
-      ctx.report(`  download() peak RSS grows ${fmt((large[1] - small[1]) / MiB, 1)} MiB for ${fmt((large[0] - small[0]) / MiB)} MiB more file  (target < 32 MiB: memory stays flat)`);
+      ctx.report(
+        `  download() peak RSS grows ${fmt((large[1] - small[1]) / MiB, 1)} MiB for ${fmt((large[0] - small[0]) / MiB)} MiB more file  (target < 32 MiB: memory stays flat)`,
+      );
     }
 
     // One file, hard-linked into every device's folder: the page cache holds it once.

@@ -86,9 +86,13 @@ export default async function pollingBench(ctx: BenchContext): Promise<void> {
     const onlineAtEnd = fleet.list().filter((d) => d.state === 'online').length;
 
     ctx.report(`${N} devices (child process), 1 Hz polling, ${seconds} s measured; online ${onlineAtStart}/${N} at start, ${onlineAtEnd}/${N} at end`);
-    ctx.report(`controller CPU: ${(share * 100).toFixed(2)} % of one core (idle baseline ${(idle * 100).toFixed(2)} %; target < ${TARGET * 100} %) ${share < TARGET ? 'OK' : 'OVER TARGET'}`);
+    ctx.report(
+      `controller CPU: ${(share * 100).toFixed(2)} % of one core (idle baseline ${(idle * 100).toFixed(2)} %; target < ${TARGET * 100} %) ${share < TARGET ? 'OK' : 'OVER TARGET'}`,
+    );
     ctx.report(`polls: ${(dp / wall).toFixed(1)}/s (${failures - f0} failed); CPU per poll ≈ ${((share * wall * 1e6) / Math.max(1, dp)).toFixed(0)} µs`);
-    ctx.report(`deviceChanged events: ${warmEvents} until all online, ${settleEvents} while clocks settled (${settleMs / 1000} s), then ${(de / wall).toFixed(2)}/s in steady state (${de} in ${seconds} s)`);
+    ctx.report(
+      `deviceChanged events: ${warmEvents} until all online, ${settleEvents} while clocks settled (${settleMs / 1000} s), then ${(de / wall).toFixed(2)}/s in steady state (${de} in ${seconds} s)`,
+    );
   } finally {
     child.kill('SIGTERM');
     await new Promise<void>((r) => {

@@ -27,7 +27,9 @@ function runChild(mode: 'analyse' | 'decode', files: string[]): Promise<{ second
     let err = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
-    p.on('close', (code) => (code === 0 ? res(JSON.parse(out.trim().split('\n').pop()!)) : rej(new Error(`sync-child ${mode} exited ${code}: ${err.slice(-500)}`))));
+    p.on('close', (code) =>
+      code === 0 ? res(JSON.parse(out.trim().split('\n').pop()!)) : rej(new Error(`sync-child ${mode} exited ${code}: ${err.slice(-500)}`)),
+    );
   });
 }
 
@@ -56,11 +58,22 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
     for (const c of cams) await writeSceneRecording(c.file, c);
     const short = cams.map((c, i) => ({ ...c, file: join(dir, `short${i + 1}.mp4`), durationMs: c.durationMs / 4 }));
     for (const c of short) await writeSceneRecording(c.file, c);
-    ctx.report(`generated 8 × ${minutes} min + 8 × ${minutes / 4} min clips (160×90 H.264, AAC 48 kHz) in ${((performance.now() - g0) / 1000).toFixed(0)} s (not timed below)`);
+    ctx.report(
+      `generated 8 × ${minutes} min + 8 × ${minutes / 4} min clips (160×90 H.264, AAC 48 kHz) in ${((performance.now() - g0) / 1000).toFixed(0)} s (not timed below)`,
+    );
 
-    const base = await runChild('decode', cams.map((c) => c.file));
-    const run = await runChild('analyse', cams.map((c) => c.file));
-    const small = await runChild('analyse', short.map((c) => c.file));
+    const base = await runChild(
+      'decode',
+      cams.map((c) => c.file),
+    );
+    const run = await runChild(
+      'analyse',
+      cams.map((c) => c.file),
+    );
+    const small = await runChild(
+      'analyse',
+      short.map((c) => c.file),
+    );
     const r = run.result!;
     const ref = cams.reduce((a, b) => (b.trueStartMs < a.trueStartMs ? b : a));
     const kRef = ref.driftPpm! * 1e-6;
@@ -81,8 +94,12 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
       ctx.report(`offset error vs truth: p50 ${(pct(offErr, 0.5) * 1000).toFixed(1)} µs, max ${(Math.max(...offErr) * 1000).toFixed(1)} µs (goal ≤ 100 µs)`);
       ctx.report(`drift error vs truth: p50 ${pct(driftErr, 0.5).toFixed(3)} ppm, max ${Math.max(...driftErr).toFixed(3)} ppm (goal ≤ 2 ppm)`);
     }
-    ctx.report(`wall time, whole analysis incl. decoding: ${run.seconds.toFixed(1)} s (goal ≤ 30 s); a plain decode of the same files: ${base.seconds.toFixed(1)} s → ratio ${(run.seconds / base.seconds).toFixed(2)}`);
-    ctx.report(`peak RSS of the analysis process: ${(run.maxRssBytes / MB).toFixed(0)} MiB at ${minutes} min, ${(small.maxRssBytes / MB).toFixed(0)} MiB at ${minutes / 4} min → ×${(run.maxRssBytes / small.maxRssBytes).toFixed(2)} for ×4 the length`);
+    ctx.report(
+      `wall time, whole analysis incl. decoding: ${run.seconds.toFixed(1)} s (goal ≤ 30 s); a plain decode of the same files: ${base.seconds.toFixed(1)} s → ratio ${(run.seconds / base.seconds).toFixed(2)}`,
+    );
+    ctx.report(
+      `peak RSS of the analysis process: ${(run.maxRssBytes / MB).toFixed(0)} MiB at ${minutes} min, ${(small.maxRssBytes / MB).toFixed(0)} MiB at ${minutes / 4} min → ×${(run.maxRssBytes / small.maxRssBytes).toFixed(2)} for ×4 the length`,
+    );
 
     // Negative set: nothing here may come back ok.
     const neg: { label: string; sound: SceneRecordingSpec['sound'] }[] = [
@@ -95,7 +112,14 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
       const files: string[] = [];
       for (let i = 0; i < 4; i++) {
         const file = join(dir, `${n.sound}${i}.mp4`);
-        await writeSceneRecording(file, { trueStartMs: T0 + rand() * 3000, durationMs: 60_000, driftPpm: (rand() * 2 - 1) * 100, snrDb: 10, noiseSeed: 100 + i, sound: n.sound });
+        await writeSceneRecording(file, {
+          trueStartMs: T0 + rand() * 3000,
+          durationMs: 60_000,
+          driftPpm: (rand() * 2 - 1) * 100,
+          snrDb: 10,
+          noiseSeed: 100 + i,
+          sound: n.sound,
+        });
         files.push(file);
       }
       const nr = (await runChild('analyse', files)).result!;

@@ -72,7 +72,9 @@ async function fanOut(ctx: BenchContext, root: string): Promise<void> {
       { label: 'connections opened during pre-flight', preconnect: true },
       { label: 'connect inside the fan-out (before)', preconnect: false },
     ];
-    const results = new Map<string, { spread: number[]; written: number[]; lastWritten: number[] }>(modes.map((m) => [m.label, { spread: [], written: [], lastWritten: [] }]));
+    const results = new Map<string, { spread: number[]; written: number[]; lastWritten: number[] }>(
+      modes.map((m) => [m.label, { spread: [], written: [], lastWritten: [] }]),
+    );
     let accepted = 0;
     for (let run = 0; run < runs; run++) {
       for (const mode of run % 2 === 0 ? modes : [...modes].reverse()) {
@@ -117,11 +119,15 @@ async function fanOut(ctx: BenchContext, root: string): Promise<void> {
     for (const m of modes) {
       const r = results.get(m.label)!;
       ctx.report(`  ${m.label}:`);
-      ctx.report(`    receive-instant spread (device reply timestamps): p50 ${f1(pct(r.spread, 50))} ms, p95 ${f1(pct(r.spread, 95))} ms, max ${f1(Math.max(...r.spread))} ms  (goal p95 ≤ 5 ms)`);
+      ctx.report(
+        `    receive-instant spread (device reply timestamps): p50 ${f1(pct(r.spread, 50))} ms, p95 ${f1(pct(r.spread, 95))} ms, max ${f1(Math.max(...r.spread))} ms  (goal p95 ≤ 5 ms)`,
+      );
       ctx.report(`    first → last START written: p50 ${f1(pct(r.written, 50))} ms; call → last written p50 ${f1(pct(r.lastWritten, 50))} ms`);
     }
     ctx.report(`  the machine alone — ${n} timers for one instant in a child process: spread p50 ${f1(pct(jitter, 50))} ms, p95 ${f1(pct(jitter, 95))} ms`);
-    ctx.report(`  the floor — one byte written on ${n} open connections in one loop, stamped on arrival by a bare child process: spread p50 ${f1(pct(floor, 50))} ms, p95 ${f1(pct(floor, 95))} ms`);
+    ctx.report(
+      `  the floor — one byte written on ${n} open connections in one loop, stamped on arrival by a bare child process: spread p50 ${f1(pct(floor, 50))} ms, p95 ${f1(pct(floor, 95))} ms`,
+    );
   } finally {
     await stopChild(child);
   }
@@ -138,7 +144,15 @@ async function receiveFloor(n: number): Promise<number> {
   const lines = createInterface({ input: c.stdout! })[Symbol.asyncIterator]();
   const port = Number((await lines.next()).value);
   const socks = await Promise.all(
-    Array.from({ length: n }, () => new Promise<Socket>((res, rej) => { const k = connect({ host: '127.0.0.1', port }, () => res(k)); k.setNoDelay(true); k.once('error', rej); })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Socket>((res, rej) => {
+          const k = connect({ host: '127.0.0.1', port }, () => res(k));
+          k.setNoDelay(true);
+          k.once('error', rej);
+        }),
+    ),
   );
   await new Promise((r) => setTimeout(r, 50));
   for (const k of socks) k.write('x');
@@ -193,11 +207,23 @@ async function alignment(ctx: BenchContext, root: string): Promise<void> {
     const modes = [
       { label: 'without correction', corrected: false, clockOf: undefined, samples: 8 },
       { label: 'corrected, pre-flight estimate (8 samples, bounds intersected)', corrected: true, clockOf: undefined, samples: 8 },
-      { label: 'corrected, fleet ClockEstimator (20 polls) vs 1 pre-flight sample', corrected: true, clockOf: (k: string) => estimators.get(k)?.estimate() ?? null, samples: 1 },
+      {
+        label: 'corrected, fleet ClockEstimator (20 polls) vs 1 pre-flight sample',
+        corrected: true,
+        clockOf: (k: string) => estimators.get(k)?.estimate() ?? null,
+        samples: 1,
+      },
     ];
     const lines: string[] = [];
     for (const mode of modes) {
-      const rec = new Recorder({ recordingsDir: join(root, 'align'), send, autoDownload: false, clockSamples: mode.samples, timeouts: { stopMs: 10_000 }, ...(mode.clockOf ? { clockOf: mode.clockOf } : {}) });
+      const rec = new Recorder({
+        recordingsDir: join(root, 'align'),
+        send,
+        autoDownload: false,
+        clockSamples: mode.samples,
+        timeouts: { stopMs: 10_000 },
+        ...(mode.clockOf ? { clockOf: mode.clockOf } : {}),
+      });
       const before = sims.map((d) => d.recordings.length);
       const t = await rec.startTake({ devices: entries(mode.corrected), delaySeconds: 3, name: 'align' });
       await rec.confirmed();
@@ -246,7 +272,9 @@ async function throughput(ctx: BenchContext, root: string): Promise<void> {
     };
     const one = await run(files.slice(0, 1), 'one');
     const four = await run(files, 'four');
-    ctx.report(`downloads (child-process sims, ${size / 1024 / 1024} MiB files): one ${f1(one / 1048576)} MiB/s, four at once ${f1(four / 1048576)} MiB/s aggregate (×${(four / one).toFixed(2)})`);
+    ctx.report(
+      `downloads (child-process sims, ${size / 1024 / 1024} MiB files): one ${f1(one / 1048576)} MiB/s, four at once ${f1(four / 1048576)} MiB/s aggregate (×${(four / one).toFixed(2)})`,
+    );
   } finally {
     await stopChild(child);
   }

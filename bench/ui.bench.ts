@@ -115,7 +115,11 @@ export default async function uiBench(ctx: BenchContext): Promise<void> {
     cleanups.push(() => Promise.all(sims.map((s) => s.stop())));
     const personalities = ['ios', 'android', 'spec'] as const; // battery-reporting personalities
     for (let i = 0; i < N; i += 20) {
-      sims.push(...(await Promise.all(Array.from({ length: Math.min(20, N - i) }, (_, j) => startSimDevice({ personality: personalities[(i + j) % 3]!, battery: 50 })))));
+      sims.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(20, N - i) }, (_, j) => startSimDevice({ personality: personalities[(i + j) % 3]!, battery: 50 })),
+        )),
+      );
     }
     const controller = await createController({
       userDataDir: join(root, 'user'),
@@ -155,14 +159,18 @@ export default async function uiBench(ctx: BenchContext): Promise<void> {
           const b = d[key];
           if (key === 'clock' && a && b && typeof a === 'object' && typeof b === 'object') {
             for (const ck of Object.keys(b)) {
-              if ((a as Record<string, unknown>)[ck] !== (b as Record<string, unknown>)[ck]) changedFields.set(`clock.${ck}`, (changedFields.get(`clock.${ck}`) ?? 0) + 1);
+              if ((a as Record<string, unknown>)[ck] !== (b as Record<string, unknown>)[ck])
+                changedFields.set(`clock.${ck}`, (changedFields.get(`clock.${ck}`) ?? 0) + 1);
             }
           } else if (JSON.stringify(a) !== JSON.stringify(b)) changedFields.set(key, (changedFields.get(key) ?? 0) + 1);
         }
       }),
     );
     await page.goto(bridge.url);
-    await page.locator('article.card').nth(N - 1).waitFor({ timeout: 120_000 });
+    await page
+      .locator('article.card')
+      .nth(N - 1)
+      .waitFor({ timeout: 120_000 });
     await page.waitForFunction((n) => document.querySelectorAll('article.card.card-online').length === n, N, { timeout: 120_000, polling: 500 });
     // Let clock estimates settle (they change the card while samples accumulate).
     await sleep(5000);
@@ -202,7 +210,9 @@ export default async function uiBench(ctx: BenchContext): Promise<void> {
           `cards updated ${(r.cardSeconds / s).toFixed(1)}/s; data mutations ${(r.dataMutations / s).toFixed(0)}/s, ticker mutations ${(r.tickerMutations / s).toFixed(0)}/s; ` +
           `long tasks >50 ms: ${r.longOver50} (longest ${r.longest.toFixed(0)} ms, ${(r.longTotalMs / s).toFixed(1)} ms/s in long tasks)`,
       );
-      ctx.report(`      fields changed by those events: ${fields.join(', ') || 'none'}; cards updated per event ${(r.cardSeconds / Math.max(1, results.at(-1)!.events)).toFixed(2)}`);
+      ctx.report(
+        `      fields changed by those events: ${fields.join(', ') || 'none'}; cards updated per event ${(r.cardSeconds / Math.max(1, results.at(-1)!.events)).toFixed(2)}`,
+      );
     }
     const a = results.find((x) => x.k === 10)!;
     const b = results.find((x) => x.k === 50)!;
@@ -210,9 +220,15 @@ export default async function uiBench(ctx: BenchContext): Promise<void> {
     const ratioCards = rate(b, b.r.cardSeconds) / Math.max(1e-9, rate(a, a.r.cardSeconds));
     const ratioEvents = rate(b, b.events) / Math.max(1e-9, rate(a, a.events));
     const ratioData = rate(b, b.r.dataMutations) / Math.max(1e-9, rate(a, a.r.dataMutations));
-    ctx.report(`50 vs 10 changing: cards updated ×${ratioCards.toFixed(2)}, events ×${ratioEvents.toFixed(2)}, data mutations ×${ratioData.toFixed(2)} (ideal ×5.00: scales with devices changed, not grid size ${N})`);
-    ctx.report(`events above the K=0 baseline per changed device: K=10 ${((rate(a, a.events) - rate(results[0]!, results[0]!.events)) / 10).toFixed(2)}, K=50 ${((rate(b, b.events) - rate(results[0]!, results[0]!.events)) / 50).toFixed(2)}`);
-    ctx.report(`cards updated per changed device: K=10 ${(rate(a, a.r.cardSeconds) / 10).toFixed(2)}, K=50 ${(rate(b, b.r.cardSeconds) / 50).toFixed(2)} (1.00 = exactly the changed cards)`);
+    ctx.report(
+      `50 vs 10 changing: cards updated ×${ratioCards.toFixed(2)}, events ×${ratioEvents.toFixed(2)}, data mutations ×${ratioData.toFixed(2)} (ideal ×5.00: scales with devices changed, not grid size ${N})`,
+    );
+    ctx.report(
+      `events above the K=0 baseline per changed device: K=10 ${((rate(a, a.events) - rate(results[0]!, results[0]!.events)) / 10).toFixed(2)}, K=50 ${((rate(b, b.events) - rate(results[0]!, results[0]!.events)) / 50).toFixed(2)}`,
+    );
+    ctx.report(
+      `cards updated per changed device: K=10 ${(rate(a, a.r.cardSeconds) / 10).toFixed(2)}, K=50 ${(rate(b, b.r.cardSeconds) / 50).toFixed(2)} (1.00 = exactly the changed cards)`,
+    );
   } finally {
     for (const c of cleanups.reverse()) {
       try {

@@ -7,7 +7,10 @@ import { expect, test } from './fixtures/controller';
 test('an injected inline script is blocked by the CSP and reported', async ({ mc, page }) => {
   const response = await page.goto(mc.url);
   const csp = response?.headers()['content-security-policy'] ?? '';
-  const scriptSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src '));
+  const scriptSrc = csp
+    .split(';')
+    .map((d) => d.trim())
+    .find((d) => d.startsWith('script-src '));
   expect(scriptSrc).toBe("script-src 'self'");
   await expect(page.getByRole('heading', { name: 'MultiCam Controller' })).toBeVisible();
 

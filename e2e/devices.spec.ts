@@ -7,11 +7,18 @@ import { expect, openCardMenu, test } from './fixtures/controller';
 const devices = (page: import('@playwright/test').Page) => page.getByRole('region', { name: 'Devices' });
 
 test.describe('manual devices', () => {
-  test.use({ mcOptions: { simDevices: [{ personality: 'ios', battery: 73 }, { personality: 'android', battery: 41 }] } });
+  test.use({
+    mcOptions: {
+      simDevices: [
+        { personality: 'ios', battery: 73 },
+        { personality: 'android', battery: 41 },
+      ],
+    },
+  });
 
   test('two manual devices show as cards: online, type, battery; a battery change reaches the card', async ({ mc, page }) => {
     await mc.open();
-    const [ios, android] = mc.sims as [typeof mc.sims[0], typeof mc.sims[0]];
+    const [ios, android] = mc.sims as [(typeof mc.sims)[0], (typeof mc.sims)[0]];
     const iosCard = devices(page).getByRole('article', { name: mc.nameOf(ios) });
     const androidCard = devices(page).getByRole('article', { name: mc.nameOf(android) });
     await expect(devices(page).getByRole('article')).toHaveCount(2);

@@ -56,7 +56,11 @@ test.describe('Electron app', () => {
     await expect(win.getByRole('region', { name: 'Devices' }).getByRole('article')).toHaveCount(DEMO_DEVICES);
     // The preload exposes the contract only, and drag-out is available in this transport.
     const surface = await win.evaluate(async () => {
-      const m = (window as unknown as { multicam: Record<string, unknown> & { getSnapshot(): Promise<{ ok: boolean; value?: { devices: unknown[]; capabilities: { dragOut: boolean } } }> } }).multicam;
+      const m = (
+        window as unknown as {
+          multicam: Record<string, unknown> & { getSnapshot(): Promise<{ ok: boolean; value?: { devices: unknown[]; capabilities: { dragOut: boolean } } }> };
+        }
+      ).multicam;
       const snap = await m.getSnapshot();
       return { hasIpc: 'ipcRenderer' in window || 'invoke' in m, devices: snap.value?.devices.length, dragOut: snap.value?.capabilities.dragOut };
     });

@@ -89,7 +89,9 @@ for (const size of SIZES) {
       await mc.screenshot(`screen-${size.width}x${size.height}-32-idle`);
       await cards(page).last().scrollIntoViewIfNeeded();
       await expect(cards(page).last()).toBeInViewport({ ratio: 1 });
-      const scrolled = await grid(page).locator('.grid').evaluate((el) => el.scrollTop);
+      const scrolled = await grid(page)
+        .locator('.grid')
+        .evaluate((el) => el.scrollTop);
       expect(scrolled).toBeGreaterThan(0);
       expect(await panel.boundingBox()).toEqual(before);
       await recordAndWaitRolling(page, 32);

@@ -21,7 +21,16 @@ function sha256(file: string): string {
 const bytesLabel = formatBytes;
 
 /** The take folder shown on the take card, and its take.json. */
-async function takeFolder(card: Locator): Promise<{ folder: string; manifest: { takeId: string; name: string; devices: Array<{ name: string; download: { state: string; path: string | null; sha256: string | null; bytes: number } }> } }> {
+async function takeFolder(
+  card: Locator,
+): Promise<{
+  folder: string;
+  manifest: {
+    takeId: string;
+    name: string;
+    devices: Array<{ name: string; download: { state: string; path: string | null; sha256: string | null; bytes: number } }>;
+  };
+}> {
   const folder = (await card.locator('.take-folder').textContent())?.trim() ?? '';
   expect(existsSync(join(folder, 'take.json')), `take.json in ${folder}`).toBe(true);
   return { folder, manifest: JSON.parse(readFileSync(join(folder, 'take.json'), 'utf8')) };
@@ -36,7 +45,8 @@ async function expectRolling(page: Page, takeName: string, names: string[]): Pro
 async function expectFilesDone(page: Page, takeName: string, names: string[]): Promise<string> {
   const card = takes(page).getByRole('article', { name: takeName });
   await expect(card.locator('.phase')).toHaveText(/^Done — \d+ files?$/, { timeout: 60_000 });
-  for (const n of names) await expect(card.getByRole('group', { name: new RegExp(`^${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `) }).getByText('Downloaded')).toBeVisible();
+  for (const n of names)
+    await expect(card.getByRole('group', { name: new RegExp(`^${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `) }).getByText('Downloaded')).toBeVisible();
 
   const { folder, manifest } = await takeFolder(card);
   expect(manifest.name).toBe(takeName);

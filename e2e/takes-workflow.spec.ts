@@ -43,7 +43,9 @@ test.describe('takes workflow', () => {
     await expect(rec(page).getByRole('button', { name: 'Confirm stop' })).toBeVisible();
     await page.waitForTimeout(3500); // longer than the confirmation window
     await expect(rec(page).getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
-    expect((await mc.controller.getSnapshot()).ok && (await mc.controller.getSnapshot() as { value: { activeTakeId: string | null } }).value.activeTakeId).toBeTruthy();
+    expect(
+      (await mc.controller.getSnapshot()).ok && ((await mc.controller.getSnapshot()) as { value: { activeTakeId: string | null } }).value.activeTakeId,
+    ).toBeTruthy();
     await expectCardsRolling(page, names);
     // Holding S stops.
     await page.keyboard.down('s');
@@ -125,7 +127,9 @@ test.describe('takes workflow', () => {
     await after.getByRole('button', { name: 'Confirm: move Scene 4 — take 3 to the Trash folder' }).click();
     await expect(takes(page).getByRole('article', { name: 'Scene 4 — take 3' })).toHaveCount(0);
     const trashed = join(mc.recordingsDir, 'Trash', basename(folder));
-    await expect(takes(page).getByRole('status').getByText(`Moved Scene 4 — take 3 to the Trash folder inside your recordings folder: ${trashed}`)).toBeVisible();
+    await expect(
+      takes(page).getByRole('status').getByText(`Moved Scene 4 — take 3 to the Trash folder inside your recordings folder: ${trashed}`),
+    ).toBeVisible();
     expect(existsSync(folder)).toBe(false);
     const kept = JSON.parse(readFileSync(join(trashed, 'take.json'), 'utf8'));
     expect(kept.trashedAt).toEqual(expect.any(String));

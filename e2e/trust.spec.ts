@@ -25,7 +25,17 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function manifestOf(folder: string): { outcome: string | null; aborted?: boolean; files?: { expected: number; downloaded: number }; devices: Array<{ name: string; start: { status: string; skipReason?: string | null }; stop: { status: string }; download: { state: string; path: string | null } }> } {
+function manifestOf(folder: string): {
+  outcome: string | null;
+  aborted?: boolean;
+  files?: { expected: number; downloaded: number };
+  devices: Array<{
+    name: string;
+    start: { status: string; skipReason?: string | null };
+    stop: { status: string };
+    download: { state: string; path: string | null };
+  }>;
+} {
   return JSON.parse(readFileSync(join(folder, 'take.json'), 'utf8'));
 }
 
@@ -38,7 +48,9 @@ async function shots(page: Page, mc: { screenshot(n: string): Promise<string> },
 }
 
 test.describe('1 + 6: a take with a failed download', () => {
-  test.use({ mcOptions: { simDevices: [{ personality: 'spec' }, { personality: 'spec', fileSize: 300_000, faults: [{ name: 'truncate', afterBytes: 100_000 }] }] } });
+  test.use({
+    mcOptions: { simDevices: [{ personality: 'spec' }, { personality: 'spec', fileSize: 300_000, faults: [{ name: 'truncate', afterBytes: 100_000 }] }] },
+  });
 
   test('says "Done — 1 of 2 files" in warning colour, take.json says partial, and the failed file is one plain line', async ({ mc, page }) => {
     await mc.open();
@@ -210,7 +222,10 @@ test.describe('7: names', () => {
 test.describe('8: settings checked when saved; a take that cannot start lets go', () => {
   test.use({ mcOptions: { simDevices: [{ personality: 'spec' }] } });
 
-  test('a recordings folder under a file or under /proc is refused on Save in plain words; a folder gone bad fails the take at once and frees Record', async ({ mc, page }) => {
+  test('a recordings folder under a file or under /proc is refused on Save in plain words; a folder gone bad fails the take at once and frees Record', async ({
+    mc,
+    page,
+  }) => {
     await mc.open();
     const name = mc.nameOf(mc.sims[0]!);
     await expect(tally(page, name)).toHaveText('Online');
@@ -235,7 +250,9 @@ test.describe('8: settings checked when saved; a take that cannot start lets go'
     rmSync(mc.recordingsDir, { recursive: true, force: true });
     writeFileSync(mc.recordingsDir, 'not a folder');
     await recording(page).getByRole('button', { name: 'Record' }).click();
-    await expect(recording(page).getByRole('alert')).toHaveText(`Cannot start the take: part of ${mc.recordingsDir} is a file, not a folder.`, { timeout: 6_000 });
+    await expect(recording(page).getByRole('alert')).toHaveText(`Cannot start the take: part of ${mc.recordingsDir} is a file, not a folder.`, {
+      timeout: 6_000,
+    });
     await expect(recording(page).getByRole('button', { name: 'Record' })).toBeEnabled();
     await shots(page, mc, 'start-refused');
     rmSync(mc.recordingsDir, { force: true });

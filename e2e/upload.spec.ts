@@ -65,7 +65,11 @@ test.describe('cloud upload', () => {
     const { names } = await recordAndUpload(mc, page);
     await expect.poll(() => bucketKeys(mc), { timeout: 60_000 }).toHaveLength(names.length);
     const keys = await bucketKeys(mc);
-    for (const n of names) expect(keys.some((k) => /_Upload-me-1\//.test(k) && k.includes(`/${n.replace(':', '-')}/`)), `a key for ${n} in ${keys.join(', ')}`).toBe(true);
+    for (const n of names)
+      expect(
+        keys.some((k) => /_Upload-me-1\//.test(k) && k.includes(`/${n.replace(':', '-')}/`)),
+        `a key for ${n} in ${keys.join(', ')}`,
+      ).toBe(true);
   });
 
   // Was broken until 971d198 (TakeView.devices[].uploadId never set, so the panel showed nothing).

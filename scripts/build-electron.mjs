@@ -75,7 +75,10 @@ export function contractMethodsPlugin(methods) {
     name: 'contract-methods',
     setup(b) {
       b.onResolve({ filter: /(^|\/)api$/ }, (args) => (fromPreload(args) || fromClient(args) ? { path: 'api-methods', namespace: 'contract' } : undefined));
-      b.onLoad({ filter: /.*/, namespace: 'contract' }, () => ({ contents: `export const API_METHODS = Object.freeze(${JSON.stringify(methods)});`, loader: 'js' }));
+      b.onLoad({ filter: /.*/, namespace: 'contract' }, () => ({
+        contents: `export const API_METHODS = Object.freeze(${JSON.stringify(methods)});`,
+        loader: 'js',
+      }));
     },
   };
 }
@@ -131,7 +134,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     process.exit(1);
   }
   buildElectron({ outDir: get('--out') ? resolve(get('--out')) : undefined, only, minify: args.includes('--minify') }).then(
-    (out) => console.log(Object.values(out).map((p) => `built ${p}`).join('\n')),
+    (out) =>
+      console.log(
+        Object.values(out)
+          .map((p) => `built ${p}`)
+          .join('\n'),
+      ),
     (e) => {
       console.error(e instanceof Error ? e.message : e);
       process.exit(1);

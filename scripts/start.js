@@ -52,7 +52,11 @@ async function tryDownloadElectron() {
   if (r.status === 0) return null;
   if (r.error?.code === 'ETIMEDOUT') return `the download did not finish within ${FETCH_INSTALL_MS / 1000} s`;
   // The installer's last words, without its stack trace.
-  const last = `${r.stderr ?? ''}`.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('at ')).pop();
+  const last = `${r.stderr ?? ''}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('at '))
+    .pop();
   return last ? last.replace(/^(Error|RequestError|HTTPError):\s*/, '').slice(0, 200) : `the installer exited with ${r.status ?? r.signal}`;
 }
 

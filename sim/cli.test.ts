@@ -18,13 +18,49 @@ function sink() {
 describe('parseSimArgs', () => {
   it('parses every option', () => {
     const o = parseSimArgs([
-      '--count', '3', '--personality', 'mixed', '--host', '127.0.0.2', '--port=9000', '--interface', '10.0.0.1',
-      '--clock-offset-ms', '-250.5', '--drift-ppm', '20', '--latency-ms', '4', '--jitter-ms', '2', '--file-size', '1048576',
-      '--stop-delay-ms', '60000', '--fault', 'truncate:100', '--fault', 'refuse', '--fault', 'path-filename:/etc/passwd', '--files-dir', '/tmp/x',
+      '--count',
+      '3',
+      '--personality',
+      'mixed',
+      '--host',
+      '127.0.0.2',
+      '--port=9000',
+      '--interface',
+      '10.0.0.1',
+      '--clock-offset-ms',
+      '-250.5',
+      '--drift-ppm',
+      '20',
+      '--latency-ms',
+      '4',
+      '--jitter-ms',
+      '2',
+      '--file-size',
+      '1048576',
+      '--stop-delay-ms',
+      '60000',
+      '--fault',
+      'truncate:100',
+      '--fault',
+      'refuse',
+      '--fault',
+      'path-filename:/etc/passwd',
+      '--files-dir',
+      '/tmp/x',
     ]);
     expect(o).toEqual({
-      count: 3, personality: 'mixed', host: '127.0.0.2', port: 9000, mdns: { interface: '10.0.0.1' }, clockOffsetMs: -250.5, driftPpm: 20,
-      latencyMs: 4, jitterMs: 2, fileSize: 1048576, stopDelayMs: 60000, filesDir: '/tmp/x',
+      count: 3,
+      personality: 'mixed',
+      host: '127.0.0.2',
+      port: 9000,
+      mdns: { interface: '10.0.0.1' },
+      clockOffsetMs: -250.5,
+      driftPpm: 20,
+      latencyMs: 4,
+      jitterMs: 2,
+      fileSize: 1048576,
+      stopDelayMs: 60000,
+      filesDir: '/tmp/x',
       faults: [{ name: 'truncate', afterBytes: 100 }, { name: 'refuse' }, { name: 'path-filename', fileName: '/etc/passwd' }],
     });
     expect(parseSimArgs([])).toEqual({ count: 1, personality: 'spec' });
@@ -87,7 +123,10 @@ describe('simCommand in process', () => {
 
 describe('multicam sim as a process', () => {
   it('node bin/multicam.js sim --count 2 --personality mixed: two lines, both serve, SIGTERM → exit 0', async () => {
-    const child = spawn(process.execPath, ['bin/multicam.js', 'sim', '--count', '2', '--personality', 'mixed'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/multicam.js', 'sim', '--count', '2', '--personality', 'mixed'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));

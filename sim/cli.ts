@@ -99,7 +99,8 @@ export function parseSimArgs(argv: string[]): FleetArgs | null {
         break;
       case '--personality': {
         const p = value();
-        if (p !== 'mixed' && !PERSONALITIES.includes(p as Personality)) throw new UsageError(`--personality: '${p}' is not one of ios, android, oak, spec, mixed`);
+        if (p !== 'mixed' && !PERSONALITIES.includes(p as Personality))
+          throw new UsageError(`--personality: '${p}' is not one of ios, android, oak, spec, mixed`);
         o.personality = p as Personality | 'mixed';
         break;
       }

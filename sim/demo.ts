@@ -31,7 +31,13 @@ export async function startSceneCameras(count: number, personality: Personality 
         personality: personality === 'mixed' ? (['ios', 'android', 'oak', 'spec'] as const)[i % 4]! : personality,
         host: '127.0.0.1',
         driftPpm: Math.round((Math.random() * 2 - 1) * 40),
-        scene: { startErrorMs: Math.round((Math.random() * 2 - 1) * 2000) / 100, avSkewMs: Math.round(Math.random() * 1000) / 100, width: 320, height: 180, fps: { num: 30000, den: 1001 } },
+        scene: {
+          startErrorMs: Math.round((Math.random() * 2 - 1) * 2000) / 100,
+          avSkewMs: Math.round(Math.random() * 1000) / 100,
+          width: 320,
+          height: 180,
+          fps: { num: 30000, den: 1001 },
+        },
       });
       out.push({ host: d!.host, port: d!.port, name: d!.name, stop: () => d!.stop() });
     }

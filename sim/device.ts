@@ -260,10 +260,13 @@ class Device implements SimDevice {
   }
 
   private timer(ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     this.timers.add(t);
     return t;
   }
@@ -543,7 +546,8 @@ class Device implements SimDevice {
       if (p === 'oak') return this.delayed(this.options.pastTargetDelayMs ?? 100, this.replyLater('command_received'));
       return { kind: 'json', body: this.reply(p === 'spec' ? 'recording' : 'scheduled_recording_accepted') };
     }
-    if (p === 'ios') begin(receivedAt); // captures on receipt, pre-roll kept
+    if (p === 'ios')
+      begin(receivedAt); // captures on receipt, pre-roll kept
     else begin(Math.max(receivedAt, targetTrue)); // android captures on receipt, trims to the target later
     return { kind: 'json', body: this.reply('scheduled_recording_accepted') };
   }
@@ -572,7 +576,8 @@ class Device implements SimDevice {
       if (cancelled) return;
       const left = atMs - this.clock.trueNow();
       if (left > 1) entry.timer = this.timer(left - 0.5, tick);
-      else if (left > 0) setImmediate(tick); // the last sub-millisecond
+      else if (left > 0)
+        setImmediate(tick); // the last sub-millisecond
       else {
         this.scheduled = null;
         fn();

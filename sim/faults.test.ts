@@ -130,7 +130,10 @@ describe('faults over TCP', () => {
 
   it.each([-5, 12.5, SIZE + 1000])('wrong-filesize: the header and STOP claim %s, the body is the real size', async (size) => {
     const d = await device([{ name: 'wrong-filesize', fileSize: size }]);
-    const r = await exchange(d.port, command('GET_VIDEO', { fileName: 'clip.mp4' }), { until: (b) => (splitFrame(b)?.body.length ?? 0) >= SIZE, quietMs: 1000 });
+    const r = await exchange(d.port, command('GET_VIDEO', { fileName: 'clip.mp4' }), {
+      until: (b) => (splitFrame(b)?.body.length ?? 0) >= SIZE,
+      quietMs: 1000,
+    });
     const f = splitFrame(r.data)!;
     expect(f.header!.fileSize).toBe(size);
     expect(f.body.length).toBe(SIZE);
@@ -140,12 +143,18 @@ describe('faults over TCP', () => {
 
   it('wrong-filesize without a value claims 1000 bytes more than it sends', async () => {
     const d = await device([{ name: 'wrong-filesize' }]);
-    const r = await exchange(d.port, command('GET_VIDEO', { fileName: 'clip.mp4' }), { until: (b) => (splitFrame(b)?.body.length ?? 0) >= SIZE, quietMs: 1000 });
+    const r = await exchange(d.port, command('GET_VIDEO', { fileName: 'clip.mp4' }), {
+      until: (b) => (splitFrame(b)?.body.length ?? 0) >= SIZE,
+      quietMs: 1000,
+    });
     expect(splitFrame(r.data)!.header!.fileSize).toBe(SIZE + 1000);
   });
 
   it('reset: RST in the middle of a reply and of a body', async () => {
-    const d = await device([{ name: 'reset', afterBytes: 10, commands: ['DEVICE_STATUS'] }, { name: 'reset', afterBytes: 1000, commands: ['GET_VIDEO'] }]);
+    const d = await device([
+      { name: 'reset', afterBytes: 10, commands: ['DEVICE_STATUS'] },
+      { name: 'reset', afterBytes: 1000, commands: ['GET_VIDEO'] },
+    ]);
     const r = await exchange(d.port, command('DEVICE_STATUS'), { quietMs: 3000 });
     expect(r.error).toBe('ECONNRESET');
     expect(r.data.length).toBeLessThanOrEqual(10);
@@ -170,7 +179,10 @@ describe('faults over TCP', () => {
   });
 
   it('slow: the reply comes after `seconds`; `commands` limits it', async () => {
-    const d = await device([{ name: 'slow', seconds: 0.5, commands: ['HEARTBEAT'] }, { name: 'slow', seconds: 60, commands: ['LIST_FILES'] }]);
+    const d = await device([
+      { name: 'slow', seconds: 0.5, commands: ['HEARTBEAT'] },
+      { name: 'slow', seconds: 60, commands: ['LIST_FILES'] },
+    ]);
     const t0 = performance.now();
     expect((await ask(d.port, command('HEARTBEAT'))).status).toBe('ready');
     expect(performance.now() - t0).toBeGreaterThanOrEqual(450);

@@ -16,13 +16,22 @@ afterEach(async () => {
 
 describe('replies validate against the shared schema', () => {
   it.each(PERSONALITIES)('%s: DEVICE_STATUS, HEARTBEAT, LIST_FILES, START, STOP, GET_VIDEO header, errors', async (p) => {
-    const d = await startSimDevice({ personality: p, battery: p === 'oak' ? undefined : null, stopDelayMs: 50, finalizeMs: 10, pastTargetDelayMs: 10, packagingMs: 10 });
+    const d = await startSimDevice({
+      personality: p,
+      battery: p === 'oak' ? undefined : null,
+      stopDelayMs: 50,
+      finalizeMs: 10,
+      pastTargetDelayMs: 10,
+      packagingMs: 10,
+    });
     started.push(d);
     const status = parseReply(await ask(d.port, command('DEVICE_STATUS')));
     expect(status).toMatchObject({ deviceId: d.deviceId, status: 'ready', batteryLevel: null, uploadQueue: [], failedUploadQueue: [] });
     expect(status.timestamp).toBeGreaterThan(1e9);
     parseReply(await ask(d.port, command('HEARTBEAT')));
-    expect(parseReply(await ask(d.port, command('START_RECORDING', { timestamp: Date.now() / 1000 - 1 }))).status).toMatch(/^(scheduled_recording_accepted|recording|command_received)$/);
+    expect(parseReply(await ask(d.port, command('START_RECORDING', { timestamp: Date.now() / 1000 - 1 }))).status).toMatch(
+      /^(scheduled_recording_accepted|recording|command_received)$/,
+    );
     const stop = parseReply(await ask(d.port, command('STOP_RECORDING')));
     expect(stop.fileName).toBe(d.recordings[0]!.fileName);
     const list = parseReply(await ask(d.port, command('LIST_FILES')));

@@ -26,7 +26,11 @@ if (!available && process.env.CI) throw new Error('sim/mdns.test: a private netw
 if (!available) console.warn('sim/mdns.test: skipped — needs root and ip netns');
 
 function probe(personality: string): Record<string, unknown> {
-  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'sim/mdns-probe.ts', personality], { cwd: root, encoding: 'utf8', timeout: 40_000 });
+  const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'sim/mdns-probe.ts', personality], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 40_000,
+  });
   if (r.status !== 0) throw new Error(`probe failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }

@@ -153,7 +153,8 @@ describe('START', () => {
       const r = await ask(d.port, command('START_RECORDING', { timestamp: Date.now() / 1000 + 30 }));
       expect([p, r.status, typeof r.message === 'string']).toEqual([p, ...expected[p]]);
       d.setSynced(true);
-      if (p !== 'oak') expect((await ask(d.port, command('START_RECORDING', { timestamp: Date.now() / 1000 + 30 }))).status).toBe('scheduled_recording_accepted');
+      if (p !== 'oak')
+        expect((await ask(d.port, command('START_RECORDING', { timestamp: Date.now() / 1000 + 30 }))).status).toBe('scheduled_recording_accepted');
     }
   });
 

@@ -102,11 +102,7 @@ export const PROFILES: Record<Personality, Profile> = {
 };
 
 /** File name of a new recording, per personality (all instants on the device's raw clock, ms). */
-export function recordingFileName(
-  p: Personality,
-  deviceId: string,
-  at: { targetDeviceMs: number; receiptDeviceMs: number; startDeviceMs: number },
-): string {
+export function recordingFileName(p: Personality, deviceId: string, at: { targetDeviceMs: number; receiptDeviceMs: number; startDeviceMs: number }): string {
   switch (p) {
     case 'ios':
       return `${deviceId}_${Math.round(at.targetDeviceMs)}.mov`;
@@ -124,6 +120,9 @@ const WORDS = ['Mountain', 'River', 'Forest', 'Canyon', 'Meadow', 'Harbor', 'Gla
 export function randomDeviceId(rand: () => number = Math.random): string {
   const word = WORDS[Math.floor(rand() * WORDS.length)] ?? 'Mountain';
   let hex = '';
-  for (let i = 0; i < 8; i++) hex += Math.floor(rand() * 16).toString(16).toUpperCase();
+  for (let i = 0; i < 8; i++)
+    hex += Math.floor(rand() * 16)
+      .toString(16)
+      .toUpperCase();
   return `${word}-${hex}`;
 }

@@ -3,16 +3,7 @@
 export type Personality = 'ios' | 'android' | 'oak' | 'spec';
 export const PERSONALITIES: readonly Personality[] = ['ios', 'android', 'oak', 'spec'];
 
-export type FaultName =
-  | 'truncate'
-  | 'stall'
-  | 'malformed-json'
-  | 'oversized-header'
-  | 'path-filename'
-  | 'wrong-filesize'
-  | 'reset'
-  | 'refuse'
-  | 'slow';
+export type FaultName = 'truncate' | 'stall' | 'malformed-json' | 'oversized-header' | 'path-filename' | 'wrong-filesize' | 'reset' | 'refuse' | 'slow';
 export const FAULT_NAMES: readonly FaultName[] = [
   'truncate',
   'stall',

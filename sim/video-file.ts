@@ -20,9 +20,30 @@ export function sampleMp4(): Buffer {
 
 /** A minimal `ftyp` box, for files smaller than the sample (still a valid ISO-BMFF start). */
 const FTYP = Buffer.from([
-  0, 0, 0, 24, 0x66, 0x74, 0x79, 0x70, // size 24, 'ftyp'
-  0x69, 0x73, 0x6f, 0x6d, 0, 0, 2, 0, // major 'isom', minor 0x200
-  0x69, 0x73, 0x6f, 0x6d, 0x6d, 0x70, 0x34, 0x31, // compatible 'isom' 'mp41'
+  0,
+  0,
+  0,
+  24,
+  0x66,
+  0x74,
+  0x79,
+  0x70, // size 24, 'ftyp'
+  0x69,
+  0x73,
+  0x6f,
+  0x6d,
+  0,
+  0,
+  2,
+  0, // major 'isom', minor 0x200
+  0x69,
+  0x73,
+  0x6f,
+  0x6d,
+  0x6d,
+  0x70,
+  0x34,
+  0x31, // compatible 'isom' 'mp41'
 ]);
 
 const BLOCK = 4 * 1024 * 1024;

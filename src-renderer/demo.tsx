@@ -12,7 +12,15 @@ const scenario = q.get('scenario') === 'empty' ? 'empty' : 'studio';
 const browser = q.get('browser') === '1';
 const fake = createFakeApi({ scenario, capabilities: browser ? { dragOut: false, reveal: false } : {} });
 if (q.get('discovery') === 'off') fake.world.discovery = { state: 'unavailable', reason: 'no IPv4 interface is up', interfaces: [] };
-if (q.get('clock') === 'off') fake.world.controllerClock = { state: 'unverified', server: 'pool.ntp.org', offsetMs: null, uncertaintyMs: null, lastSync: null, error: 'no answer from pool.ntp.org' };
+if (q.get('clock') === 'off')
+  fake.world.controllerClock = {
+    state: 'unverified',
+    server: 'pool.ntp.org',
+    offsetMs: null,
+    uncertaintyMs: null,
+    lastSync: null,
+    error: 'no answer from pool.ntp.org',
+  };
 boot(createFakeTransport(fake), document.getElementById('root')!);
 if (q.get('frozen') !== '1') setInterval(() => fake.step(250), 250);
 (window as unknown as { fakeApi: unknown }).fakeApi = fake;

@@ -288,7 +288,13 @@ export const API_ARGS = {
   addDevice: z.tuple([z.string().min(1).max(300)]),
   removeDevice: z.tuple([id]),
   renameDevice: z.tuple([id, z.string().max(64)]),
-  setDeviceColor: z.tuple([id, z.string().regex(/^#[0-9a-fA-F]{6}$/).nullable()]),
+  setDeviceColor: z.tuple([
+    id,
+    z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/)
+      .nullable(),
+  ]),
   setDeviceIncluded: z.tuple([id, z.boolean()]),
   startTake: z.tuple([
     z.object({

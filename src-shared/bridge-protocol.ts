@@ -9,9 +9,7 @@ export const BRIDGE_PATH = '/api';
 
 export type BridgeClientMessage = { type: 'call'; id: number; method: string; args: unknown[] };
 
-export type BridgeServerMessage =
-  | { type: 'result'; id: number; result: Result<unknown> }
-  | { type: 'event'; event: ControllerEvent };
+export type BridgeServerMessage = { type: 'result'; id: number; result: Result<unknown> } | { type: 'event'; event: ControllerEvent };
 
 /** Biggest message the server accepts from a page (settings patches are the largest). */
 export const BRIDGE_MAX_MESSAGE_BYTES = 256 * 1024;

@@ -57,10 +57,22 @@ export function plainDeviceProblem(code: string | null | undefined): string {
  * A failed transfer in one line: "connection reset after 97 KiB of 2.9 MiB — partial kept".
  * `diskFull` wins over the transport code (the device was fine, our disk was not).
  */
-export function plainDownloadFailure(f: { code: string | null | undefined; bytes: number; total: number | null; partialKept: boolean; diskFull?: boolean; deviceMessage?: string | null }): string {
+export function plainDownloadFailure(f: {
+  code: string | null | undefined;
+  bytes: number;
+  total: number | null;
+  partialKept: boolean;
+  diskFull?: boolean;
+  deviceMessage?: string | null;
+}): string {
   const said = f.code === 'device_error' && f.deviceMessage ? `the device said: ${f.deviceMessage.split('\n')[0]!.slice(0, 200)}` : null;
   const what = f.diskFull ? 'disk full' : (said ?? plainDeviceProblem(f.code));
-  const where = f.bytes > 0 ? ` after ${formatBytes(f.bytes)}${f.total ? ` of ${formatBytes(f.total)}` : ''}` : f.total ? ` before any of ${formatBytes(f.total)} arrived` : '';
+  const where =
+    f.bytes > 0
+      ? ` after ${formatBytes(f.bytes)}${f.total ? ` of ${formatBytes(f.total)}` : ''}`
+      : f.total
+        ? ` before any of ${formatBytes(f.total)} arrived`
+        : '';
   return `${what}${where}${f.partialKept ? ' — partial kept' : ''}`;
 }
 

@@ -31,7 +31,8 @@ export function redactUrl(url: string): string {
 // back-reference, and a value is consumed up to a delimiter with no backtracking.
 const URL_RE = /\bhttps?:\/\/[^\s"'<>`]+/gi;
 /** `X-Amz-Signature=…`, `AWSAccessKeyId=…`, `Signature=…`, `aws_secret_access_key = …` (query strings, ini files, logs). */
-const KV_RE = /\b(X-Amz-[A-Za-z0-9-]{1,64}|aws[A-Za-z0-9_-]{0,64}|Signature|Credential|Policy|SessionToken|Security-Token)(\s{0,8}[=:]\s{0,8})("?)([^&\s"',;<>]+)/gi;
+const KV_RE =
+  /\b(X-Amz-[A-Za-z0-9-]{1,64}|aws[A-Za-z0-9_-]{0,64}|Signature|Credential|Policy|SessionToken|Security-Token)(\s{0,8}[=:]\s{0,8})("?)([^&\s"',;<>]+)/gi;
 /**
  * `<X-Amz-Expires>1</X-Amz-Expires>`, `<AWSAccessKeyId>…</AWSAccessKeyId>` in S3 XML error bodies:
  * the text up to the next `<` (XML text cannot contain one) is the value; an unclosed tag's

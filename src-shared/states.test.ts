@@ -24,13 +24,44 @@ function td(partial: Partial<TakeDeviceView> & { deviceKey: string }): TakeDevic
 }
 
 function take(partial: Partial<TakeView>): TakeView {
-  return { takeId: 't', name: 'T', folder: '/t', createdAt: '', targetStart: 0, delaySeconds: 3, phase: 'done', outcome: null, aborted: false, recovered: false, devices: [], ...partial };
+  return {
+    takeId: 't',
+    name: 'T',
+    folder: '/t',
+    createdAt: '',
+    targetStart: 0,
+    delaySeconds: 3,
+    phase: 'done',
+    outcome: null,
+    aborted: false,
+    recovered: false,
+    devices: [],
+    ...partial,
+  };
 }
 
 function device(partial: Partial<DeviceView>): DeviceView {
   return {
-    id: 'a', name: 'A', color: null, source: 'manual', host: '127.0.0.1', port: 1, addresses: [], deviceId: null, deviceType: null, state: 'online', stateReason: null,
-    lastSeen: 1, battery: null, deviceStatus: null, recordingSince: null, clock: null, uploadQueue: [], failedUploadQueue: [], included: true, ...partial,
+    id: 'a',
+    name: 'A',
+    color: null,
+    source: 'manual',
+    host: '127.0.0.1',
+    port: 1,
+    addresses: [],
+    deviceId: null,
+    deviceType: null,
+    state: 'online',
+    stateReason: null,
+    lastSeen: 1,
+    battery: null,
+    deviceStatus: null,
+    recordingSince: null,
+    clock: null,
+    uploadQueue: [],
+    failedUploadQueue: [],
+    included: true,
+    ...partial,
   };
 }
 
@@ -48,7 +79,10 @@ describe('take outcome', () => {
   });
 
   it('does not count a device the operator left out, and counts an unreachable one as missing', () => {
-    const devices = [td({ deviceKey: 'a' }), td({ deviceKey: 'b', start: 'skipped', skipReason: 'left_out', stop: 'not_sent', fileName: null, downloadState: 'none' })];
+    const devices = [
+      td({ deviceKey: 'a' }),
+      td({ deviceKey: 'b', start: 'skipped', skipReason: 'left_out', stop: 'not_sent', fileName: null, downloadState: 'none' }),
+    ];
     expect(takeOutcome(take({ devices })).outcome).toBe('complete');
     devices[1] = { ...devices[1]!, skipReason: 'unreachable' };
     expect(takeStateWord(take({ devices })).word).toBe('Done — 1 of 2 files');
@@ -57,8 +91,14 @@ describe('take outcome', () => {
   it('is null while anything is still running, failed with no file, aborted when called off', () => {
     expect(takeOutcome(take({ phase: 'recording', devices: [td({ deviceKey: 'a' })] })).outcome).toBeNull();
     expect(takeOutcome(take({ phase: 'done', devices: [td({ deviceKey: 'a', downloadState: 'active' })] })).outcome).toBeNull();
-    expect(takeOutcome(take({ phase: 'failed', devices: [td({ deviceKey: 'a', start: 'failed', stop: 'not_sent', fileName: null, downloadState: 'none' })] })).outcome).toBe('failed');
-    const aborted = take({ aborted: true, devices: [td({ deviceKey: 'a', downloadState: 'none' }), td({ deviceKey: 'b', stop: 'cancelled', fileName: null, downloadState: 'none' })] });
+    expect(
+      takeOutcome(take({ phase: 'failed', devices: [td({ deviceKey: 'a', start: 'failed', stop: 'not_sent', fileName: null, downloadState: 'none' })] }))
+        .outcome,
+    ).toBe('failed');
+    const aborted = take({
+      aborted: true,
+      devices: [td({ deviceKey: 'a', downloadState: 'none' }), td({ deviceKey: 'b', stop: 'cancelled', fileName: null, downloadState: 'none' })],
+    });
     expect(takeStateWord(aborted)).toMatchObject({ state: 'aborted', word: 'Aborted — 1 clip kept' });
   });
 });
@@ -67,7 +107,9 @@ describe('a device in a take', () => {
   it('tells "Left out" from "Unreachable"', () => {
     const t = take({});
     expect(takeDeviceState(t, td({ deviceKey: 'a', start: 'skipped', skipReason: 'left_out' })).word).toBe('Left out');
-    expect(takeDeviceState(t, td({ deviceKey: 'a', start: 'skipped', skipReason: 'unreachable', startError: 'unreachable: refused' })).word).toBe('Unreachable');
+    expect(takeDeviceState(t, td({ deviceKey: 'a', start: 'skipped', skipReason: 'unreachable', startError: 'unreachable: refused' })).word).toBe(
+      'Unreachable',
+    );
   });
 
   it('is Armed during the countdown and Stopping while stopping', () => {
@@ -88,7 +130,11 @@ describe('a device in a take', () => {
   });
 
   it('a recovered take says the controller restarted, not that a stop failed', () => {
-    const t = take({ phase: 'recording', recovered: true, devices: [td({ deviceKey: 'a', stop: 'pending', mayStillBeRecording: true, fileName: null, downloadState: 'none' })] });
+    const t = take({
+      phase: 'recording',
+      recovered: true,
+      devices: [td({ deviceKey: 'a', stop: 'pending', mayStillBeRecording: true, fileName: null, downloadState: 'none' })],
+    });
     const [p] = takeProblems(t);
     expect(p?.text).toBe('may still be recording — the controller restarted during this take: this device may still be recording.');
     expect(p?.text).not.toMatch(/stop did not get through/);
@@ -113,7 +159,9 @@ describe('plain words', async () => {
   const { plainDownloadFailure, plainIssue } = await import('./plain');
   const { SettingsPatchSchema } = await import('./api');
   it('a failed download is one line', () => {
-    expect(plainDownloadFailure({ code: 'connection_reset', bytes: 97 * 1024, total: Math.round(2.9 * 1024 * 1024), partialKept: true })).toBe('connection reset after 97.0 KiB of 2.9 MiB — partial kept');
+    expect(plainDownloadFailure({ code: 'connection_reset', bytes: 97 * 1024, total: Math.round(2.9 * 1024 * 1024), partialKept: true })).toBe(
+      'connection reset after 97.0 KiB of 2.9 MiB — partial kept',
+    );
     expect(plainDownloadFailure({ code: 'write_failed', bytes: 10, total: null, partialKept: false, diskFull: true })).toBe('disk full after 10 B');
   });
   it('a settings value out of range is a sentence, not zod text', () => {

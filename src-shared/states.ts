@@ -69,7 +69,12 @@ export function takeStateWord(take: Pick<TakeView, 'phase' | 'aborted' | 'device
   const files = (n: number) => plural(n, 'file');
   switch (outcome) {
     case 'complete':
-      return { state: 'complete', word: `Done — ${files(c.downloaded)}`, tone: 'ok', detail: `Every device recorded; ${c.downloaded === 1 ? 'its file was' : `all ${c.downloaded} files were`} downloaded and verified.` };
+      return {
+        state: 'complete',
+        word: `Done — ${files(c.downloaded)}`,
+        tone: 'ok',
+        detail: `Every device recorded; ${c.downloaded === 1 ? 'its file was' : `all ${c.downloaded} files were`} downloaded and verified.`,
+      };
     case 'partial':
       return {
         state: 'partial',
@@ -78,14 +83,22 @@ export function takeStateWord(take: Pick<TakeView, 'phase' | 'aborted' | 'device
         detail: `${plural(c.expected - c.downloaded, 'file')} ${c.expected - c.downloaded === 1 ? 'is' : 'are'} missing or incomplete: see the devices below.`,
       };
     case 'recorded':
-      return { state: 'recorded', word: `Recorded — ${files(c.recorded)} on the devices`, tone: 'ok', detail: 'Downloads are off: the files are still on the devices.' };
+      return {
+        state: 'recorded',
+        word: `Recorded — ${files(c.recorded)} on the devices`,
+        tone: 'ok',
+        detail: 'Downloads are off: the files are still on the devices.',
+      };
     case 'aborted': {
       const kept = take.devices.filter((d) => d.stop === 'stopped' && d.fileName).length;
       return {
         state: 'aborted',
         word: kept > 0 ? `Aborted — ${plural(kept, 'clip')} kept` : 'Aborted',
         tone: 'dim',
-        detail: kept > 0 ? 'Stopped before the start instant; devices that had begun capturing were stopped and their clips kept.' : 'Stopped before the start instant; nothing was recorded.',
+        detail:
+          kept > 0
+            ? 'Stopped before the start instant; devices that had begun capturing were stopped and their clips kept.'
+            : 'Stopped before the start instant; nothing was recorded.',
       };
     }
     case 'failed':
@@ -141,7 +154,12 @@ export function takeDeviceState(take: Pick<TakeView, 'phase' | 'aborted' | 'reco
       case 'unreachable':
         return { state: 'unreachable', word: 'Unreachable', tone: 'bad', detail: detailOf(d.startError) };
       case 'already_recording':
-        return { state: 'already-recording', word: 'Already recording', tone: 'bad', detail: 'It was recording before this take: stop it on the device first.' };
+        return {
+          state: 'already-recording',
+          word: 'Already recording',
+          tone: 'bad',
+          detail: 'It was recording before this take: stop it on the device first.',
+        };
       case 'not_started':
         return { state: 'not-started', word: 'Not started', tone: 'dim', detail: 'The take was stopped before this device was started.' };
       default:
@@ -156,14 +174,21 @@ export function takeDeviceState(take: Pick<TakeView, 'phase' | 'aborted' | 'reco
         tone: 'bad',
         detail: 'The controller restarted during this take: this device may still be recording.',
       };
-    return { state: 'may-still-be-recording', word: 'May still be recording', tone: 'bad', detail: `Stop did not get through${d.stopError ? ` (${d.stopError})` : ''}.` };
+    return {
+      state: 'may-still-be-recording',
+      word: 'May still be recording',
+      tone: 'bad',
+      detail: `Stop did not get through${d.stopError ? ` (${d.stopError})` : ''}.`,
+    };
   }
   if (d.start === 'failed') return { state: 'failed-to-start', word: 'Failed to start', tone: 'bad', detail: detailOf(d.startError) };
   if (d.start === 'pending') {
-    if (!ACTIVE_TAKE_PHASES.has(take.phase)) return { state: 'not-started', word: 'Not started', tone: 'dim', detail: 'The take ended before this device was started.' };
+    if (!ACTIVE_TAKE_PHASES.has(take.phase))
+      return { state: 'not-started', word: 'Not started', tone: 'dim', detail: 'The take ended before this device was started.' };
     return { state: 'starting', word: 'Starting…', tone: 'wait', detail: null };
   }
-  if (d.stop === 'cancelled') return { state: 'not-started', word: 'Not started', tone: 'dim', detail: 'Stopped before the start instant: its scheduled start was called off.' };
+  if (d.stop === 'cancelled')
+    return { state: 'not-started', word: 'Not started', tone: 'dim', detail: 'Stopped before the start instant: its scheduled start was called off.' };
   if (d.stop === 'stopped') {
     if (!d.fileName) return { state: 'no-file', word: 'Stopped — no file', tone: 'bad', detail: d.warnings[0] ?? 'The device named no file.' };
     switch (d.downloadState) {
@@ -239,14 +264,19 @@ export type DeviceCardState = 'unknown' | 'armed' | 'recording' | 'stopping' | '
  * wins (a phone reports "recording" from the moment START arrives, during the countdown: that is
  * Armed, not REC; a device being stopped is Stopping, not Online).
  */
-export function deviceCardState(device: DeviceView, ctx: { live: boolean; take?: Pick<TakeView, 'phase'> | null; takeDevice?: TakeDeviceView | null }): StateWord<DeviceCardState> {
-  if (!ctx.live) return { state: 'unknown', word: 'Unknown', tone: 'unknown', detail: 'Not connected to the controller: this state is unknown until it reconnects.' };
+export function deviceCardState(
+  device: DeviceView,
+  ctx: { live: boolean; take?: Pick<TakeView, 'phase'> | null; takeDevice?: TakeDeviceView | null },
+): StateWord<DeviceCardState> {
+  if (!ctx.live)
+    return { state: 'unknown', word: 'Unknown', tone: 'unknown', detail: 'Not connected to the controller: this state is unknown until it reconnects.' };
   const take = ctx.take ?? null;
   const td = ctx.takeDevice ?? null;
   if (take && td && ACTIVE_TAKE_PHASES.has(take.phase)) {
     const inTake = td.start === 'accepted' || td.start === 'pending' || (td.start === 'failed' && td.mayStillBeRecording);
     if (inTake && COUNTDOWN_PHASES.has(take.phase)) return { state: 'armed', word: 'Armed', tone: 'wait', detail: 'Waiting for the start instant.' };
-    if (take.phase === 'stopping' && td.stop === 'pending' && td.start !== 'skipped') return { state: 'stopping', word: 'Stopping…', tone: 'wait', detail: null };
+    if (take.phase === 'stopping' && td.stop === 'pending' && td.start !== 'skipped')
+      return { state: 'stopping', word: 'Stopping…', tone: 'wait', detail: null };
   }
   switch (device.state) {
     case 'recording':

@@ -33,9 +33,34 @@ function specifiers(source: string): string[] {
   return found;
 }
 
-const NODE_BUILTINS = new Set(
-  ['fs', 'path', 'net', 'os', 'http', 'https', 'crypto', 'stream', 'events', 'child_process', 'dgram', 'url', 'util', 'zlib', 'timers', 'worker_threads', 'buffer', 'dns', 'readline', 'perf_hooks', 'process', 'tls', 'assert', 'module', 'v8', 'vm'],
-);
+const NODE_BUILTINS = new Set([
+  'fs',
+  'path',
+  'net',
+  'os',
+  'http',
+  'https',
+  'crypto',
+  'stream',
+  'events',
+  'child_process',
+  'dgram',
+  'url',
+  'util',
+  'zlib',
+  'timers',
+  'worker_threads',
+  'buffer',
+  'dns',
+  'readline',
+  'perf_hooks',
+  'process',
+  'tls',
+  'assert',
+  'module',
+  'v8',
+  'vm',
+]);
 const isNode = (s: string) => s.startsWith('node:') || NODE_BUILTINS.has(s.split('/')[0]!);
 const isElectron = (s: string) => s === 'electron' || s.startsWith('electron/');
 
@@ -57,14 +82,20 @@ const RULES: Record<string, Rule> = {
       { test: (s) => isNode(s), why: 'src-shared runs everywhere: no node:* modules' },
       { test: (s) => isElectron(s), why: 'electron only under src-main/electron' },
       { test: (s) => ['react', 'react-dom', 'zustand', 'ws', 'bonjour-service'].includes(s), why: 'src-shared is platform-free' },
-      { test: relativeInto(['src-main/core', 'src-main/electron', 'src-main/bridge', 'src-main/cli', 'src-renderer', 'sim']), why: 'src-shared imports nothing outside itself' },
+      {
+        test: relativeInto(['src-main/core', 'src-main/electron', 'src-main/bridge', 'src-main/cli', 'src-renderer', 'sim']),
+        why: 'src-shared imports nothing outside itself',
+      },
     ],
   },
   'src-renderer': {
     forbid: [
       { test: (s) => isNode(s), why: 'the renderer runs in Chromium: no node:* modules' },
       { test: (s) => isElectron(s), why: 'electron only under src-main/electron' },
-      { test: relativeInto(['src-main/core', 'src-main/electron', 'src-main/bridge', 'src-main/cli', 'sim']), why: 'the renderer talks to the controller only through the contract' },
+      {
+        test: relativeInto(['src-main/core', 'src-main/electron', 'src-main/bridge', 'src-main/cli', 'sim']),
+        why: 'the renderer talks to the controller only through the contract',
+      },
     ],
   },
   'src-main/core': {
@@ -88,7 +119,10 @@ const RULES: Record<string, Rule> = {
   sim: {
     forbid: [
       { test: (s) => isElectron(s), why: 'electron only under src-main/electron' },
-      { test: relativeInto(['src-main/core', 'src-main/electron', 'src-main/bridge', 'src-main/cli', 'src-renderer']), why: 'sim is the device side: node:* and src-shared only' },
+      {
+        test: relativeInto(['src-main/core', 'src-main/electron', 'src-main/bridge', 'src-main/cli', 'src-renderer']),
+        why: 'sim is the device side: node:* and src-shared only',
+      },
       {
         test: (s) => /src-shared\/protocol\/(framer|video-frame)/.test(s) || /protocol\/(framer|video-frame)$/.test(s),
         why: "sim reads the way each device does: it may not reuse the controller's framing code",
@@ -183,7 +217,12 @@ function simImportViolations(files: string[]): string[] {
       const target = resolveImport(file, spec);
       if (!target || !rel(target).startsWith('sim/')) continue;
       const allowed = SIM_ENTRY_POINTS[rel(target)];
-      if (!allowed || !allowed.includes(area(file))) out.push(`${r} imports '${spec}': production code may use only ${Object.entries(SIM_ENTRY_POINTS).map(([f, who]) => `${f} (from ${who.join(', ')})`).join(' and ')}`);
+      if (!allowed || !allowed.includes(area(file)))
+        out.push(
+          `${r} imports '${spec}': production code may use only ${Object.entries(SIM_ENTRY_POINTS)
+            .map(([f, who]) => `${f} (from ${who.join(', ')})`)
+            .join(' and ')}`,
+        );
     }
   }
   return out;
@@ -267,7 +306,9 @@ describe('sim/ in production code', () => {
     expect(check('../../sim/personalities')).toBe(true);
     expect(check('../../sim/demo')).toBe(true); // core may not, even through the entry point
     expect(check('../../sim/demo', join(root, 'src-main/bridge/x.ts'))).toBe(false);
-    expect(isTestFile('src-main/core/fleet/fleet.test.ts') && isTestFile('e2e/fixtures/controller.ts') && !isTestFile('src-main/core/controller.ts')).toBe(true);
+    expect(isTestFile('src-main/core/fleet/fleet.test.ts') && isTestFile('e2e/fixtures/controller.ts') && !isTestFile('src-main/core/controller.ts')).toBe(
+      true,
+    );
   });
 });
 

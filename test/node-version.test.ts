@@ -33,13 +33,17 @@ describe('the supported Node version', async () => {
   it('on an older Node the CLI says what to do in one line and exits 1', async () => {
     // Pretend to be Node 20 without needing one installed: override process.versions before the check runs.
     const fake = `Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '20.19.0' } }); Object.defineProperty(process, 'version', { value: 'v20.19.0' });`;
-    const e = (await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(fake)}`, path.join(root, 'bin/multicam.js'), '--help'], { cwd: root }).catch((err: unknown) => err)) as {
+    const e = (await run(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(fake)}`, path.join(root, 'bin/multicam.js'), '--help'], {
+      cwd: root,
+    }).catch((err: unknown) => err)) as {
       code: number;
       stdout: string;
       stderr: string;
     };
     expect(e.code).toBe(1);
     expect(e.stdout).toBe('');
-    expect(e.stderr.trim().split('\n')).toEqual([`MultiCam Controller needs Node.js ${MIN_NODE_MAJOR} or newer, this is v20.19.0: install Node ${MIN_NODE_MAJOR} (nodejs.org, or \`npm install -g node@${MIN_NODE_MAJOR}\`) and run it again.`]);
+    expect(e.stderr.trim().split('\n')).toEqual([
+      `MultiCam Controller needs Node.js ${MIN_NODE_MAJOR} or newer, this is v20.19.0: install Node ${MIN_NODE_MAJOR} (nodejs.org, or \`npm install -g node@${MIN_NODE_MAJOR}\`) and run it again.`,
+    ]);
   });
 });

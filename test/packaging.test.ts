@@ -48,7 +48,8 @@ describe('electron-builder.yml', () => {
   });
   it('packages the renderer, the bundles, package.json and the runtime icons, not sources or maps', () => {
     const files = config.files ?? [];
-    for (const f of ['package.json', 'dist/renderer/**/*', 'dist-electron/**/*', 'resources/drag-icon.png', 'resources/icon-512.png']) expect(files).toContain(f);
+    for (const f of ['package.json', 'dist/renderer/**/*', 'dist-electron/**/*', 'resources/drag-icon.png', 'resources/icon-512.png'])
+      expect(files).toContain(f);
     expect(files).toContain('!dist-electron/**/*.map');
     expect(files.some((f) => /src-|\.ts$/.test(f) && !f.startsWith('!'))).toBe(false);
     // main.cjs bundles its dependencies (checked below), so node_modules stay out.
@@ -102,7 +103,9 @@ function readPng(file: string): { width: number; height: number; colourType: num
     return (c ^ 0xffffffff) >>> 0;
   };
   let off = 8;
-  let width = 0, height = 0, colourType = -1;
+  let width = 0,
+    height = 0,
+    colourType = -1;
   const idat: Buffer[] = [];
   const types: string[] = [];
   while (off < buf.length) {
@@ -133,7 +136,11 @@ function readPng(file: string): { width: number; height: number; colourType: num
 }
 
 describe('icons', () => {
-  for (const [name, size] of [['icon-512.png', 512], ['icon-256.png', 256], ['drag-icon.png', 64]] as const) {
+  for (const [name, size] of [
+    ['icon-512.png', 512],
+    ['icon-256.png', 256],
+    ['drag-icon.png', 64],
+  ] as const) {
     it(`${name} is a real ${size}×${size} RGBA PNG with a drawing on it`, () => {
       const png = readPng(join(root, 'resources', name));
       expect([png.width, png.height]).toEqual([size, size]);
@@ -160,7 +167,10 @@ describe('package.json and the renderer policy', () => {
 describe('scripts/build-electron.mjs', () => {
   let out: string;
   let built: { main?: string; preload?: string };
-  type BuildModule = { buildElectron(o: { outDir: string; only?: 'main' | 'preload' }): Promise<{ main?: string; preload?: string }>; OPTIONAL_NATIVE: string[] };
+  type BuildModule = {
+    buildElectron(o: { outDir: string; only?: 'main' | 'preload' }): Promise<{ main?: string; preload?: string }>;
+    OPTIONAL_NATIVE: string[];
+  };
   let mod: BuildModule;
   const requires = (file: string) => [...readFileSync(file, 'utf8').matchAll(/\brequire\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map((m) => m[1]!);
   const dynamicRequires = (file: string) => (readFileSync(file, 'utf8').match(/\brequire\(\s*[^"'`\s)]/g) ?? []).length;
@@ -208,6 +218,10 @@ describe('scripts/build-electron.mjs', () => {
     expect(foreign).toEqual([]);
     expect(readFileSync(built.main!, 'utf8')).toContain('"use strict"');
     // Demo mode's virtual cameras need their sample clip beside the bundle.
-    expect(readFileSync(join(out, 'assets', 'sample.mp4')).subarray(4, 8).toString('latin1')).toBe('ftyp');
+    expect(
+      readFileSync(join(out, 'assets', 'sample.mp4'))
+        .subarray(4, 8)
+        .toString('latin1'),
+    ).toBe('ftyp');
   });
 });

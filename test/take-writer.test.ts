@@ -17,7 +17,10 @@ function writesFiles(text: string): boolean {
   return [...text.matchAll(FS_IMPORT)].some((m) => {
     const clause = m[1]!;
     const named = /\{([^}]*)\}/.exec(clause)?.[1] ?? '';
-    const whole = clause.replace(/\{[^}]*\}/, '').replace(/,/g, ' ').trim(); // default or `* as fs`: anything goes
+    const whole = clause
+      .replace(/\{[^}]*\}/, '')
+      .replace(/,/g, ' ')
+      .trim(); // default or `* as fs`: anything goes
     return whole.length > 0 || WRITE_NAMES.test(named);
   });
 }

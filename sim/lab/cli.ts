@@ -65,7 +65,11 @@ export async function labCli(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === 'status') {
-    const list = execFileSync('ip', ['netns', 'list']).toString().split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n.startsWith(`${prefix}-`));
+    const list = execFileSync('ip', ['netns', 'list'])
+      .toString()
+      .split('\n')
+      .map((l) => l.split(' ')[0] ?? '')
+      .filter((n) => n.startsWith(`${prefix}-`));
     for (const ns of list) process.stdout.write(`${ns} pids: ${execFileSync('ip', ['netns', 'pids', ns]).toString().trim().replace(/\s+/g, ' ') || '-'}\n`);
     if (list.length === 0) process.stdout.write(`no lab '${prefix}'\n`);
     return 0;
@@ -83,7 +87,8 @@ export async function labCli(argv: string[]): Promise<number> {
     const count = num(o, 'hosts') ?? 8;
     if (!Number.isInteger(count) || count < 1 || count > 200) throw new Error('--hosts must be 1–200');
     const p = o.get('personality') ?? 'mixed';
-    if (p !== 'mixed' && !LAB_PERSONALITIES.includes(p as LabPersonality)) throw new Error(`--personality: '${p}' is not one of ${LAB_PERSONALITIES.join(', ')}, mixed`);
+    if (p !== 'mixed' && !LAB_PERSONALITIES.includes(p as LabPersonality))
+      throw new Error(`--personality: '${p}' is not one of ${LAB_PERSONALITIES.join(', ')}, mixed`);
     const offset = num(o, 'clock-offset-ms');
     const latencyMs = num(o, 'latency-ms');
     const jitterMs = num(o, 'jitter-ms');
@@ -96,7 +101,9 @@ export async function labCli(argv: string[]): Promise<number> {
     }));
     const subnet = o.get('subnet') ?? subnetForPrefix(prefix);
     const lab = await createLab({ hosts, prefix, subnet, persist: true });
-    process.stdout.write(`bridge ${lab.bridge} ${lab.bridgeAddress} (${lab.subnet}); tc netem ${lab.netemAvailable ? 'available' : 'unavailable: delay/jitter via sim options only'}\n`);
+    process.stdout.write(
+      `bridge ${lab.bridge} ${lab.bridgeAddress} (${lab.subnet}); tc netem ${lab.netemAvailable ? 'available' : 'unavailable: delay/jitter via sim options only'}\n`,
+    );
     for (const h of lab.hosts) process.stdout.write(`${h.ns}\t${h.address}:${h.port}\t${h.personality}\t${h.instance}\tpid ${h.pid ?? '-'}\n`);
     process.stdout.write(`tear down with: npx tsx sim/lab/cli.ts down${prefix === 'mc' ? '' : ` --prefix ${prefix}`}\n`);
     return 0;

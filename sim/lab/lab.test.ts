@@ -53,7 +53,8 @@ setInterval(() => {}, 1000);
   return { child, devicePid };
 }
 
-const exited = (child: ReturnType<typeof spawn>) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+const exited = (child: ReturnType<typeof spawn>) =>
+  new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 
 describe.skipIf(!labReady)('lab teardown', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lab-test-'));

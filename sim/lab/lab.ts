@@ -392,7 +392,16 @@ export async function createLab(opts: CreateLabOptions): Promise<Lab> {
   mkdirSync(logDir, { recursive: true });
 
   const hosts: Host[] = opts.hosts.map(
-    (spec, i) => new Host(`${prefix}-${i + 1}`, `${net}.${11 + i}`, spec.personality, spec, join(logDir, `host-${i + 1}.log`), opts.persist ?? false, opts.startTimeoutMs ?? 60_000),
+    (spec, i) =>
+      new Host(
+        `${prefix}-${i + 1}`,
+        `${net}.${11 + i}`,
+        spec.personality,
+        spec,
+        join(logDir, `host-${i + 1}.log`),
+        opts.persist ?? false,
+        opts.startTimeoutMs ?? 60_000,
+      ),
   );
 
   let stopped = false;

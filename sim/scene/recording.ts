@@ -96,7 +96,7 @@ function* audioChunks(t: SceneTruth, chunk = SCENE_RATE): Generator<Buffer> {
 }
 
 /** Seconds of the UTC day, for the burnt-in clock. */
-const secondsOfDay = (ms: number) => ((ms / 1000) % 86400 + 86400) % 86400;
+const secondsOfDay = (ms: number) => (((ms / 1000) % 86400) + 86400) % 86400;
 
 function ffmpegArgs(t: SceneTruth, out: string, format: 'mp4' | 'mov', text: boolean): string[] {
   const dur = (t.durationMs / 1000).toFixed(6);
@@ -107,13 +107,32 @@ function ffmpegArgs(t: SceneTruth, out: string, format: 'mp4' | 'mov', text: boo
   const fontSize = Math.max(8, Math.round(t.height / 7));
   const vf = text ? ['-vf', `drawtext=text='%{pts\\:hms\\:${secondsOfDay(t.trueStartMs).toFixed(3)}}':fontcolor=white:fontsize=${fontSize}:x=3:y=3`] : [];
   return [
-    '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
     ...inputs,
     ...vf,
-    '-map', '0:v', '-map', '1:a',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(Math.max(1, Math.round((2 * t.fps.num) / t.fps.den))),
-    '-c:a', 'aac', '-b:a', '96k',
-    '-f', format, out,
+    '-map',
+    '0:v',
+    '-map',
+    '1:a',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(Math.max(1, Math.round((2 * t.fps.num) / t.fps.den))),
+    '-c:a',
+    'aac',
+    '-b:a',
+    '96k',
+    '-f',
+    format,
+    out,
   ];
 }
 

@@ -14,7 +14,14 @@ import { SECURITY_HEADERS } from './http-static';
 
 export type ResolveFile = (downloadId: string) => Promise<Result<string>>;
 
-const VIDEO_TYPES: Record<string, string> = { '.mp4': 'video/mp4', '.mov': 'video/quicktime', '.m4v': 'video/x-m4v', '.mkv': 'video/x-matroska', '.webm': 'video/webm', '.h264': 'video/h264' };
+const VIDEO_TYPES: Record<string, string> = {
+  '.mp4': 'video/mp4',
+  '.mov': 'video/quicktime',
+  '.m4v': 'video/x-m4v',
+  '.mkv': 'video/x-matroska',
+  '.webm': 'video/webm',
+  '.h264': 'video/h264',
+};
 export const videoTypeFor = (name: string): string => VIDEO_TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';
 
 function plain(res: ServerResponse, status: number, text: string): void {

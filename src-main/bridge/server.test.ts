@@ -83,10 +83,11 @@ function inbox(ws: WebSocket) {
   ws.on('message', (d) => {
     const m = JSON.parse(d.toString()) as BridgeServerMessage;
     got.push(m);
-    for (const w of [...waiters]) if (w.pred(m)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(m);
-    }
+    for (const w of [...waiters])
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
   });
   return {
     got,
@@ -127,7 +128,16 @@ describe('static files', () => {
     expect((await get('/assets/missing.js')).status).toBe(404);
   });
   it('refuses path traversal in every spelling', async () => {
-    for (const p of ['/../secret.txt', '/../../etc/passwd', '/%2e%2e/secret.txt', '/%2E%2E%2Fsecret.txt', '/assets/..%2f..%2fsecret.txt', '/..%5csecret.txt', '/%00index.html', '/%zz']) {
+    for (const p of [
+      '/../secret.txt',
+      '/../../etc/passwd',
+      '/%2e%2e/secret.txt',
+      '/%2E%2E%2Fsecret.txt',
+      '/assets/..%2f..%2fsecret.txt',
+      '/..%5csecret.txt',
+      '/%00index.html',
+      '/%zz',
+    ]) {
       const r = await get(p);
       expect(r.status, p).toBeGreaterThanOrEqual(400);
       expect(r.body, p).not.toContain('TOP SECRET');
@@ -196,7 +206,9 @@ describe('websocket guards', () => {
     b.close();
   });
   it('refuses a foreign Host on the WebSocket even with the right Origin and token (403)', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/api?token=${bridge.token}`, { headers: { Origin: origin(), Host: `rebound.example:${bridge.port}` } });
+    const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/api?token=${bridge.token}`, {
+      headers: { Origin: origin(), Host: `rebound.example:${bridge.port}` },
+    });
     expect(await refused(ws)).toBe(403);
     expect(api.subscribe).not.toHaveBeenCalled();
   });

@@ -50,7 +50,6 @@ export interface BridgeHandle {
   close(): Promise<void>;
 }
 
-
 /** Constant-time token comparison (hashing first makes the lengths equal). */
 export function tokensEqual(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given, 'utf8').digest();
@@ -189,7 +188,11 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
         ws.close(1003, 'text frames only');
         return;
       }
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      const text = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Array.isArray(data)
+          ? Buffer.concat(data).toString('utf8')
+          : Buffer.from(data).toString('utf8');
       const msg = parseClientMessage(text);
       if (msg === null) {
         ws.close(1007, 'malformed message');

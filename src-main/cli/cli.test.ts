@@ -57,7 +57,19 @@ describe('multicam CLI', { timeout: 120_000 }, () => {
       sim({ personality: 'spec' }),
     ]);
     const out = await tmp();
-    const r = await run(['record', ...devs.flatMap((d) => ['--device', addr(d)]), '--delay', '1', '--duration', '2', '--json', '--out', out, '--name', 'cli take']);
+    const r = await run([
+      'record',
+      ...devs.flatMap((d) => ['--device', addr(d)]),
+      '--delay',
+      '1',
+      '--duration',
+      '2',
+      '--json',
+      '--out',
+      out,
+      '--name',
+      'cli take',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const m = TakeManifestSchema.parse(JSON.parse(r.stdout));
     expect(m.name).toBe('cli take');
@@ -80,7 +92,22 @@ describe('multicam CLI', { timeout: 120_000 }, () => {
     const unsynced = await sim({ personality: 'android', synced: false });
     const truncated = await sim({ personality: 'oak', faults: [{ name: 'truncate', afterBytes: 2000 }] });
     const out = await tmp();
-    const r = await run(['record', '--device', addr(good), '--device', addr(unsynced), '--device', addr(truncated), '--delay', '0.5', '--duration', '0.5', '--json', '--out', out]);
+    const r = await run([
+      'record',
+      '--device',
+      addr(good),
+      '--device',
+      addr(unsynced),
+      '--device',
+      addr(truncated),
+      '--delay',
+      '0.5',
+      '--duration',
+      '0.5',
+      '--json',
+      '--out',
+      out,
+    ]);
     expect(r.code, r.stderr).toBe(2);
     const m = TakeManifestSchema.parse(JSON.parse(r.stdout));
     expect(m.devices.map((d) => d.start.status)).toEqual(['accepted', 'failed', 'accepted']);
@@ -98,7 +125,9 @@ describe('multicam CLI', { timeout: 120_000 }, () => {
     const d = await sim({ personality: 'ios' });
     for (const how of ['enter', 'sigint'] as const) {
       const out = await tmp();
-      const child = spawn(process.execPath, [BIN, 'record', '--device', addr(d), '--delay', '0.5', '--json', '--out', out], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'record', '--device', addr(d), '--delay', '0.5', '--json', '--out', out], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       let asked = false;

@@ -4,7 +4,20 @@ import { mkdir } from 'node:fs/promises';
 import { download } from '../core/device-client/index';
 import { pickFreeName, remoteBasename } from '../core/downloads/naming';
 import { sanitizeComponent } from '../core/takes/folder';
-import { EXIT_OK, EXIT_PARTIAL, UsageError, formatBytes, isTty, oneLine, parse, parseDeviceArg, parseSeconds, printable, progressBar, runCommand } from './common';
+import {
+  EXIT_OK,
+  EXIT_PARTIAL,
+  UsageError,
+  formatBytes,
+  isTty,
+  oneLine,
+  parse,
+  parseDeviceArg,
+  parseSeconds,
+  printable,
+  progressBar,
+  runCommand,
+} from './common';
 import type { CliIo } from './common';
 
 export const DOWNLOAD_USAGE = `usage: multicam download --device host:port --file NAME [--out DIR]
@@ -67,12 +80,16 @@ export async function downloadCommand(argv: string[], io: CliIo): Promise<number
       });
       if (drawn) io.stderr.write('\n');
       io.stderr.write(`downloaded ${printable(r.path)} (${formatBytes(r.bytes)} in ${r.seconds.toFixed(1)} s), sha256 ${r.sha256}\n`);
-      if (values.json) io.stdout.write(`${JSON.stringify({ path: r.path, bytes: r.bytes, sha256: r.sha256, seconds: r.seconds, remoteName: values.file }, null, 2)}\n`);
+      if (values.json)
+        io.stdout.write(`${JSON.stringify({ path: r.path, bytes: r.bytes, sha256: r.sha256, seconds: r.seconds, remoteName: values.file }, null, 2)}\n`);
       return EXIT_OK;
     } catch (e) {
       if (drawn) io.stderr.write('\n');
       const kept = (e as { partialPath?: unknown }).partialPath;
-      io.stderr.write(printable(`multicam download: ${oneLine(e)}${typeof kept === 'string' && !oneLine(e).includes(kept) ? ` (received bytes kept at ${kept})` : ''}`) + '\n');
+      io.stderr.write(
+        printable(`multicam download: ${oneLine(e)}${typeof kept === 'string' && !oneLine(e).includes(kept) ? ` (received bytes kept at ${kept})` : ''}`) +
+          '\n',
+      );
       return EXIT_PARTIAL;
     }
   });

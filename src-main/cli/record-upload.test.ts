@@ -54,7 +54,27 @@ describe('multicam record --upload', { timeout: 120_000 }, () => {
     for (const personality of ['ios', 'android', 'spec'] as const) sims.push(await startSimDevice({ personality, stopDelayMs: 200 }));
     const out = join(work, 'takes');
     const devices = sims.flatMap((d) => ['--device', `${d.host}:${d.port}`]);
-    const r = await run(['record', ...devices, '--delay', '0.5', '--duration', '1', '--out', out, '--name', 'Cloud', '--json', '--upload', '--bucket', s3.bucket, '--endpoint', s3.endpoint, '--path-style', '--region', 'us-east-1']);
+    const r = await run([
+      'record',
+      ...devices,
+      '--delay',
+      '0.5',
+      '--duration',
+      '1',
+      '--out',
+      out,
+      '--name',
+      'Cloud',
+      '--json',
+      '--upload',
+      '--bucket',
+      s3.bucket,
+      '--endpoint',
+      s3.endpoint,
+      '--path-style',
+      '--region',
+      'us-east-1',
+    ]);
     expect(r.stderr).toContain('3 of 3 uploads confirmed');
     expect(r.code).toBe(0);
     const manifest = JSON.parse(r.stdout);

@@ -16,7 +16,16 @@ describe('formatStatusLine', () => {
     });
     expect(line).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
     expect(line).toContain('cam');
-    const failed = formatStatusLine({ device: 'x:1', ok: false, error: 'malformed_json: reply is not valid JSON: {"a":"\x1b[31m', status: null, battery: null, deviceType: null, deviceId: null, clock: null });
+    const failed = formatStatusLine({
+      device: 'x:1',
+      ok: false,
+      error: 'malformed_json: reply is not valid JSON: {"a":"\x1b[31m',
+      status: null,
+      battery: null,
+      deviceType: null,
+      deviceId: null,
+      clock: null,
+    });
     expect(failed).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
   });
 });

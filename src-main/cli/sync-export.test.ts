@@ -56,7 +56,19 @@ describe.skipIf(!hasFfmpeg)('multicam sync + export on a recorded take', { timeo
     ];
     for (const { label, ...opts } of cams) sims.push(await startSimDevice({ ...opts, deviceId: `Cam-${label}`, stopDelayMs: 200 }));
     const out = join(work, 'takes');
-    const rec = await run(['record', ...sims.flatMap((d) => ['--device', `${d.host}:${d.port}`]), '--delay', '1', '--duration', '5', '--out', out, '--name', 'Scene', '--json']);
+    const rec = await run([
+      'record',
+      ...sims.flatMap((d) => ['--device', `${d.host}:${d.port}`]),
+      '--delay',
+      '1',
+      '--duration',
+      '5',
+      '--out',
+      out,
+      '--name',
+      'Scene',
+      '--json',
+    ]);
     expect(rec.code, rec.stderr).toBe(0);
     const take = join(out, (await readdir(out))[0]!);
 

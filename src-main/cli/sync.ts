@@ -47,7 +47,11 @@ export function formatSyncTable(s: TakeSync): string {
   ]);
   const head = ['device', 'sync', 'offset', 'frames', 'drift', 'score', 'vs plan'];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((v, c) => v.padEnd(widths[c]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((v, c) => v.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), ...rows.map(line)];
   for (const d of s.devices) if (!d.ok && d.reason) out.push(`${printable(d.name)}: ${printable(d.reason)}`);
   out.push(`reference: ${s.reference ?? '-'}; analysed in ${s.seconds?.toFixed(1) ?? '?'} s`);

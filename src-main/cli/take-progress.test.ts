@@ -7,11 +7,34 @@ const evil = 'Cam\x1b]0;pwned\x07\x1b[2J';
 
 function take(): TakeView {
   return {
-    takeId: 't', name: `Take ${evil}`, folder: '/tmp/t', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000 + 2, delaySeconds: 2, phase: 'recording', outcome: null, aborted: false, recovered: false,
+    takeId: 't',
+    name: `Take ${evil}`,
+    folder: '/tmp/t',
+    createdAt: new Date().toISOString(),
+    targetStart: Date.now() / 1000 + 2,
+    delaySeconds: 2,
+    phase: 'recording',
+    outcome: null,
+    aborted: false,
+    recovered: false,
     devices: [
       {
-        deviceKey: 'k', name: evil, deviceType: 'x', start: 'failed', startError: `refused ${evil}`, confirmedRecording: false, stop: 'failed', stopError: evil,
-        mayStillBeRecording: true, skipReason: null, fileName: null, fileSize: null, downloadId: null, downloadState: 'none', uploadId: null, warnings: [],
+        deviceKey: 'k',
+        name: evil,
+        deviceType: 'x',
+        start: 'failed',
+        startError: `refused ${evil}`,
+        confirmedRecording: false,
+        stop: 'failed',
+        stopError: evil,
+        mayStillBeRecording: true,
+        skipReason: null,
+        fileName: null,
+        fileSize: null,
+        downloadId: null,
+        downloadState: 'none',
+        uploadId: null,
+        warnings: [],
       },
     ],
   };
@@ -25,7 +48,22 @@ describe('TakeProgress', () => {
       out.on('data', (c) => (text += c));
       const p = new TakeProgress(out, tty);
       p.onTake(take());
-      const dl: DownloadView = { id: 'd', takeId: 't', deviceKey: 'k', deviceName: evil, remoteName: 'x', path: 'x', state: 'failed', bytes: 1, total: 2, rateBps: 0, etaSeconds: null, sha256: null, error: evil, partial: true };
+      const dl: DownloadView = {
+        id: 'd',
+        takeId: 't',
+        deviceKey: 'k',
+        deviceName: evil,
+        remoteName: 'x',
+        path: 'x',
+        state: 'failed',
+        bytes: 1,
+        total: 2,
+        rateBps: 0,
+        etaSeconds: null,
+        sha256: null,
+        error: evil,
+        partial: true,
+      };
       p.onDownload(dl);
       p.close();
       expect(text).toContain('Cam?]0;pwned?'); // shown, defused

@@ -15,7 +15,17 @@ import { writeFixtureTake, type FixtureDevice } from '../core/uploads/testing/ta
 import { closedPort } from '../core/uploads/testing/ports';
 import { uploadCommand } from './upload';
 
-const CRED_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_REGION'];
+const CRED_ENV = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_DEFAULT_PROFILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
+  'AWS_EC2_METADATA_DISABLED',
+  'AWS_REGION',
+];
 const saved: Record<string, string | undefined> = {};
 let s3: TestS3Server;
 let work: string;
@@ -37,8 +47,9 @@ afterAll(async () => {
   await Promise.all(sims.map((d) => d.stop().catch(() => undefined)));
   await s3?.stop();
   await rm(work, { recursive: true, force: true });
-  for (const k of CRED_ENV) if (saved[k] === undefined) delete process.env[k];
-  else process.env[k] = saved[k];
+  for (const k of CRED_ENV)
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
 });
 
 async function sim(o: SimDeviceOptions): Promise<SimDevice> {
@@ -138,7 +149,9 @@ describe('multicam upload', { timeout: 60_000 }, () => {
     try {
       const nocreds = await run(['--take', folder, ...storageArgs()]);
       expect(nocreds.code).toBe(2);
-      expect(nocreds.stderr).toMatch(/^multicam upload: no AWS credentials found: set AWS_PROFILE \/ --profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+      expect(nocreds.stderr).toMatch(
+        /^multicam upload: no AWS credentials found: set AWS_PROFILE \/ --profile, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+      );
       expect(nocreds.stderr.trim().split('\n')).toHaveLength(1);
     } finally {
       process.env.AWS_ACCESS_KEY_ID = id;
@@ -168,7 +181,11 @@ describe('multicam upload', { timeout: 60_000 }, () => {
     expect(text).not.toContain(s3.secretAccessKey);
     expect(text).not.toContain('X-Amz-Signature');
     expect(text).not.toContain('X-Amz-Credential');
-    const sigs = sims.flatMap((d) => d.received.filter((c) => c.command === 'UPLOAD_TO_CLOUD').map((c) => new URL(String((c.raw as { uploadUrl: string }).uploadUrl)).searchParams.get('X-Amz-Signature')!));
+    const sigs = sims.flatMap((d) =>
+      d.received
+        .filter((c) => c.command === 'UPLOAD_TO_CLOUD')
+        .map((c) => new URL(String((c.raw as { uploadUrl: string }).uploadUrl)).searchParams.get('X-Amz-Signature')!),
+    );
     expect(sigs.length).toBeGreaterThanOrEqual(3);
     for (const s of sigs) expect(text).not.toContain(s);
   });

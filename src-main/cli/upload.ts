@@ -71,7 +71,8 @@ export function storageFromOptions(values: {
     if (e instanceof KeyTemplateError) throw new UsageError(`--prefix: ${e.message}`);
     throw e;
   }
-  if (storage.endpoint && !/^https?:\/\/[^\s/?#]+/i.test(storage.endpoint)) throw new UsageError(`--endpoint '${redactUrl(storage.endpoint)}' is not an http(s) URL`);
+  if (storage.endpoint && !/^https?:\/\/[^\s/?#]+/i.test(storage.endpoint))
+    throw new UsageError(`--endpoint '${redactUrl(storage.endpoint)}' is not an http(s) URL`);
   return storage;
 }
 
@@ -120,7 +121,15 @@ export async function uploadCommand(argv: string[], io: CliIo): Promise<number> 
         take: result.folder,
         bucket: storage.bucket,
         ok: result.ok,
-        uploads: result.uploads.map((u) => ({ device: u.deviceName, deviceKey: u.deviceKey, fileName: u.fileName, key: u.key, state: u.state, bytes: u.bytes, error: u.error })),
+        uploads: result.uploads.map((u) => ({
+          device: u.deviceName,
+          deviceKey: u.deviceKey,
+          fileName: u.fileName,
+          key: u.key,
+          state: u.state,
+          bytes: u.bytes,
+          error: u.error,
+        })),
         alreadyUploaded: result.alreadyUploaded,
         withoutFile: result.withoutFile,
       };

@@ -218,7 +218,12 @@ describe('Controller', () => {
       clock: new ControllerClock({ server: '' }),
       virtualDevices: async (count) => {
         started += count;
-        return Array.from({ length: count }, (_, i) => ({ host: '127.0.0.1', port: 20000 + started - count + i, name: `v${started - count + i}`, stop: async () => undefined }));
+        return Array.from({ length: count }, (_, i) => ({
+          host: '127.0.0.1',
+          port: 20000 + started - count + i,
+          name: `v${started - count + i}`,
+          stop: async () => undefined,
+        }));
       },
     });
     cleanups.push(() => fake.shutdown());
@@ -253,7 +258,11 @@ describe('Controller', () => {
     const done =
       pending?.state === 'done'
         ? pending
-        : await waitFor(b, (e) => (e.type === 'downloadChanged' && e.download.takeId === t.value.takeId && e.download.state === 'done' ? e.download : undefined), 30_000);
+        : await waitFor(
+            b,
+            (e) => (e.type === 'downloadChanged' && e.download.takeId === t.value.takeId && e.download.state === 'done' ? e.download : undefined),
+            30_000,
+          );
     expect(done.sha256).toMatch(/^[0-9a-f]{64}$/);
   }, 90_000);
 
@@ -266,7 +275,20 @@ describe('Controller', () => {
       on: (_e, l) => (listeners.add(l), () => listeners.delete(l)),
       async uploadTake(take) {
         for (const dev of take.devices) {
-          const u: UploadView = { id: `up-${dev.deviceKey}`, takeId: take.takeId, deviceKey: dev.deviceKey, deviceName: dev.name, fileName: dev.fileName ?? '', key: `k/${dev.fileName}`, state: 'uploading', bytes: 0, total: dev.fileSize, percent: 0, rateBps: null, error: null };
+          const u: UploadView = {
+            id: `up-${dev.deviceKey}`,
+            takeId: take.takeId,
+            deviceKey: dev.deviceKey,
+            deviceName: dev.name,
+            fileName: dev.fileName ?? '',
+            key: `k/${dev.fileName}`,
+            state: 'uploading',
+            bytes: 0,
+            total: dev.fileSize,
+            percent: 0,
+            rateBps: null,
+            error: null,
+          };
           uploads.push(u);
           for (const l of listeners) l(u);
         }
@@ -275,7 +297,10 @@ describe('Controller', () => {
       testConnection: async () => ({ bucket: 'b', message: 'ok' }),
     };
     const d = dirs();
-    const c = await make(d, { uploads: port, settingsOverride: { storage: { bucket: 'b', prefixTemplate: '{file}', region: 'r', endpoint: '', profile: '', forcePathStyle: true } } });
+    const c = await make(d, {
+      uploads: port,
+      settingsOverride: { storage: { bucket: 'b', prefixTemplate: '{file}', region: 'r', endpoint: '', profile: '', forcePathStyle: true } },
+    });
     await c.addVirtualDevices(2, 'spec');
     await allOnline(c, 2);
     const t = await c.startTake({ name: 'Up', delaySeconds: 0.5 });
@@ -295,23 +320,27 @@ describe('Controller', () => {
 
   const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
   if (!hasFfmpeg) console.warn('controller.test: thumbnail test skipped — ffmpeg is not installed (the app shows a placeholder then)');
-  it.skipIf(!hasFfmpeg)('makes a PNG thumbnail of a downloaded video, once per file however many ask', async () => {
-    const c = await make(dirs());
-    await c.addVirtualDevices(1, 'spec');
-    await allOnline(c, 1);
-    const t = await c.startTake({ delaySeconds: 0.5 });
-    if (!t.ok) throw new Error(t.error.message);
-    await waitFor(c, (e) => (e.type === 'takeChanged' && e.take.phase === 'recording' ? true : undefined));
-    await c.stopTake();
-    const dl = await waitFor(c, (e) => (e.type === 'downloadChanged' && e.download.state === 'done' ? e.download : undefined), 60_000);
-    const [a, b] = await Promise.all([c.thumbnail(dl.id), c.thumbnail(dl.id)]);
-    if (!a.ok || !b.ok) throw new Error('no thumbnail');
-    expect(a.value).toMatch(/^data:image\/png;base64,/);
-    expect(Buffer.from(a.value.split(',')[1]!, 'base64').subarray(1, 4).toString('latin1')).toBe('PNG');
-    expect(b.value).toBe(a.value);
-    const missing = await c.thumbnail('no-such-download');
-    expect(missing.ok ? '' : missing.error.code).toBe('not_found');
-  }, 90_000);
+  it.skipIf(!hasFfmpeg)(
+    'makes a PNG thumbnail of a downloaded video, once per file however many ask',
+    async () => {
+      const c = await make(dirs());
+      await c.addVirtualDevices(1, 'spec');
+      await allOnline(c, 1);
+      const t = await c.startTake({ delaySeconds: 0.5 });
+      if (!t.ok) throw new Error(t.error.message);
+      await waitFor(c, (e) => (e.type === 'takeChanged' && e.take.phase === 'recording' ? true : undefined));
+      await c.stopTake();
+      const dl = await waitFor(c, (e) => (e.type === 'downloadChanged' && e.download.state === 'done' ? e.download : undefined), 60_000);
+      const [a, b] = await Promise.all([c.thumbnail(dl.id), c.thumbnail(dl.id)]);
+      if (!a.ok || !b.ok) throw new Error('no thumbnail');
+      expect(a.value).toMatch(/^data:image\/png;base64,/);
+      expect(Buffer.from(a.value.split(',')[1]!, 'base64').subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(b.value).toBe(a.value);
+      const missing = await c.thumbnail('no-such-download');
+      expect(missing.ok ? '' : missing.error.code).toBe('not_found');
+    },
+    90_000,
+  );
 });
 
 describe('defaultUserDataDir', () => {
@@ -319,7 +348,9 @@ describe('defaultUserDataDir', () => {
     expect(defaultUserDataDir({}, 'linux', '/home/op')).toBe(join('/home/op', '.config', 'MultiCam Controller'));
     expect(defaultUserDataDir({ XDG_CONFIG_HOME: '/cfg' }, 'linux', '/home/op')).toBe(join('/cfg', 'MultiCam Controller'));
     expect(defaultUserDataDir({}, 'darwin', '/Users/op')).toBe(join('/Users/op', 'Library', 'Application Support', 'MultiCam Controller'));
-    expect(defaultUserDataDir({ APPDATA: 'C:/Users/op/AppData/Roaming' }, 'win32', 'C:/Users/op')).toBe(join('C:/Users/op/AppData/Roaming', 'MultiCam Controller'));
+    expect(defaultUserDataDir({ APPDATA: 'C:/Users/op/AppData/Roaming' }, 'win32', 'C:/Users/op')).toBe(
+      join('C:/Users/op/AppData/Roaming', 'MultiCam Controller'),
+    );
     expect(defaultUserDataDir({ MULTICAM_USER_DATA: '/tmp/x' }, 'linux', '/home/op')).toBe('/tmp/x');
   });
 });

@@ -23,7 +23,12 @@ function dirs() {
 }
 
 async function make(d: ReturnType<typeof dirs>, recordingsDir = d.recordingsDir): Promise<Controller> {
-  const c = await createController({ userDataDir: d.userDataDir, settingsOverride: { recordingsDir }, discovery: false, clock: new ControllerClock({ server: '' }) });
+  const c = await createController({
+    userDataDir: d.userDataDir,
+    settingsOverride: { recordingsDir },
+    discovery: false,
+    clock: new ControllerClock({ server: '' }),
+  });
   cleanups.push(() => c.shutdown());
   return c;
 }
@@ -60,7 +65,7 @@ describe('add device', () => {
 
     const dup = await c.addDevice(` 127.0.0.1:${sim.port}`);
     expect(dup.ok ? 'ok' : dup.error).toEqual({ code: 'exists', message: `127.0.0.1:${sim.port} is already in the list as ${sim.deviceId}.` });
-    expect((await c.getSnapshot()).ok && (await c.getSnapshot() as { value: { devices: unknown[] } }).value.devices).toHaveLength(2);
+    expect((await c.getSnapshot()).ok && ((await c.getSnapshot()) as { value: { devices: unknown[] } }).value.devices).toHaveLength(2);
   });
 
   it('an IPv6 [::1]:port entry survives a restart unchanged, and Remove removes it from the saved settings', async () => {

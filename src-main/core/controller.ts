@@ -5,7 +5,23 @@
  * the services; the work itself lives in them.
  */
 import { isAbsolute } from 'node:path';
-import { err, ok, type ContactSheet, type ControllerApi, type ControllerClockView, type ControllerEvent, type DeviceView, type DownloadView, type ExportFormat, type Result, type Settings, type SettingsPatch, type Snapshot, type TakeView, type UploadView } from '../../src-shared/api';
+import {
+  err,
+  ok,
+  type ContactSheet,
+  type ControllerApi,
+  type ControllerClockView,
+  type ControllerEvent,
+  type DeviceView,
+  type DownloadView,
+  type ExportFormat,
+  type Result,
+  type Settings,
+  type SettingsPatch,
+  type Snapshot,
+  type TakeView,
+  type UploadView,
+} from '../../src-shared/api';
 import { addressKey, parseManualAddress } from './fleet/address';
 import { checkRecordingsFolder } from './takes/folder';
 import { plainIssue, type IssueLike } from '../../src-shared/plain';
@@ -89,7 +105,8 @@ export class Controller extends ControllerServices implements ControllerApi {
       }
     };
     const gone = new Set([manualKey, d.host !== null && d.port !== null ? addressKey(d.host, d.port) : null].filter((k): k is string => k !== null));
-    if (this.settings.manualDevices.some((a) => gone.has(keyOf(a)))) this.persist({ manualDevices: this.settings.manualDevices.filter((a) => !gone.has(keyOf(a))) });
+    if (this.settings.manualDevices.some((a) => gone.has(keyOf(a))))
+      this.persist({ manualDevices: this.settings.manualDevices.filter((a) => !gone.has(keyOf(a))) });
     await this.virtual.removed(id);
     return ok(undefined);
   }
@@ -206,7 +223,6 @@ export class Controller extends ControllerServices implements ControllerApi {
     return this.actions.clipDuration(downloadId);
   }
 
-
   async uploadTake(takeId: string): Promise<Result<TakeView>> {
     return this.guard(() => this.uploads.uploadTake(takeId, this.settings));
   }
@@ -278,7 +294,6 @@ export class Controller extends ControllerServices implements ControllerApi {
   contactSheet(takeId: string): Promise<Result<ContactSheet>> {
     return this.actions.contactSheet(takeId);
   }
-
 
   controllerClock(): ControllerClockView {
     return this.clock.state();

@@ -8,7 +8,10 @@ describe('dispatchApi', () => {
   it('calls the method with its arguments and returns its Result', async () => {
     const a = api({ removeDevice: async (id: unknown) => ok(`removed ${String(id)}`) });
     expect(await dispatchApi(a, 'removeDevice', ['d1'])).toEqual({ ok: true, value: 'removed d1' });
-    expect(await dispatchApi(a, 'removeDevice', ['d1'], { removeDevice: async ([id]) => err('forbidden', `local ${String(id)}`) })).toEqual({ ok: false, error: { code: 'forbidden', message: 'local d1' } });
+    expect(await dispatchApi(a, 'removeDevice', ['d1'], { removeDevice: async ([id]) => err('forbidden', `local ${String(id)}`) })).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: 'local d1' },
+    });
   });
   it('settles every failure as a one-line Result', async () => {
     const a = api({

@@ -28,7 +28,12 @@ export function internalError(e: unknown): Result<never> {
 }
 
 /** Call `method` with already-validated `args`; never throws. */
-export async function dispatchApi(api: ControllerApi, method: string, args: unknown[], local?: Partial<Record<ApiMethod, LocalHandler>>): Promise<Result<unknown>> {
+export async function dispatchApi(
+  api: ControllerApi,
+  method: string,
+  args: unknown[],
+  local?: Partial<Record<ApiMethod, LocalHandler>>,
+): Promise<Result<unknown>> {
   if (!METHODS.has(method)) return err('unknown_method', `no such method: ${method.slice(0, 64)}`);
   const m = method as ApiMethod;
   const own = local?.[m];

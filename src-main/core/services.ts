@@ -113,7 +113,11 @@ export class ControllerServices {
       onWriteError: (folder, e) => this.log(`could not write the manifest in ${folder}: ${e.message}`),
     });
     this.unsubs.push(this.recorder.on('takeChanged', (take) => this.onTakeChanged(take)));
-    this.uploads = new UploadsLink(options.uploads ?? null, (id) => this.takeById(id), (e) => this.emit(e));
+    this.uploads = new UploadsLink(
+      options.uploads ?? null,
+      (id) => this.takeById(id),
+      (e) => this.emit(e),
+    );
   }
 
   /** Start the services: clock sync, discovery, polling, manual devices, take recovery. */

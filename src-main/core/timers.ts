@@ -15,10 +15,13 @@ export const realSetTimer: SetTimer = (fn, ms) => {
 export function sleepOn(setTimer: SetTimer, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((res, rej) => {
     if (signal?.aborted) return rej(new Error('aborted'));
-    const cancel = setTimer(() => {
-      signal?.removeEventListener('abort', onAbort);
-      res();
-    }, Math.max(0, ms));
+    const cancel = setTimer(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        res();
+      },
+      Math.max(0, ms),
+    );
     const onAbort = () => {
       cancel();
       rej(new Error('aborted'));

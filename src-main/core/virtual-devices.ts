@@ -40,7 +40,12 @@ export class VirtualDevices {
     if (!factory) throw coded('unsupported', 'Virtual cameras are not available here.');
     const room = MAX_VIRTUAL_DEVICES - this.running.size - this.starting;
     if (count > room) {
-      throw coded('limit', room > 0 ? `Only ${room} more virtual camera${room === 1 ? '' : 's'} can be added (${MAX_VIRTUAL_DEVICES} in all).` : `There are already ${MAX_VIRTUAL_DEVICES} virtual cameras.`);
+      throw coded(
+        'limit',
+        room > 0
+          ? `Only ${room} more virtual camera${room === 1 ? '' : 's'} can be added (${MAX_VIRTUAL_DEVICES} in all).`
+          : `There are already ${MAX_VIRTUAL_DEVICES} virtual cameras.`,
+      );
     }
     this.starting += count;
     let started: Awaited<ReturnType<VirtualDeviceFactory>>;

@@ -4,7 +4,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { API_METHODS, err, ok, type ControllerEvent, type Result } from '../../src-shared/api';
 import { createFakeApi, type FakeApi } from '../bridge/fake-api.test-helper';
-import { API_EVENT_CHANNEL, channelFor, forwardEvents, registerIpcHandlers, senderProblem, type FrameLike, type IpcEventLike, type WebContentsLike } from './ipc-handlers';
+import {
+  API_EVENT_CHANNEL,
+  channelFor,
+  forwardEvents,
+  registerIpcHandlers,
+  senderProblem,
+  type FrameLike,
+  type IpcEventLike,
+  type WebContentsLike,
+} from './ipc-handlers';
 
 // The handlers must not need Electron at all: if anything imports it, this throws.
 vi.mock('electron', () => {
@@ -56,7 +65,10 @@ beforeEach(() => {
   api = createFakeApi({ getSnapshot: async () => ok({ seq: 1, capabilities: { dragOut: false, reveal: false, virtualDevices: true } }) });
   ipc = fakeIpcMain();
   wc = fakeWebContents();
-  resolveDownloadPath = vi.fn((id: string): Result<string> => (id === 'dl-1' ? ok(takeFile) : id === 'dl-gone' ? ok(join(dir, 'take-001', 'gone.mp4')) : err('not_found', 'no such download')));
+  resolveDownloadPath = vi.fn(
+    (id: string): Result<string> =>
+      id === 'dl-1' ? ok(takeFile) : id === 'dl-gone' ? ok(join(dir, 'take-001', 'gone.mp4')) : err('not_found', 'no such download'),
+  );
   shell = { showItemInFolder: vi.fn<(path: string) => void>() };
   registerIpcHandlers({ ipcMain: ipc, api, getWebContents: () => wc as unknown as WebContentsLike, files: { resolveDownloadPath }, shell, dragIcon: icon });
 });
@@ -129,7 +141,14 @@ describe('argument validation', () => {
         throw new Error('disk on fire\n    at x (/src/y.ts:1:1)');
       },
     });
-    registerIpcHandlers({ ipcMain: ipc2, api: bad, getWebContents: () => wc as unknown as WebContentsLike, files: { resolveDownloadPath }, shell, dragIcon: icon });
+    registerIpcHandlers({
+      ipcMain: ipc2,
+      api: bad,
+      getWebContents: () => wc as unknown as WebContentsLike,
+      files: { resolveDownloadPath },
+      shell,
+      dragIcon: icon,
+    });
     expect(await ipc2.handlers.get('api:stopTake')!(fromOurWindow())).toEqual(err('internal', 'disk on fire'));
   });
   it('getSnapshot reports drag-out and reveal as available over IPC', async () => {
@@ -157,7 +176,10 @@ describe('drag-out and reveal', () => {
     expect(wc.startDrag).not.toHaveBeenCalled();
   });
   it('a foreign frame cannot drag', async () => {
-    expect(await invoke('startDrag', { sender: wc, senderFrame: frame('app://renderer/x', wc.mainFrame) }, 'dl-1')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(await invoke('startDrag', { sender: wc, senderFrame: frame('app://renderer/x', wc.mainFrame) }, 'dl-1')).toMatchObject({
+      ok: false,
+      error: { code: 'forbidden' },
+    });
     expect(resolveDownloadPath).not.toHaveBeenCalled();
   });
   it('revealDownload shows the resolved file in the OS file manager', async () => {

@@ -7,7 +7,13 @@ export async function settleWithin(p: Promise<unknown>, ms: number): Promise<'do
     timer = setTimeout(() => resolve('timeout'), ms);
   });
   try {
-    return await Promise.race([p.then(() => 'done' as const, () => 'failed' as const), timeout]);
+    return await Promise.race([
+      p.then(
+        () => 'done' as const,
+        () => 'failed' as const,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -15,7 +15,9 @@ const h = vi.hoisted(() => {
     ipcChannels: [] as string[],
     permissionRequest: null as null | ((wc: unknown, p: string, cb: (g: boolean) => void) => void),
     permissionCheck: null as null | ((...a: unknown[]) => boolean),
-    headers: null as null | ((d: { url: string; responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders?: Record<string, string[]> }) => void) => void),
+    headers: null as
+      | null
+      | ((d: { url: string; responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders?: Record<string, string[]> }) => void) => void),
     sandboxEnabled: false,
     lockRequested: false,
     menu: null as unknown,
@@ -132,7 +134,10 @@ describe('main.ts wiring', () => {
   it('every web contents created is hardened (navigation denied, window.open denied)', () => {
     const listeners = new Map<string, (e: { preventDefault(): void }, url?: string) => void>();
     let open: ((d: { url: string }) => { action: string }) | null = null;
-    const contents = { on: (n: string, l: (e: { preventDefault(): void }) => void) => listeners.set(n, l), setWindowOpenHandler: (f: typeof open) => (open = f) };
+    const contents = {
+      on: (n: string, l: (e: { preventDefault(): void }) => void) => listeners.set(n, l),
+      setWindowOpenHandler: (f: typeof open) => (open = f),
+    };
     for (const l of h.appListeners.get('web-contents-created') ?? []) l({}, contents);
     const e = { preventDefault: vi.fn() };
     listeners.get('will-navigate')!(e, 'https://evil.example');

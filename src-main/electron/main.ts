@@ -13,16 +13,7 @@ import { createAppProtocolHandler } from './app-protocol';
 import { forwardEvents, registerIpcHandlers, type DownloadFileResolver } from './ipc-handlers';
 import { demoCountFrom, installGracefulQuit } from './lifecycle';
 import { buildMenuTemplate } from './menu';
-import {
-  APP_ENTRY_URL,
-  APP_SCHEME,
-  DEV_RENDERER_CSP,
-  denyAllPermissions,
-  hardenWebContents,
-  installCsp,
-  RENDERER_CSP,
-  secureWebPreferences,
-} from './security';
+import { APP_ENTRY_URL, APP_SCHEME, DEV_RENDERER_CSP, denyAllPermissions, hardenWebContents, installCsp, RENDERER_CSP, secureWebPreferences } from './security';
 import { loadWindowState, MIN_SIZE, trackWindowState } from './window-state';
 
 type ShellController = ControllerApi & DownloadFileResolver & { shutdown(): Promise<void> };
@@ -36,7 +27,9 @@ app.setName(APP_NAME);
 // Tests and demos run against a throw-away profile; a packaged app always uses the real one.
 if (!app.isPackaged && process.env.MULTICAM_USER_DATA) app.setPath('userData', process.env.MULTICAM_USER_DATA);
 app.enableSandbox();
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true, codeCache: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, stream: true, codeCache: true } },
+]);
 
 let win: BrowserWindow | null = null;
 
@@ -49,7 +42,10 @@ function focusWindow(): void {
 
 function createWindow(root: string): BrowserWindow {
   const stateFile = join(app.getPath('userData'), 'window-state.json');
-  const state = loadWindowState(stateFile, screen.getAllDisplays().map((d) => d.workArea));
+  const state = loadWindowState(
+    stateFile,
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   const w = new BrowserWindow({
     ...state.bounds,
     minWidth: MIN_SIZE.width,
@@ -96,7 +92,12 @@ async function start(): Promise<void> {
     dragIcon: nativeImage.createFromPath(join(root, 'resources', 'drag-icon.png')),
   });
   forwardEvents(controller, () => (win && !win.isDestroyed() ? win.webContents : null));
-  installGracefulQuit(app, () => controller.shutdown(), SHUTDOWN_TIMEOUT_MS, (m) => console.error(m));
+  installGracefulQuit(
+    app,
+    () => controller.shutdown(),
+    SHUTDOWN_TIMEOUT_MS,
+    (m) => console.error(m),
+  );
 
   const menu = buildMenuTemplate({
     isDev: devServerUrl !== null,

@@ -23,7 +23,15 @@ export function buildMenuTemplate(opts: { isDev: boolean; platform: NodeJS.Platf
   if (mac) {
     template.push({
       label: appName,
-      submenu: [{ label: `About ${appName}`, click: actions.showAbout }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }],
+      submenu: [
+        { label: `About ${appName}`, click: actions.showAbout },
+        { type: 'separator' },
+        { role: 'hide' },
+        { role: 'hideOthers' },
+        { role: 'unhide' },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
     });
   }
   template.push({

@@ -41,7 +41,16 @@ describe('webPreferences', () => {
 describe('external links', () => {
   it('only plain https', () => {
     expect(isSafeExternalUrl('https://multicam.example/help')).toBe(true);
-    for (const u of ['http://multicam.example', 'file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'https://user:pw@host/', 'app://renderer/x', 'not a url', `https://x/${'a'.repeat(3000)}`]) {
+    for (const u of [
+      'http://multicam.example',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'smb://host/share',
+      'https://user:pw@host/',
+      'app://renderer/x',
+      'not a url',
+      `https://x/${'a'.repeat(3000)}`,
+    ]) {
       expect(isSafeExternalUrl(u), u).toBe(false);
     }
   });
@@ -169,7 +178,15 @@ describe('app:// protocol', () => {
     expect(await (await handler({ url: 'app://renderer/takes/1' })).text()).toContain('MultiCam');
   });
   it('refuses traversal, other hosts and symlinks out of the root', async () => {
-    for (const url of ['app://renderer/%2e%2e/secret.txt', 'app://renderer/..%2fsecret.txt', 'app://renderer/assets/..%2f..%2fsecret.txt', 'app://renderer/%5c..%5csecret.txt', 'app://renderer/leak.txt', 'app://other/index.html', 'app://renderer/%00']) {
+    for (const url of [
+      'app://renderer/%2e%2e/secret.txt',
+      'app://renderer/..%2fsecret.txt',
+      'app://renderer/assets/..%2f..%2fsecret.txt',
+      'app://renderer/%5c..%5csecret.txt',
+      'app://renderer/leak.txt',
+      'app://other/index.html',
+      'app://renderer/%00',
+    ]) {
       const r = await handler({ url, method: 'GET' });
       expect(r.status, url).toBeGreaterThanOrEqual(400);
       expect(await r.text(), url).not.toContain('TOP SECRET');

@@ -219,7 +219,21 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
       const [host, port] = address.split(':');
       const id = port ? address : `${address}:8080`;
       if (world.devices.has(id)) return err('exists', `${id} is already in the list.`);
-      return ok(putDevice({ id, name: id, source: 'manual', host: host!, port: Number(port ?? 8080), addresses: [host!], state: 'discovered', deviceType: null, battery: null, clock: null, lastSeen: null }));
+      return ok(
+        putDevice({
+          id,
+          name: id,
+          source: 'manual',
+          host: host!,
+          port: Number(port ?? 8080),
+          addresses: [host!],
+          state: 'discovered',
+          deviceType: null,
+          battery: null,
+          clock: null,
+          lastSeen: null,
+        }),
+      );
     },
     async removeDevice(id) {
       if (!world.devices.delete(id)) return err('not_found', `No device ${id}.`);
@@ -280,7 +294,16 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
       const stopped: TakeView = {
         ...t,
         phase: 'stopping',
-        devices: t.devices.map((d) => (d.start === 'accepted' ? { ...d, stop: 'stopped', fileName: `${d.name.replace(/\W+/g, '_')}_${t.takeId}.mp4`, fileSize: 40_000_000 + Math.round(Math.random() * 40_000_000) } : d)),
+        devices: t.devices.map((d) =>
+          d.start === 'accepted'
+            ? {
+                ...d,
+                stop: 'stopped',
+                fileName: `${d.name.replace(/\W+/g, '_')}_${t.takeId}.mp4`,
+                fileSize: 40_000_000 + Math.round(Math.random() * 40_000_000),
+              }
+            : d,
+        ),
       };
       putTake(stopped);
       for (const d of t.devices) {
@@ -292,7 +315,10 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
     async retryStop(takeId, deviceKey) {
       const t = world.takes.get(takeId);
       if (!t) return err('not_found', `No take ${takeId}.`);
-      const next = { ...t, devices: t.devices.map((d) => (d.deviceKey === deviceKey ? { ...d, stop: 'stopped' as const, stopError: null, mayStillBeRecording: false } : d)) };
+      const next = {
+        ...t,
+        devices: t.devices.map((d) => (d.deviceKey === deviceKey ? { ...d, stop: 'stopped' as const, stopError: null, mayStillBeRecording: false } : d)),
+      };
       putTake(next);
       return ok(next);
     },
@@ -324,7 +350,20 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
       if (!world.settings.storage.bucket) return err('not_configured', 'Set a storage bucket in Settings first.');
       const devices = t.devices.map((d) => {
         if (!d.fileName) return d;
-        const u: UploadView = { id: `up-${takeId}-${d.deviceKey}`, takeId, deviceKey: d.deviceKey, deviceName: d.name, fileName: d.fileName, key: `${takeId}/${d.name}/${d.fileName}`, state: 'queued', bytes: 0, total: d.fileSize, percent: 0, rateBps: null, error: null };
+        const u: UploadView = {
+          id: `up-${takeId}-${d.deviceKey}`,
+          takeId,
+          deviceKey: d.deviceKey,
+          deviceName: d.name,
+          fileName: d.fileName,
+          key: `${takeId}/${d.name}/${d.fileName}`,
+          state: 'queued',
+          bytes: 0,
+          total: d.fileSize,
+          percent: 0,
+          rateBps: null,
+          error: null,
+        };
         putUpload(u);
         return { ...d, uploadId: u.id };
       });
@@ -344,7 +383,8 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
       return b ? ok({ bucket: b, message: `Wrote and deleted a test object in ${b}.` }) : err('not_configured', 'No bucket is set.');
     },
     async updateSettings(patch) {
-      if (patch.delaySeconds !== undefined && (patch.delaySeconds < 0.5 || patch.delaySeconds > 60)) return err('invalid_argument', 'delaySeconds: must be between 0.5 and 60');
+      if (patch.delaySeconds !== undefined && (patch.delaySeconds < 0.5 || patch.delaySeconds > 60))
+        return err('invalid_argument', 'delaySeconds: must be between 0.5 and 60');
       world.settings = { ...world.settings, ...clone(patch) };
       emit({ type: 'settingsChanged', settings: world.settings });
       return ok(clone(world.settings));
@@ -356,7 +396,16 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
         virtualCount += 1;
         const type = personality && personality !== 'mixed' ? personality : kinds[(virtualCount - 1) % kinds.length]!;
         added.push(
-          putDevice({ id: `virtual-${virtualCount}`, name: `Virtual ${virtualCount}`, source: 'virtual', host: '127.0.0.1', port: 9000 + virtualCount, addresses: ['127.0.0.1'], deviceType: type, battery: 100 }),
+          putDevice({
+            id: `virtual-${virtualCount}`,
+            name: `Virtual ${virtualCount}`,
+            source: 'virtual',
+            host: '127.0.0.1',
+            port: 9000 + virtualCount,
+            addresses: ['127.0.0.1'],
+            deviceType: type,
+            battery: 100,
+          }),
         );
       }
       return ok(added);
@@ -415,7 +464,10 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
       const t = world.takes.get(takeId);
       if (!t?.sync || t.sync.state !== 'done') return err('not_ready', 'The take has not been aligned yet.');
       const ok_ = t.sync.devices.filter((d) => d.ok);
-      return ok({ instantsMs: [1000, 2000, 3000], strips: ok_.map((d, i) => ({ deviceKey: d.deviceKey, name: d.name, url: thumbSvg(d.name, (i * 67) % 360), error: null })) });
+      return ok({
+        instantsMs: [1000, 2000, 3000],
+        strips: ok_.map((d, i) => ({ deviceKey: d.deviceKey, name: d.name, url: thumbSvg(d.name, (i * 67) % 360), error: null })),
+      });
     },
   };
 
@@ -433,14 +485,33 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
     sinceHeartbeat += ms;
     for (const take of [...world.takes.values()]) {
       if ((take.phase === 'scheduled' || take.phase === 'starting') && t >= take.targetStart * 1000) {
-        const next: TakeView = { ...take, phase: 'recording', devices: take.devices.map((d) => (d.start === 'accepted' ? { ...d, confirmedRecording: d.confirmedRecording ?? true } : d)) };
+        const next: TakeView = {
+          ...take,
+          phase: 'recording',
+          devices: take.devices.map((d) => (d.start === 'accepted' ? { ...d, confirmedRecording: d.confirmedRecording ?? true } : d)),
+        };
         putTake(next);
         for (const d of next.devices) if (d.confirmedRecording) putDevice({ id: d.deviceKey, state: 'recording', recordingSince: take.targetStart * 1000 });
       } else if (take.phase === 'stopping') {
         const devices = take.devices.map((d) => {
           if (!d.fileName || d.downloadId) return d;
           dlCount += 1;
-          const dl: DownloadView = { id: `dl-${dlCount}`, takeId: take.takeId, deviceKey: d.deviceKey, deviceName: d.name, remoteName: d.fileName, path: d.fileName, state: 'queued', bytes: 0, total: d.fileSize, rateBps: 0, etaSeconds: null, sha256: null, error: null, partial: false };
+          const dl: DownloadView = {
+            id: `dl-${dlCount}`,
+            takeId: take.takeId,
+            deviceKey: d.deviceKey,
+            deviceName: d.name,
+            remoteName: d.fileName,
+            path: d.fileName,
+            state: 'queued',
+            bytes: 0,
+            total: d.fileSize,
+            rateBps: 0,
+            etaSeconds: null,
+            sha256: null,
+            error: null,
+            partial: false,
+          };
           putDownload(dl);
           return { ...d, downloadId: dl.id };
         });
@@ -457,14 +528,21 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
         const rate = 12_000_000;
         const total = d.total ?? 50_000_000;
         const bytes = Math.min(total, d.bytes + (rate * ms) / 1000);
-        if (bytes >= total) putDownload({ ...d, bytes: total, state: 'done', rateBps: 0, etaSeconds: null, sha256: (d.id + 'a3f19c0e7b5d2468').padEnd(64, '0') });
+        if (bytes >= total)
+          putDownload({ ...d, bytes: total, state: 'done', rateBps: 0, etaSeconds: null, sha256: (d.id + 'a3f19c0e7b5d2468').padEnd(64, '0') });
         else putDownload({ ...d, bytes, rateBps: rate, etaSeconds: (total - bytes) / rate });
       }
     }
     for (const take of [...world.takes.values()]) {
       if (take.phase !== 'downloading') continue;
       const ids = take.devices.map((d) => d.downloadId).filter((x): x is string => !!x);
-      if (ids.every((id) => { const s = world.downloads.get(id)?.state; return s === 'done' || s === 'failed' || s === 'cancelled'; })) putTake({ ...take, phase: 'done' });
+      if (
+        ids.every((id) => {
+          const s = world.downloads.get(id)?.state;
+          return s === 'done' || s === 'failed' || s === 'cancelled';
+        })
+      )
+        putTake({ ...take, phase: 'done' });
     }
     for (const u of [...world.uploads.values()]) {
       if (u.state === 'queued' || u.state === 'uploading') {
@@ -513,18 +591,119 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
   const w = fake.world;
   w.settings = { ...w.settings, storage: { ...w.settings.storage, bucket: 'studio-takes' } };
   const cams: Array<Partial<DeviceView> & { id: string }> = [
-    { id: 'multiCam-A1', name: 'Cam A — wide', color: '#ff6b6b', deviceType: 'iPhone 15 Pro', host: '192.168.1.21', battery: 86, state: 'recording', recordingSince: t - 14_200 },
-    { id: 'multiCam-B2', name: 'Cam B — close', color: '#4dabf7', deviceType: 'iPhone 13', host: '192.168.1.22', battery: 64, state: 'recording', recordingSince: t - 14_200 },
-    { id: 'multiCam-C3', name: 'Cam C — overhead', color: '#69db7c', deviceType: 'Pixel 8', host: '192.168.1.23', battery: 12, state: 'recording', recordingSince: t - 14_200 },
-    { id: 'multiCam-D4', name: 'Cam D — profile', deviceType: 'Pixel 7a', host: '192.168.1.24', battery: 51, state: 'online', clock: { offsetMs: 812, uncertaintyMs: 3, rttMs: 6, samples: 12, flagged: true } },
+    {
+      id: 'multiCam-A1',
+      name: 'Cam A — wide',
+      color: '#ff6b6b',
+      deviceType: 'iPhone 15 Pro',
+      host: '192.168.1.21',
+      battery: 86,
+      state: 'recording',
+      recordingSince: t - 14_200,
+    },
+    {
+      id: 'multiCam-B2',
+      name: 'Cam B — close',
+      color: '#4dabf7',
+      deviceType: 'iPhone 13',
+      host: '192.168.1.22',
+      battery: 64,
+      state: 'recording',
+      recordingSince: t - 14_200,
+    },
+    {
+      id: 'multiCam-C3',
+      name: 'Cam C — overhead',
+      color: '#69db7c',
+      deviceType: 'Pixel 8',
+      host: '192.168.1.23',
+      battery: 12,
+      state: 'recording',
+      recordingSince: t - 14_200,
+    },
+    {
+      id: 'multiCam-D4',
+      name: 'Cam D — profile',
+      deviceType: 'Pixel 7a',
+      host: '192.168.1.24',
+      battery: 51,
+      state: 'online',
+      clock: { offsetMs: 812, uncertaintyMs: 3, rttMs: 6, samples: 12, flagged: true },
+    },
     { id: 'multiCam-oak-7f3a', name: 'OAK depth', deviceType: 'OAK-D', host: '192.168.1.30', battery: null, state: 'recording', recordingSince: t - 14_200 },
-    { id: 'multiCam-E5', name: 'Cam E — audience', deviceType: 'iPhone 12', host: '192.168.1.25', battery: 33, state: 'stale', stateReason: 'no reply for 6 s', lastSeen: t - 6_000 },
-    { id: 'multiCam-F6', name: 'Cam F — door', deviceType: 'Galaxy S23', host: '192.168.1.26', battery: 0, state: 'offline', stateReason: 'connection refused', lastSeen: t - 183_000, clock: null },
-    { id: 'multiCam-G7', name: 'Cam G — stage left', deviceType: 'iPhone 14', host: '192.168.1.27', battery: 92, state: 'uploading', uploadQueue: [{ fileName: 'take-001_G7.mp4', fileSize: 84_000_000, bytesUploaded: 51_000_000, uploadProgress: 61, uploadSpeed: 3_200_000, status: 'uploading', error: null }] },
-    { id: 'multiCam-H8', name: 'Cam H — stage right', deviceType: 'Pixel 8 Pro', host: '192.168.1.28', battery: 77, state: 'recording', recordingSince: t - 14_200, clock: { offsetMs: -23, uncertaintyMs: 2, rttMs: 4, samples: 10, flagged: false } },
-    { id: '192.168.1.40:8080', name: '192.168.1.40:8080', source: 'manual', deviceType: null, host: '192.168.1.40', battery: null, state: 'discovered', lastSeen: null, clock: null },
+    {
+      id: 'multiCam-E5',
+      name: 'Cam E — audience',
+      deviceType: 'iPhone 12',
+      host: '192.168.1.25',
+      battery: 33,
+      state: 'stale',
+      stateReason: 'no reply for 6 s',
+      lastSeen: t - 6_000,
+    },
+    {
+      id: 'multiCam-F6',
+      name: 'Cam F — door',
+      deviceType: 'Galaxy S23',
+      host: '192.168.1.26',
+      battery: 0,
+      state: 'offline',
+      stateReason: 'connection refused',
+      lastSeen: t - 183_000,
+      clock: null,
+    },
+    {
+      id: 'multiCam-G7',
+      name: 'Cam G — stage left',
+      deviceType: 'iPhone 14',
+      host: '192.168.1.27',
+      battery: 92,
+      state: 'uploading',
+      uploadQueue: [
+        {
+          fileName: 'take-001_G7.mp4',
+          fileSize: 84_000_000,
+          bytesUploaded: 51_000_000,
+          uploadProgress: 61,
+          uploadSpeed: 3_200_000,
+          status: 'uploading',
+          error: null,
+        },
+      ],
+    },
+    {
+      id: 'multiCam-H8',
+      name: 'Cam H — stage right',
+      deviceType: 'Pixel 8 Pro',
+      host: '192.168.1.28',
+      battery: 77,
+      state: 'recording',
+      recordingSince: t - 14_200,
+      clock: { offsetMs: -23, uncertaintyMs: 2, rttMs: 4, samples: 10, flagged: false },
+    },
+    {
+      id: '192.168.1.40:8080',
+      name: '192.168.1.40:8080',
+      source: 'manual',
+      deviceType: null,
+      host: '192.168.1.40',
+      battery: null,
+      state: 'discovered',
+      lastSeen: null,
+      clock: null,
+    },
     { id: 'multiCam-J9', name: 'Cam J — spare', deviceType: 'iPhone SE', host: '192.168.1.29', battery: 45, state: 'online', included: false },
-    { id: 'virtual-1', name: 'Virtual 1', source: 'virtual', deviceType: 'spec', host: '127.0.0.1', port: 9001, battery: 100, state: 'recording', recordingSince: t - 14_200 },
+    {
+      id: 'virtual-1',
+      name: 'Virtual 1',
+      source: 'virtual',
+      deviceType: 'spec',
+      host: '127.0.0.1',
+      port: 9001,
+      battery: 100,
+      state: 'recording',
+      recordingSince: t - 14_200,
+    },
   ];
   for (const c of cams) fake.putDevice({ ...c, addresses: [c.host ?? '127.0.0.1'], lastSeen: c.lastSeen === undefined ? t - 800 : c.lastSeen });
 
@@ -571,19 +750,77 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
       td('multiCam-C3', { confirmedRecording: true, stop: 'stopped', fileName: 'C3_take1.mp4', fileSize: 301_000_000, downloadId: 'dl-c3' }),
       td('multiCam-oak-7f3a', { confirmedRecording: true, stop: 'stopped', fileName: 'oak_take1.mp4', fileSize: 0, downloadId: 'dl-oak' }),
       td('multiCam-F6', { confirmedRecording: true, stop: 'unreachable', stopError: 'connect ETIMEDOUT', mayStillBeRecording: true }),
-      td('multiCam-G7', { confirmedRecording: true, stop: 'stopped', fileName: 'take-001_G7.mp4', fileSize: 84_000_000, downloadId: 'dl-g7', uploadId: 'up-g7' }),
+      td('multiCam-G7', {
+        confirmedRecording: true,
+        stop: 'stopped',
+        fileName: 'take-001_G7.mp4',
+        fileSize: 84_000_000,
+        downloadId: 'dl-g7',
+        uploadId: 'up-g7',
+      }),
     ],
   };
   fake.putTake(older);
   fake.putTake(current);
   w.activeTakeId = current.takeId;
   const dl = (id: string, dev: string, name: string, extra: Partial<DownloadView>): DownloadView => ({
-    id, takeId: 'take-001', deviceKey: dev, deviceName: w.devices.get(dev)!.name, remoteName: name, path: name, state: 'active', bytes: 0, total: null, rateBps: 0, etaSeconds: null, sha256: null, error: null, partial: false, ...extra,
+    id,
+    takeId: 'take-001',
+    deviceKey: dev,
+    deviceName: w.devices.get(dev)!.name,
+    remoteName: name,
+    path: name,
+    state: 'active',
+    bytes: 0,
+    total: null,
+    rateBps: 0,
+    etaSeconds: null,
+    sha256: null,
+    error: null,
+    partial: false,
+    ...extra,
   });
-  fake.putDownload(dl('dl-a1', 'multiCam-A1', 'A1_take1.mp4', { state: 'done', bytes: 412_000_000, total: 412_000_000, sha256: '9f2c41d07be3a5c8e6f1029384756abcdeffedcba98765432100123456789abc' }));
-  fake.putDownload(dl('dl-b2', 'multiCam-B2', 'B2_take1.mp4', { state: 'active', bytes: 241_000_000, total: 388_000_000, rateBps: 11_400_000, etaSeconds: 13 }));
+  fake.putDownload(
+    dl('dl-a1', 'multiCam-A1', 'A1_take1.mp4', {
+      state: 'done',
+      bytes: 412_000_000,
+      total: 412_000_000,
+      sha256: '9f2c41d07be3a5c8e6f1029384756abcdeffedcba98765432100123456789abc',
+    }),
+  );
+  fake.putDownload(
+    dl('dl-b2', 'multiCam-B2', 'B2_take1.mp4', { state: 'active', bytes: 241_000_000, total: 388_000_000, rateBps: 11_400_000, etaSeconds: 13 }),
+  );
   fake.putDownload(dl('dl-c3', 'multiCam-C3', 'C3_take1.mp4', { state: 'queued', total: 301_000_000 }));
-  fake.putDownload(dl('dl-oak', 'multiCam-oak-7f3a', 'oak_take1.mp4', { state: 'failed', bytes: 96_000_000, total: 180_000_000, partial: true, error: 'connection closed after 96 MB; the device deleted its copy' }));
-  fake.putDownload(dl('dl-g7', 'multiCam-G7', 'take-001_G7.mp4', { state: 'done', bytes: 84_000_000, total: 84_000_000, sha256: '0b7e5d11aa90c3f4e2d1c0b9a8f7e6d5c4b3a29180706050403020100fedcba9' }));
-  fake.putUpload({ id: 'up-g7', takeId: 'take-001', deviceKey: 'multiCam-G7', deviceName: 'Cam G — stage left', fileName: 'take-001_G7.mp4', key: 'take-001/Cam G/take-001_G7.mp4', state: 'uploading', bytes: 51_000_000, total: 84_000_000, percent: 61, rateBps: 3_200_000, error: null });
+  fake.putDownload(
+    dl('dl-oak', 'multiCam-oak-7f3a', 'oak_take1.mp4', {
+      state: 'failed',
+      bytes: 96_000_000,
+      total: 180_000_000,
+      partial: true,
+      error: 'connection closed after 96 MB; the device deleted its copy',
+    }),
+  );
+  fake.putDownload(
+    dl('dl-g7', 'multiCam-G7', 'take-001_G7.mp4', {
+      state: 'done',
+      bytes: 84_000_000,
+      total: 84_000_000,
+      sha256: '0b7e5d11aa90c3f4e2d1c0b9a8f7e6d5c4b3a29180706050403020100fedcba9',
+    }),
+  );
+  fake.putUpload({
+    id: 'up-g7',
+    takeId: 'take-001',
+    deviceKey: 'multiCam-G7',
+    deviceName: 'Cam G — stage left',
+    fileName: 'take-001_G7.mp4',
+    key: 'take-001/Cam G/take-001_G7.mp4',
+    state: 'uploading',
+    bytes: 51_000_000,
+    total: 84_000_000,
+    percent: 61,
+    rateBps: 3_200_000,
+    error: null,
+  });
 }

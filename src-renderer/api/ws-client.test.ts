@@ -41,7 +41,17 @@ afterEach(() => {
 
 function setup() {
   const sockets: FakeSocket[] = [];
-  client = createWsClient({ url: 'ws://127.0.0.1:5555/api?token=t', socketFactory: (url) => { const s = new FakeSocket(url); sockets.push(s); return s; }, minDelayMs: 100, maxDelayMs: 1000, random: () => 0.5 });
+  client = createWsClient({
+    url: 'ws://127.0.0.1:5555/api?token=t',
+    socketFactory: (url) => {
+      const s = new FakeSocket(url);
+      sockets.push(s);
+      return s;
+    },
+    minDelayMs: 100,
+    maxDelayMs: 1000,
+    random: () => 0.5,
+  });
   return { client, sockets, last: () => sockets[sockets.length - 1]! };
 }
 

@@ -47,7 +47,16 @@ describe('add device form', () => {
 
   it('says whether the device answered: a refusal is in the answer to Add itself', async () => {
     const fake = createFakeApi();
-    fake.handle('addDevice', async () => ({ ok: true, value: makeDevice({ id: '10.0.0.5:8080', name: '10.0.0.5:8080', lastSeen: null, state: 'discovered', stateReason: 'not answering yet: connection refused' }) }));
+    fake.handle('addDevice', async () => ({
+      ok: true,
+      value: makeDevice({
+        id: '10.0.0.5:8080',
+        name: '10.0.0.5:8080',
+        lastSeen: null,
+        state: 'discovered',
+        stateReason: 'not answering yet: connection refused',
+      }),
+    }));
     await renderWithFake(<AddDevice />, fake);
     const box = screen.getByRole('textbox', { name: 'Device address' }) as HTMLInputElement;
     fireEvent.change(box, { target: { value: '10.0.0.5:8080' } });

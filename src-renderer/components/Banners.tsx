@@ -39,8 +39,7 @@ export function DiscoveryBanner() {
   if (!discovery || discovery.state !== 'unavailable') return null;
   return (
     <div className="banner banner-warn" role="alert">
-      <strong>Discovery unavailable: {discovery.reason ?? 'unknown reason'}.</strong> Devices will not appear on their own; add them by
-      address.
+      <strong>Discovery unavailable: {discovery.reason ?? 'unknown reason'}.</strong> Devices will not appear on their own; add them by address.
     </div>
   );
 }

@@ -91,7 +91,16 @@ function NameEditor({ device, onDone }: { device: DeviceView; onDone: () => void
   }
   return (
     <div className="name-edit">
-      <input ref={inputRef} aria-label={`New name for ${device.name}`} value={draft} maxLength={64} onChange={(e) => setDraft(e.target.value)} onKeyDown={onKey} onBlur={() => void commit()} disabled={rename.pending} />
+      <input
+        ref={inputRef}
+        aria-label={`New name for ${device.name}`}
+        value={draft}
+        maxLength={64}
+        onChange={(e) => setDraft(e.target.value)}
+        onKeyDown={onKey}
+        onBlur={() => void commit()}
+        disabled={rename.pending}
+      />
       {rename.error && (
         <span className="field-error" role="alert">
           {rename.error}
@@ -147,7 +156,16 @@ function MoreMenu({ device, canRemove }: { device: DeviceView; canRemove: boolea
   const error = setColor.error ?? remove.error;
   return (
     <div className="more" ref={wrapRef} onKeyDown={(e) => e.key === 'Escape' && open && (e.stopPropagation(), close())}>
-      <button type="button" ref={buttonRef} className="btn-icon" aria-expanded={open} aria-controls={panelId} aria-label={`More for ${device.name}`} title="Details, rename, colour label, remove" onClick={() => (open ? close() : setOpen(true))}>
+      <button
+        type="button"
+        ref={buttonRef}
+        className="btn-icon"
+        aria-expanded={open}
+        aria-controls={panelId}
+        aria-label={`More for ${device.name}`}
+        title="Details, rename, colour label, remove"
+        onClick={() => (open ? close() : setOpen(true))}
+      >
         <span aria-hidden="true">⋯</span>
       </button>
       {open && (
@@ -180,7 +198,17 @@ function MoreMenu({ device, canRemove }: { device: DeviceView; canRemove: boolea
           )}
           <div className="swatches" role="group" aria-label="Colour label">
             {LABEL_COLOURS.map(([c, colourName]) => (
-              <button key={c} type="button" className="swatch" style={{ background: c }} aria-label={`Label ${device.name} ${colourName}`} title={colourName} aria-pressed={device.color === c} disabled={!live} onClick={() => void setColor.run(device.color === c ? null : c)} />
+              <button
+                key={c}
+                type="button"
+                className="swatch"
+                style={{ background: c }}
+                aria-label={`Label ${device.name} ${colourName}`}
+                title={colourName}
+                aria-pressed={device.color === c}
+                disabled={!live}
+                onClick={() => void setColor.run(device.color === c ? null : c)}
+              />
             ))}
             {device.color && (
               <button type="button" className="btn-small" disabled={!live} onClick={() => void setColor.run(null)}>
@@ -189,7 +217,13 @@ function MoreMenu({ device, canRemove }: { device: DeviceView; canRemove: boolea
             )}
           </div>
           {canRemove && (
-            <button type="button" className="btn-small btn-quiet" onClick={() => void remove.run()} disabled={!live || remove.pending} aria-label={`Remove ${device.name}`}>
+            <button
+              type="button"
+              className="btn-small btn-quiet"
+              onClick={() => void remove.run()}
+              disabled={!live || remove.pending}
+              aria-label={`Remove ${device.name}`}
+            >
               Remove
             </button>
           )}
@@ -210,7 +244,14 @@ function UploadQueue({ device }: { device: DeviceView }) {
   const pct = item.uploadProgress ?? (item.fileSize && item.bytesUploaded !== null ? (item.bytesUploaded / item.fileSize) * 100 : null);
   return (
     <div className="card-upload">
-      <div className="progress" role="progressbar" aria-label={`Upload of ${item.fileName} from ${device.name}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct === null ? undefined : Math.round(pct)}>
+      <div
+        className="progress"
+        role="progressbar"
+        aria-label={`Upload of ${item.fileName} from ${device.name}`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={pct === null ? undefined : Math.round(pct)}
+      >
         <div className="progress-fill progress-upload" style={{ width: `${Math.max(0, Math.min(100, pct ?? 0))}%` }} />
       </div>
       <span className="small">
@@ -251,7 +292,11 @@ function DeviceCardImpl({ id }: { id: string }) {
   const canRemove = (device.source !== 'mdns' || device.state === 'offline') && device.state !== 'recording' && !inActiveTake;
 
   return (
-    <article className={`card tone-${tally.tone}${device.included ? '' : ' card-excluded'}${live ? '' : ' card-unknown'}`} aria-labelledby={headingId} style={{ borderLeftColor: color }}>
+    <article
+      className={`card tone-${tally.tone}${device.included ? '' : ' card-excluded'}${live ? '' : ' card-unknown'}`}
+      aria-labelledby={headingId}
+      style={{ borderLeftColor: color }}
+    >
       <div className={`tally tally-${tally.tone}`} data-state={tally.state} title={tally.detail ?? undefined}>
         {tally.tone === 'rec' && <span className="rec-dot" aria-hidden="true" />}
         <span className="tally-word">{tally.word}</span>
@@ -270,7 +315,10 @@ function DeviceCardImpl({ id }: { id: string }) {
           {device.battery === null ? 'Battery —' : lowBattery ? `⚠ Battery low ${Math.round(device.battery)}%` : `Battery ${Math.round(device.battery)}%`}
         </span>
         {device.clock ? (
-          <span className={device.clock.flagged ? 'fact fact-bad' : 'fact'} title={`round trip ${Math.round(device.clock.rttMs)} ms, ${device.clock.samples} samples`}>
+          <span
+            className={device.clock.flagged ? 'fact fact-bad' : 'fact'}
+            title={`round trip ${Math.round(device.clock.rttMs)} ms, ${device.clock.samples} samples`}
+          >
             {device.clock.flagged ? '⚠ Clock ' : 'Clock '}
             {formatOffset(device.clock.offsetMs, device.clock.uncertaintyMs)}
           </span>
@@ -286,7 +334,14 @@ function DeviceCardImpl({ id }: { id: string }) {
       <UploadQueue device={device} />
       <div className="card-foot">
         <label className="switch">
-          <input type="checkbox" role="switch" checked={device.included} disabled={include.pending || !live} onChange={(e) => void include.run(e.target.checked)} aria-label={`Include ${device.name} in next take`} />
+          <input
+            type="checkbox"
+            role="switch"
+            checked={device.included}
+            disabled={include.pending || !live}
+            onChange={(e) => void include.run(e.target.checked)}
+            aria-label={`Include ${device.name} in next take`}
+          />
           <span className="switch-track" aria-hidden="true" />
           <span>{device.included ? 'In next take' : 'Left out'}</span>
         </label>

@@ -73,12 +73,26 @@ describe('device grid', () => {
     expect(screen.getByRole('article', { name: 'Cam C' }).textContent).toMatch(/REC\s*00:0[5-6]/);
   });
 
-  it('during a take each card carries its device\'s take state, in words', async () => {
+  it("during a take each card carries its device's take state, in words", async () => {
     const fake = createFakeApi();
     for (const id of ['a', 'b', 'c', 'd']) fake.putDevice({ id, name: `Cam ${id.toUpperCase()}`, state: 'online', included: id !== 'd' });
     fake.putTake({
-      takeId: 't1', name: 'Take 1', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000 + 3, delaySeconds: 3, phase: 'scheduled', outcome: null, aborted: false, recovered: false,
-      devices: [makeTakeDevice({ deviceKey: 'a', name: 'Cam A', start: 'accepted' }), makeTakeDevice({ deviceKey: 'b', name: 'Cam B', start: 'failed', startError: 'busy' }), makeTakeDevice({ deviceKey: 'c', name: 'Cam C', start: 'accepted' }), makeTakeDevice({ deviceKey: 'd', name: 'Cam D', start: 'skipped', skipReason: 'left_out' })],
+      takeId: 't1',
+      name: 'Take 1',
+      folder: '/v/t1',
+      createdAt: new Date().toISOString(),
+      targetStart: Date.now() / 1000 + 3,
+      delaySeconds: 3,
+      phase: 'scheduled',
+      outcome: null,
+      aborted: false,
+      recovered: false,
+      devices: [
+        makeTakeDevice({ deviceKey: 'a', name: 'Cam A', start: 'accepted' }),
+        makeTakeDevice({ deviceKey: 'b', name: 'Cam B', start: 'failed', startError: 'busy' }),
+        makeTakeDevice({ deviceKey: 'c', name: 'Cam C', start: 'accepted' }),
+        makeTakeDevice({ deviceKey: 'd', name: 'Cam D', start: 'skipped', skipReason: 'left_out' }),
+      ],
     });
     fake.world.activeTakeId = 't1';
     await renderWithFake(<DeviceGrid />, fake);
@@ -111,7 +125,16 @@ describe('device grid', () => {
     // The phone reported "recording" on receipt of START, 8 s ago; the take started 2 s ago.
     fake.putDevice({ id: 'a', name: 'Cam A', state: 'recording', recordingSince: Date.now() - 8_000 });
     fake.putTake({
-      takeId: 't1', name: 'Take 1', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: (Date.now() - 2_000) / 1000, delaySeconds: 3, phase: 'recording', outcome: null, aborted: false, recovered: false,
+      takeId: 't1',
+      name: 'Take 1',
+      folder: '/v/t1',
+      createdAt: new Date().toISOString(),
+      targetStart: (Date.now() - 2_000) / 1000,
+      delaySeconds: 3,
+      phase: 'recording',
+      outcome: null,
+      aborted: false,
+      recovered: false,
       devices: [makeTakeDevice({ deviceKey: 'a', name: 'Cam A', start: 'accepted', confirmedRecording: true })],
     });
     fake.world.activeTakeId = 't1';
@@ -170,7 +193,19 @@ describe('device grid', () => {
     fake.putDevice({ id: 'a', name: long, source: 'virtual' });
     fake.putDevice({ id: 'b', name: 'Cam B', source: 'virtual' });
     fake.putDevice({ id: 'c', name: 'Cam C', source: 'virtual', state: 'offline' });
-    fake.putTake({ takeId: 't1', name: 'Take', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000, delaySeconds: 3, phase: 'scheduled', outcome: null, aborted: false, recovered: false, devices: [makeTakeDevice({ deviceKey: 'a', name: long })] });
+    fake.putTake({
+      takeId: 't1',
+      name: 'Take',
+      folder: '/v/t1',
+      createdAt: new Date().toISOString(),
+      targetStart: Date.now() / 1000,
+      delaySeconds: 3,
+      phase: 'scheduled',
+      outcome: null,
+      aborted: false,
+      recovered: false,
+      devices: [makeTakeDevice({ deviceKey: 'a', name: long })],
+    });
     fake.world.activeTakeId = 't1';
     await renderWithFake(<DeviceGrid />, fake);
     expect(screen.getByRole('heading', { level: 3, name: long }).getAttribute('title')).toBe(long);

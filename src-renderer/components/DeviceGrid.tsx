@@ -10,8 +10,8 @@ function EmptyState() {
       <h2>No devices yet</h2>
       <p>
         {discovering ? 'Phones running the MultiCam app on this network appear here by themselves within a few seconds. ' : ''}
-        If one does not show up, type its address (shown in the app, for example <span className="mono">192.168.1.20:8080</span>) in the box above and press
-        Add device.
+        If one does not show up, type its address (shown in the app, for example <span className="mono">192.168.1.20:8080</span>) in the box above and press Add
+        device.
       </p>
       {canVirtual && (
         <>

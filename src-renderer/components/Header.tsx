@@ -84,7 +84,14 @@ export function Header({ onOpenSettings, onOpenHelp }: { onOpenSettings: () => v
       <AddDevice />
       <span className="spacer" />
       {hasDevices && <AddVirtualButton />}
-      <button type="button" className="btn-secondary btn-icon" onClick={onOpenHelp} aria-keyshortcuts="?" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+      <button
+        type="button"
+        className="btn-secondary btn-icon"
+        onClick={onOpenHelp}
+        aria-keyshortcuts="?"
+        aria-label="Keyboard shortcuts"
+        title="Keyboard shortcuts (?)"
+      >
         ?
       </button>
       <button type="button" className="btn-secondary" onClick={onOpenSettings}>

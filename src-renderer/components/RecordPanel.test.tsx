@@ -15,7 +15,20 @@ function withDevices(): FakeControllerApi {
 }
 
 function take(partial: Partial<TakeView>): TakeView {
-  return { takeId: 't1', name: 'Take 1', folder: '/v/t1', createdAt: new Date().toISOString(), targetStart: Date.now() / 1000, delaySeconds: 3, phase: 'recording', outcome: null, aborted: false, recovered: false, devices: [], ...partial };
+  return {
+    takeId: 't1',
+    name: 'Take 1',
+    folder: '/v/t1',
+    createdAt: new Date().toISOString(),
+    targetStart: Date.now() / 1000,
+    delaySeconds: 3,
+    phase: 'recording',
+    outcome: null,
+    aborted: false,
+    recovered: false,
+    devices: [],
+    ...partial,
+  };
 }
 
 describe('record panel', () => {
@@ -71,7 +84,14 @@ describe('record panel', () => {
 
   it('while rolling shows the elapsed time, leaves per-device state to the cards, and announces phases only', async () => {
     const fake = withDevices();
-    fake.putTake(take({ devices: [makeTakeDevice({ deviceKey: 'a', name: 'Cam A', confirmedRecording: true }), makeTakeDevice({ deviceKey: 'b', name: 'Cam B', confirmedRecording: null })] }));
+    fake.putTake(
+      take({
+        devices: [
+          makeTakeDevice({ deviceKey: 'a', name: 'Cam A', confirmedRecording: true }),
+          makeTakeDevice({ deviceKey: 'b', name: 'Cam B', confirmedRecording: null }),
+        ],
+      }),
+    );
     fake.world.activeTakeId = 't1';
     await renderWithFake(<RecordPanel />, fake);
     expect(screen.getByText(/^Rolling \d\d:\d\d$/)).toBeTruthy();

@@ -37,7 +37,12 @@ export function rollState(take: TakeView, d: TakeDeviceView): StateWord {
 export function TakeStateChip({ take }: { take: TakeView }) {
   const live = useLive();
   const w = takeStateWord(take);
-  if (!live && ACTIVE.has(take.phase)) return <span className="phase phase-unknown" title="Not connected to the controller">Unknown</span>;
+  if (!live && ACTIVE.has(take.phase))
+    return (
+      <span className="phase phase-unknown" title="Not connected to the controller">
+        Unknown
+      </span>
+    );
   return (
     <span className={`phase phase-${take.phase} phase-${w.state} tone-${w.tone}`} title={w.detail ?? undefined}>
       {w.word}

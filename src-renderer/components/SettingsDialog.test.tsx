@@ -21,7 +21,12 @@ describe('settings dialog', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
     await waitFor(() => expect(callsOf(fake, 'updateSettings')).toHaveLength(1));
     const [patch] = callsOf(fake, 'updateSettings')[0]!;
-    expect(patch).toMatchObject({ delaySeconds: 5, interfaces: ['192.168.1.10', '10.0.0.5'], batteryWarnPercent: 25, storage: { bucket: 'my-bucket', forcePathStyle: true } });
+    expect(patch).toMatchObject({
+      delaySeconds: 5,
+      interfaces: ['192.168.1.10', '10.0.0.5'],
+      batteryWarnPercent: 25,
+      storage: { bucket: 'my-bucket', forcePathStyle: true },
+    });
     await waitFor(() => expect(onClose).toHaveBeenCalled());
     expect(fake.world.settings.delaySeconds).toBe(5);
   });

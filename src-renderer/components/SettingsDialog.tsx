@@ -22,7 +22,6 @@ interface Form {
   forcePathStyle: boolean;
 }
 
-
 function toForm(s: Settings): Form {
   return {
     recordingsDir: s.recordingsDir,
@@ -151,9 +150,9 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
     setForm({ ...form, [k]: v });
     setLocalError(null);
   };
-  const text = (k: keyof Form, extra: Record<string, unknown> = {}) => (id: string) => (
-    <input id={id} value={form[k] as string} onChange={(e) => set(k, e.target.value as never)} {...extra} />
-  );
+  const text =
+    (k: keyof Form, extra: Record<string, unknown> = {}) =>
+    (id: string) => <input id={id} value={form[k] as string} onChange={(e) => set(k, e.target.value as never)} {...extra} />;
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
@@ -202,7 +201,8 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
             <legend>Downloads</legend>
             <div className="field-row">
               <label className="check">
-                <input type="checkbox" checked={form.autoDownload} onChange={(e) => set('autoDownload', e.target.checked)} /> Download automatically after each take
+                <input type="checkbox" checked={form.autoDownload} onChange={(e) => set('autoDownload', e.target.checked)} /> Download automatically after each
+                take
               </label>
               <Field label="Concurrent downloads" hint="1–16">
                 {text('maxConcurrentDownloads', { inputMode: 'numeric' })}

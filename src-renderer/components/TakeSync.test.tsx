@@ -51,7 +51,11 @@ const done: TakeSync = {
   error: null,
   reference: 'Cam A',
   threshold: 0.5,
-  devices: [dev('Cam A', 0, 2), dev('Cam B', 1234.5, 20), dev('Cam C', null, null, 'the sound track is silent (microphone off or muted?), so there is nothing to align')],
+  devices: [
+    dev('Cam A', 0, 2),
+    dev('Cam B', 1234.5, 20),
+    dev('Cam C', null, null, 'the sound track is silent (microphone off or muted?), so there is nothing to align'),
+  ],
 };
 
 describe('take alignment', () => {

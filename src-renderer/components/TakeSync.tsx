@@ -11,7 +11,12 @@ import { residualGrade, type SyncDevice, type TakeSync } from '../../src-shared/
 import { useAction } from '../lib/useAction';
 import { useApi, useLive } from '../store/context';
 
-const GRADE_WORD = { good: 'within ¼ frame of plan', fair: 'within 1 frame of plan', poor: 'more than 1 frame from plan', unknown: 'no plan to compare' } as const;
+const GRADE_WORD = {
+  good: 'within ¼ frame of plan',
+  fair: 'within 1 frame of plan',
+  poor: 'more than 1 frame from plan',
+  unknown: 'no plan to compare',
+} as const;
 
 function fmtMs(ms: number): string {
   return Math.abs(ms) >= 1000 ? `${(ms / 1000).toFixed(3)} s` : `${ms.toFixed(1)} ms`;
@@ -94,7 +99,8 @@ function AlignmentPicture({ sync }: { sync: TakeSync }) {
         </div>
       )}
       <p className="sync-legend small">
-        <span className="sync-key sync-good" /> ≤ ¼ frame from plan <span className="sync-key sync-fair" /> ≤ 1 frame <span className="sync-key sync-poor" /> more · score ≥ {sync.threshold} is trusted
+        <span className="sync-key sync-good" /> ≤ ¼ frame from plan <span className="sync-key sync-fair" /> ≤ 1 frame <span className="sync-key sync-poor" />{' '}
+        more · score ≥ {sync.threshold} is trusted
       </p>
     </div>
   );
@@ -123,7 +129,11 @@ function ContactSheetView({ sheet, title, onClose }: { sheet: ContactSheet; titl
       {sheet.strips.map((s) => (
         <figure key={`${s.deviceKey ?? ''}/${s.name}`} className="contact-strip">
           <figcaption title={s.name}>{s.name}</figcaption>
-          {s.url ? <img src={s.url} alt={`${s.name}: frames at the same instants as the other cameras`} /> : <span className="field-error">{s.error ?? 'no frames'}</span>}
+          {s.url ? (
+            <img src={s.url} alt={`${s.name}: frames at the same instants as the other cameras`} />
+          ) : (
+            <span className="field-error">{s.error ?? 'no frames'}</span>
+          )}
         </figure>
       ))}
     </div>
@@ -144,7 +154,10 @@ export function TakeSyncPanel({ take }: { take: TakeView }) {
   const analyse = useAction(() => api.syncTake(take.takeId));
   const exportAs = useAction(async (format: ExportFormat) => {
     const r = await api.exportTake(take.takeId, format);
-    if (r.ok) setExported(`Written ${r.value.path} (${r.value.angles} angle${r.value.angles === 1 ? '' : 's'})${r.value.skipped.length ? ` — left out: ${r.value.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ''}`);
+    if (r.ok)
+      setExported(
+        `Written ${r.value.path} (${r.value.angles} angle${r.value.angles === 1 ? '' : 's'})${r.value.skipped.length ? ` — left out: ${r.value.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ''}`,
+      );
     return r;
   });
   const loadSheet = useAction(async () => {
@@ -203,7 +216,14 @@ export function TakeSyncPanel({ take }: { take: TakeView }) {
         <div className="sync-actions">
           <span className="small">Export for editor:</span>
           {FORMATS.map((f) => (
-            <button key={f.format} type="button" className="btn-secondary" title={f.title} onClick={() => void exportAs.run(f.format)} disabled={exportAs.pending || !live}>
+            <button
+              key={f.format}
+              type="button"
+              className="btn-secondary"
+              title={f.title}
+              onClick={() => void exportAs.run(f.format)}
+              disabled={exportAs.pending || !live}
+            >
               {f.label}
             </button>
           ))}

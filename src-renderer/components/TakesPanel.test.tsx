@@ -57,11 +57,19 @@ describe('takes panel', () => {
 
   it('loads a thumbnail for finished files and falls back to a placeholder when unsupported', async () => {
     const fake = createFakeApi({ scenario: 'studio' });
-    fake.handle('thumbnail', async (id) => (id === 'dl-a1' ? { ok: true, value: 'data:image/png;base64,AAAA' } : { ok: false, error: { code: 'unsupported', message: 'no ffmpeg' } }));
+    fake.handle('thumbnail', async (id) =>
+      id === 'dl-a1' ? { ok: true, value: 'data:image/png;base64,AAAA' } : { ok: false, error: { code: 'unsupported', message: 'no ffmpeg' } },
+    );
     await renderWithFake(<TakesPanel />, fake);
     const img = await screen.findByRole('img', { name: "First frame of Cam A — wide's video" });
     expect(img.getAttribute('src')).toBe('data:image/png;base64,AAAA');
-    await waitFor(() => expect(callsOf(fake, 'thumbnail').map((a) => a[0]).sort()).toEqual(['dl-a1', 'dl-g7']));
+    await waitFor(() =>
+      expect(
+        callsOf(fake, 'thumbnail')
+          .map((a) => a[0])
+          .sort(),
+      ).toEqual(['dl-a1', 'dl-g7']),
+    );
     expect(screen.queryByRole('img', { name: /Cam G/ })).toBeNull();
   });
 

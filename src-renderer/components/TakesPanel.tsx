@@ -3,7 +3,19 @@ import { TAKE_NOTE_MAX, type DownloadView, type TakeDeviceView, type TakeView } 
 import { formatBytes, formatDuration, formatEta, formatRate, shortSha } from '../lib/format';
 import { useAction } from '../lib/useAction';
 import { useShallow } from 'zustand/react/shallow';
-import { useApi, useCapabilities, useFileUrl, useStoreApi, useController, useDownload, useDownloadIdsForTake, useLive, useTake, useTakeIds, useUpload } from '../store/context';
+import {
+  useApi,
+  useCapabilities,
+  useFileUrl,
+  useStoreApi,
+  useController,
+  useDownload,
+  useDownloadIdsForTake,
+  useLive,
+  useTake,
+  useTakeIds,
+  useUpload,
+} from '../store/context';
 import { rollState, TakeProblems, TakeStateChip } from './RecordPanel';
 import { TakeSyncPanel } from './TakeSync';
 
@@ -89,7 +101,13 @@ export function setDownloadUrls(dt: DataTransfer, files: Array<{ name: string; u
 const MIME: Record<string, string> = { mp4: 'video/mp4', mov: 'video/quicktime', m4v: 'video/x-m4v', mkv: 'video/x-matroska', webm: 'video/webm' };
 const mimeFor = (name: string) => MIME[name.split('.').pop()?.toLowerCase() ?? ''] ?? 'application/octet-stream';
 
-const DL_LABEL: Record<DownloadView['state'], string> = { queued: 'Queued', active: 'Downloading', done: 'Downloaded', failed: 'Failed', cancelled: 'Cancelled' };
+const DL_LABEL: Record<DownloadView['state'], string> = {
+  queued: 'Queued',
+  active: 'Downloading',
+  done: 'Downloaded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
 
 export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
   const d = useDownload(id);
@@ -143,7 +161,15 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
         </div>
         {(d.state === 'active' || d.state === 'queued' || (d.state === 'failed' && d.bytes > 0)) && (
           <>
-            <div className="progress" role="progressbar" aria-label={`Download of ${d.path} from ${d.deviceName}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct === null ? undefined : Math.round(pct)} aria-valuetext={`${formatBytes(d.bytes)} of ${formatBytes(d.total)}`}>
+            <div
+              className="progress"
+              role="progressbar"
+              aria-label={`Download of ${d.path} from ${d.deviceName}`}
+              aria-valuemin={0}
+              aria-valuemax={100}
+              aria-valuenow={pct === null ? undefined : Math.round(pct)}
+              aria-valuetext={`${formatBytes(d.bytes)} of ${formatBytes(d.total)}`}
+            >
               <div className={`progress-fill${d.state === 'failed' ? ' progress-bad' : ''}`} style={{ width: `${pct ?? 0}%` }} />
             </div>
             <div className="small">
@@ -173,12 +199,24 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
       </div>
       <div className="file-actions">
         {(d.state === 'failed' || d.state === 'cancelled') && (
-          <button type="button" className="btn-secondary" onClick={() => void retry.run()} disabled={retry.pending || !live} aria-label={`Retry download of ${d.path}`}>
+          <button
+            type="button"
+            className="btn-secondary"
+            onClick={() => void retry.run()}
+            disabled={retry.pending || !live}
+            aria-label={`Retry download of ${d.path}`}
+          >
             Retry
           </button>
         )}
         {(d.state === 'queued' || d.state === 'active') && (
-          <button type="button" className="btn-secondary" onClick={() => void cancel.run()} disabled={cancel.pending || !live} aria-label={`Cancel download of ${d.path}`}>
+          <button
+            type="button"
+            className="btn-secondary"
+            onClick={() => void cancel.run()}
+            disabled={cancel.pending || !live}
+            aria-label={`Cancel download of ${d.path}`}
+          >
             Cancel
           </button>
         )}
@@ -207,14 +245,27 @@ export function UploadRow({ id }: { id: string }) {
         ☁ {UP_LABEL[u.state]} {u.state === 'uploading' && pct !== null ? `${Math.round(pct)}%` : ''} {u.state === 'uploading' ? formatRate(u.rateBps) : ''}
       </span>
       {(u.state === 'uploading' || u.state === 'queued') && (
-        <div className="progress progress-thin" role="progressbar" aria-label={`Upload of ${u.fileName} from ${u.deviceName}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct === null ? undefined : Math.round(pct)}>
+        <div
+          className="progress progress-thin"
+          role="progressbar"
+          aria-label={`Upload of ${u.fileName} from ${u.deviceName}`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={pct === null ? undefined : Math.round(pct)}
+        >
           <div className="progress-fill progress-upload" style={{ width: `${pct ?? 0}%` }} />
         </div>
       )}
       {u.state === 'done' && <span className="small mono">{u.key}</span>}
       {u.error && <span className="file-error">{u.error}</span>}
       {u.state === 'failed' && (
-        <button type="button" className="btn-secondary" onClick={() => void retry.run()} disabled={retry.pending || !live} aria-label={`Retry upload of ${u.fileName}`}>
+        <button
+          type="button"
+          className="btn-secondary"
+          onClick={() => void retry.run()}
+          disabled={retry.pending || !live}
+          aria-label={`Retry upload of ${u.fileName}`}
+        >
           Retry upload
         </button>
       )}
@@ -272,10 +323,22 @@ function TakeReviewControls({ take }: { take: TakeView }) {
   return (
     <div className="take-review">
       <div className="review-buttons" role="group" aria-label={`Mark ${take.name}`}>
-        <button type="button" className="btn-small review-good" aria-pressed={rating === 'good'} disabled={!live || rate.pending} onClick={() => void rate.run(rating === 'good' ? null : 'good')}>
+        <button
+          type="button"
+          className="btn-small review-good"
+          aria-pressed={rating === 'good'}
+          disabled={!live || rate.pending}
+          onClick={() => void rate.run(rating === 'good' ? null : 'good')}
+        >
           ✓ Good
         </button>
-        <button type="button" className="btn-small review-bad" aria-pressed={rating === 'no_good'} disabled={!live || rate.pending} onClick={() => void rate.run(rating === 'no_good' ? null : 'no_good')}>
+        <button
+          type="button"
+          className="btn-small review-bad"
+          aria-pressed={rating === 'no_good'}
+          disabled={!live || rate.pending}
+          onClick={() => void rate.run(rating === 'no_good' ? null : 'no_good')}
+        >
           ✕ No good
         </button>
         {!editing && (
@@ -398,7 +461,11 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus, onTrashed }: { takeId
       return;
     }
     const downloads = storeApi.getState().downloads;
-    if (fileUrl) setDownloadUrls(e.dataTransfer, doneFiles.map((id) => ({ name: baseName(downloads[id]?.path ?? id), url: fileUrl(id, baseName(downloads[id]?.path ?? id)) })));
+    if (fileUrl)
+      setDownloadUrls(
+        e.dataTransfer,
+        doneFiles.map((id) => ({ name: baseName(downloads[id]?.path ?? id), url: fileUrl(id, baseName(downloads[id]?.path ?? id)) })),
+      );
   };
   return (
     <article className={`take${LIVE.has(take.phase) ? ' take-live' : ''}`} aria-label={take.name}>
@@ -448,18 +515,18 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus, onTrashed }: { takeId
         // Each device's take state is on its card; repeating it here would be the third copy.
         <p className="small">In progress: each device's state is on its card.</p>
       ) : (
-      <ul className="take-files">
-        {take.devices
-          .filter((d) => d.start !== 'skipped')
-          .map((d) => (
-            <TakeDeviceRow key={d.deviceKey} take={take} device={d} />
+        <ul className="take-files">
+          {take.devices
+            .filter((d) => d.start !== 'skipped')
+            .map((d) => (
+              <TakeDeviceRow key={d.deviceKey} take={take} device={d} />
+            ))}
+          {orphans.map((id) => (
+            <li key={id}>
+              <DownloadRow id={id} />
+            </li>
           ))}
-        {orphans.map((id) => (
-          <li key={id}>
-            <DownloadRow id={id} />
-          </li>
-        ))}
-      </ul>
+        </ul>
       )}
       <TakeSyncPanel take={take} />
     </article>
@@ -480,7 +547,11 @@ export function TakesPanel() {
       <p className={trashed ? 'field-ok' : 'sr-only'} role="status">
         {trashed}
       </p>
-      {ids.length === 0 ? <p className="hint">No takes yet. Press Record: every included device starts at the same instant, and the videos land here.</p> : ids.map((id) => <TakeCard key={id} takeId={id} isFocus={id === focusId} onTrashed={setTrashed} />)}
+      {ids.length === 0 ? (
+        <p className="hint">No takes yet. Press Record: every included device starts at the same instant, and the videos land here.</p>
+      ) : (
+        ids.map((id) => <TakeCard key={id} takeId={id} isFocus={id === focusId} onTrashed={setTrashed} />)
+      )}
     </section>
   );
 }

@@ -62,7 +62,10 @@ export function shortSha(sha: string | null | undefined): string {
 /** First letter or digit of a name, upper-cased; used for the card's letter label. */
 const GENERIC = new Set(['cam', 'camera', 'virtual', 'phone', 'device', 'multicam']);
 export function letterFor(name: string): string {
-  const words = name.replace(/^multicam-/i, '').split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  const words = name
+    .replace(/^multicam-/i, '')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
   // "Cam A — wide" → A, "Virtual 3" → 3: skip a generic first word when something follows it.
   const word = words.length > 1 && GENERIC.has(words[0]!.toLowerCase()) ? words[1]! : words[0];
   return word ? word.charAt(0).toUpperCase() : '?';

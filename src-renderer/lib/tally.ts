@@ -23,7 +23,16 @@ export interface Tally {
 }
 
 /** Take-device states that outrank the device's own state on its card while the take runs. */
-const TAKE_WINS: ReadonlySet<TakeDeviceState> = new Set(['left-out', 'unreachable', 'already-recording', 'failed-to-start', 'may-still-be-recording', 'unknown-after-restart', 'stop-failed', 'not-confirmed']);
+const TAKE_WINS: ReadonlySet<TakeDeviceState> = new Set([
+  'left-out',
+  'unreachable',
+  'already-recording',
+  'failed-to-start',
+  'may-still-be-recording',
+  'unknown-after-restart',
+  'stop-failed',
+  'not-confirmed',
+]);
 
 const CARD_TONE: Record<string, TallyTone> = {
   unknown: 'unknown',
@@ -43,9 +52,11 @@ export function tallyFor(device: DeviceView, take: TakeView | undefined, live: b
   const td = active?.devices.find((d) => d.deviceKey === device.id) ?? null;
   if (live && active && td) {
     const t = takeDeviceState(active, td);
-    if (TAKE_WINS.has(t.state)) return { state: t.state, tone: t.state === 'left-out' ? 'out' : t.state === 'unreachable' ? 'off' : 'bad', word: t.word, detail: t.detail, since: null };
+    if (TAKE_WINS.has(t.state))
+      return { state: t.state, tone: t.state === 'left-out' ? 'out' : t.state === 'unreachable' ? 'off' : 'bad', word: t.word, detail: t.detail, since: null };
   }
-  if (live && active && !td && !device.included) return { state: 'left-out', tone: 'out', word: 'Left out', detail: 'Left out of this take by the operator.', since: null };
+  if (live && active && !td && !device.included)
+    return { state: 'left-out', tone: 'out', word: 'Left out', detail: 'Left out of this take by the operator.', since: null };
   const c = deviceCardState(device, { live, take: active ?? null, takeDevice: td });
   // Within the take in progress, count from the take's start instant, like the record panel: the
   // phone apps report "recording" from the moment START arrives (they keep pre-roll).

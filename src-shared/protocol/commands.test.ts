@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMAND_NAMES, CONTROLLER_ID, MAX_COMMAND_BYTES } from './constants';
 import { catchError } from './test-helpers';
-import {
-  deviceStatus,
-  encodeCommand,
-  getVideo,
-  heartbeat,
-  listFiles,
-  startRecording,
-  stopRecording,
-  uploadToCloud,
-  type Command,
-} from './commands';
+import { deviceStatus, encodeCommand, getVideo, heartbeat, listFiles, startRecording, stopRecording, uploadToCloud, type Command } from './commands';
 
 const NOW_MS = 1729000000123.5;
 const fixed = () => NOW_MS;
@@ -118,7 +108,19 @@ describe('command builders', () => {
   });
 
   it('an invalid uploadUrl is refused', () => {
-    for (const url of ['', 'ftp://x/y', 'bucket/key', 'file:///etc/passwd', 'javascript:alert(1)', 'https://', 'http://', 'https:// spaced.example.com/x', 'https://host/a\nb', undefined, 7]) {
+    for (const url of [
+      '',
+      'ftp://x/y',
+      'bucket/key',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'https://',
+      'http://',
+      'https:// spaced.example.com/x',
+      'https://host/a\nb',
+      undefined,
+      7,
+    ]) {
       expect(() => uploadToCloud('a.mp4', url as string, fixed), String(url)).toThrow(/uploadUrl/);
     }
     expect(() => uploadToCloud('a.mp4', 'http://127.0.0.1:9000/bucket/key?sig=1', fixed)).not.toThrow();

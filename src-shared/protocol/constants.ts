@@ -12,15 +12,7 @@ export const MAX_HEADER_BYTES = 64 * 1024;
 /** The Android app parses each 4096-byte read on its own: a command must fit in one. */
 export const MAX_COMMAND_BYTES = 4096;
 
-export const COMMAND_NAMES = [
-  'START_RECORDING',
-  'STOP_RECORDING',
-  'DEVICE_STATUS',
-  'HEARTBEAT',
-  'GET_VIDEO',
-  'LIST_FILES',
-  'UPLOAD_TO_CLOUD',
-] as const;
+export const COMMAND_NAMES = ['START_RECORDING', 'STOP_RECORDING', 'DEVICE_STATUS', 'HEARTBEAT', 'GET_VIDEO', 'LIST_FILES', 'UPLOAD_TO_CLOUD'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /**

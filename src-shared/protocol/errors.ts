@@ -39,11 +39,7 @@ export class ProtocolError extends Error {
   /** Bytes of file body received before the failure (downloads). */
   readonly bytesReceived?: number;
 
-  constructor(
-    code: ProtocolErrorCode,
-    message: string,
-    extra: { retryable?: boolean; reply?: unknown; bytesReceived?: number; cause?: unknown } = {},
-  ) {
+  constructor(code: ProtocolErrorCode, message: string, extra: { retryable?: boolean; reply?: unknown; bytesReceived?: number; cause?: unknown } = {}) {
     super(message, extra.cause !== undefined ? { cause: extra.cause } : undefined);
     this.name = 'ProtocolError';
     this.code = code;

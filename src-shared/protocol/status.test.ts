@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  FAILURE_STATUSES,
-  KNOWN_STATUSES,
-  START_SUCCESS_STATUSES,
-  isFailureStatus,
-  isKnownStatus,
-  isStartAccepted,
-  normalizeStatus,
-} from './status';
+import { FAILURE_STATUSES, KNOWN_STATUSES, START_SUCCESS_STATUSES, isFailureStatus, isKnownStatus, isStartAccepted, normalizeStatus } from './status';
 
 describe('isStartAccepted', () => {
   it('accepts all three success statuses', () => {
@@ -18,7 +10,19 @@ describe('isStartAccepted', () => {
   });
 
   it('refuses the failures and everything else', () => {
-    for (const s of ['error', 'time_not_synchronized', 'camera_disconnected', 'file_not_found', 'ready', 'stopping', 'recording_stopped', 'upload_queued', '', 'Recording', 'warming_up']) {
+    for (const s of [
+      'error',
+      'time_not_synchronized',
+      'camera_disconnected',
+      'file_not_found',
+      'ready',
+      'stopping',
+      'recording_stopped',
+      'upload_queued',
+      '',
+      'Recording',
+      'warming_up',
+    ]) {
       expect(isStartAccepted(s), s).toBe(false);
     }
   });

@@ -40,13 +40,7 @@ export function isStartAccepted(status: string): boolean {
 }
 
 /** Statuses that mean the device itself refused or failed the command. */
-export const FAILURE_STATUSES: readonly string[] = [
-  'error',
-  'time_not_synchronized',
-  'camera_disconnected',
-  'file_not_found',
-  'upload_failed',
-];
+export const FAILURE_STATUSES: readonly string[] = ['error', 'time_not_synchronized', 'camera_disconnected', 'file_not_found', 'upload_failed'];
 export function isFailureStatus(status: string): boolean {
   return FAILURE_STATUSES.includes(status);
 }

@@ -4,7 +4,6 @@ import { concat } from './framer';
 import { bytes, catchError, perByte } from './test-helpers';
 import { VideoFrameDecoder, encodeVideoFrameHead, type VideoFrameEvent } from './video-frame';
 
-
 function body(n: number): Uint8Array {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = (i * 37 + 11) & 0xff; // includes 0x7b, 0x00, whitespace bytes…
@@ -187,7 +186,10 @@ describe('VideoFrameDecoder: error reply instead of a frame', () => {
   const ERR_BYTES = bytes(JSON.stringify(ERR));
 
   function expectErrorReply(dec: VideoFrameDecoder, c: Collected, label: string): void {
-    expect(c.events.map((e) => e.type), label).toEqual(['error-reply']);
+    expect(
+      c.events.map((e) => e.type),
+      label,
+    ).toEqual(['error-reply']);
     const e = c.events[0];
     if (e?.type !== 'error-reply') return;
     expect(e.reply.status).toBe('file_not_found');

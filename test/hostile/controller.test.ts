@@ -71,7 +71,11 @@ describe('hostile devices through the real controller', () => {
     await waitFor(c, (e) => (e.type === 'takeChanged' && e.take.phase === 'recording' ? true : undefined), 20_000);
     const stopped = await c.stopTake();
     if (!stopped.ok) throw new Error(stopped.error.message);
-    const done: TakeView = await waitFor(c, (e) => (e.type === 'takeChanged' && (e.take.phase === 'done' || e.take.phase === 'failed') ? e.take : undefined), 60_000);
+    const done: TakeView = await waitFor(
+      c,
+      (e) => (e.type === 'takeChanged' && (e.take.phase === 'done' || e.take.phase === 'failed') ? e.take : undefined),
+      60_000,
+    );
     await c.flush();
 
     // A hang detector, not a benchmark (bench/eventloop measures the ratio): the old quadratic
@@ -84,7 +88,9 @@ describe('hostile devices through the real controller', () => {
     expect(entry(loud).download.ok).toBe(true);
     for (const d of [good, loud]) {
       const { createHash } = await import('node:crypto');
-      const sha = createHash('sha256').update(readFileSync(join(done.folder, entry(d).download.path))).digest('hex');
+      const sha = createHash('sha256')
+        .update(readFileSync(join(done.folder, entry(d).download.path)))
+        .digest('hex');
       expect(sha).toBe([...d.files.values()][0]);
     }
     expect(entry(slow).download.ok).toBe(false);

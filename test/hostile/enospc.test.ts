@@ -38,7 +38,10 @@ afterAll(async () => {
   await rm(mountPoint, { recursive: true, force: true });
 });
 
-const sha256 = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
+const sha256 = async (p: string) =>
+  createHash('sha256')
+    .update(await readFile(p))
+    .digest('hex');
 
 describe('a full disk during downloads', () => {
   it('keeps the good file, records the failed download exactly, writes the final take.json, leaves no temp files', async (ctx) => {

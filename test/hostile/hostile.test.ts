@@ -72,7 +72,10 @@ async function allFiles(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
-const sha256 = async (p: string) => createHash('sha256').update(await readFile(p)).digest('hex');
+const sha256 = async (p: string) =>
+  createHash('sha256')
+    .update(await readFile(p))
+    .digest('hex');
 
 /** The good device's one file is in the take folder, byte for byte what it recorded. */
 async function expectGoodFileIntact(good: HostileDevice, folder: string, m: any): Promise<void> {

@@ -81,8 +81,7 @@ export class ControllerClock {
     this.localNow = options.localNow ?? localHighResNow;
     const samples = options.samples ?? 4;
     const timeoutMs = options.timeoutMs ?? 2000;
-    this.measure =
-      options.measure ?? ((host, port) => measureSntp({ host, port, samples, timeoutMs, localNow: this.localNow }));
+    this.measure = options.measure ?? ((host, port) => measureSntp({ host, port, samples, timeoutMs, localNow: this.localNow }));
     this.setTimer = options.setTimer ?? defaultSetTimer;
     this.view = this.computeView();
   }

@@ -20,7 +20,7 @@ describe('estimateClock', () => {
     expect(estimateClock([timed(null, 0, 1)])).toBeNull();
   });
 
-  it('intersects the samples\' bounds: asymmetric delays cancel out across samples', () => {
+  it("intersects the samples' bounds: asymmetric delays cancel out across samples", () => {
     // True offset 2000 ms. A: fast request, slow reply. B: slow request, fast reply. Same RTT.
     const a = timed(2.001, 0, 11); // stamped at controller 1 → bounds [1990, 2001]
     const b = timed(2.11, 100, 111); // stamped at controller 110 → bounds [1999, 2010]

@@ -78,12 +78,7 @@ export function toNtpMs(buf: Uint8Array, at: number): number {
 }
 
 /** Parse and validate a reply to a request whose transmit field held `nonce`. Null = not ours. */
-export function parseSntpReply(
-  msg: Uint8Array,
-  nonce: Uint8Array,
-  t1: number,
-  t4: number,
-): SntpSample | null {
+export function parseSntpReply(msg: Uint8Array, nonce: Uint8Array, t1: number, t4: number): SntpSample | null {
   if (msg.length < 48) throw new SntpError('short_reply', `SNTP reply is ${msg.length} bytes (need 48)`);
   for (let i = 0; i < 8; i++) if (msg[24 + i] !== nonce[i]) return null;
   const b0 = msg[0]!;
@@ -94,7 +89,9 @@ export function parseSntpReply(
   if (mode !== 4) throw new SntpError('bad_mode', `SNTP reply has mode ${mode} (expected 4, server)`);
   if (version < 1 || version > 4) throw new SntpError('bad_version', `SNTP reply has version ${version}`);
   if (stratum === 0) {
-    const code = Buffer.from(msg.subarray(12, 16)).toString('latin1').replace(/[^\x20-\x7e]/g, '');
+    const code = Buffer.from(msg.subarray(12, 16))
+      .toString('latin1')
+      .replace(/[^\x20-\x7e]/g, '');
     throw new SntpError('kiss_of_death', `SNTP server sent kiss-o'-death ${code || '(no code)'}`, code);
   }
   if (leap === 3 || stratum > 15) {
@@ -150,10 +147,7 @@ export function querySntp(options: SntpQueryOptions): Promise<SntpSample> {
       else resolve(sample!);
     };
     const onAbort = () => finish(new SntpError('aborted', 'SNTP query aborted'));
-    const timer = setTimeout(
-      () => finish(new SntpError('timeout', `no SNTP reply from ${options.host}:${port} within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => finish(new SntpError('timeout', `no SNTP reply from ${options.host}:${port} within ${timeoutMs} ms`)), timeoutMs);
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
 

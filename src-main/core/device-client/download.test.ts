@@ -128,7 +128,10 @@ describe('download: success', () => {
     let seenOnDisk = 0;
     while (seenOnDisk === 0) {
       await delay(10);
-      seenOnDisk = await fs.stat(part).then((s) => s.size, () => 0);
+      seenOnDisk = await fs.stat(part).then(
+        (s) => s.size,
+        () => 0,
+      );
     }
     expect(seenOnDisk).toBeGreaterThan(0);
     expect(seenOnDisk).toBeLessThanOrEqual(size / 2);

@@ -36,12 +36,7 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSY
 /** `.part` paths being written by this process: two downloads to one name would corrupt it. */
 const activeParts = new Set<string>();
 
-export async function download(
-  address: DeviceAddress,
-  fileName: string,
-  destDir: string,
-  options: DownloadOptions = {},
-): Promise<DownloadResult> {
+export async function download(address: DeviceAddress, fileName: string, destDir: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const context = `GET_VIDEO ${JSON.stringify(fileName)} from ${address && typeof address === 'object' ? formatAddress(address) : String(address)}`;
   validateAddress(address, context);
   if (typeof fileName !== 'string' || fileName.length === 0) {
@@ -160,10 +155,13 @@ async function transfer(
               stallTimer = setTimeout(() => fail(new ProtocolError('stalled', `no body byte for ${stallTimeoutMs} ms`)), stallTimeoutMs);
               // A trickle resets the stall timer with every byte: the throughput rule ends it.
               throughput.start(decoder.bytesReceived);
-              throughputTimer = setInterval(() => {
-                const reason = throughput.endOfWindow(decoder.bytesReceived);
-                if (reason) fail(new ProtocolError('stalled', reason));
-              }, (options.throughput ?? DEFAULT_THROUGHPUT_RULE).windowMs);
+              throughputTimer = setInterval(
+                () => {
+                  const reason = throughput.endOfWindow(decoder.bytesReceived);
+                  if (reason) fail(new ProtocolError('stalled', reason));
+                },
+                (options.throughput ?? DEFAULT_THROUGHPUT_RULE).windowMs,
+              );
             } else if (ev.type === 'complete') {
               complete = true;
             } else {

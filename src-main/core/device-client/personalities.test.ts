@@ -113,7 +113,8 @@ for (const personality of ['ios', 'android', 'oak', 'spec'] as const) {
       expect(stop.reply.status).toBe('recording_stopped');
       const rec = d.recordings[0]!;
       expect(stop.reply.fileName).toBe(rec.fileName);
-      if (personality === 'oak') expect(stop.reply.fileSize).toBe(0); // packages lazily
+      if (personality === 'oak')
+        expect(stop.reply.fileSize).toBe(0); // packages lazily
       else expect(stop.reply.fileSize).toBe(FILE_SIZE);
 
       const r = await download(addr(d), stop.reply.fileName!, dest, DL);

@@ -5,7 +5,11 @@ import type { DownloadProgress } from './types';
 function meter(intervalMs = 250) {
   let t = 0;
   const seen: DownloadProgress[] = [];
-  const m = new ProgressMeter(() => t, intervalMs, (p) => seen.push(p));
+  const m = new ProgressMeter(
+    () => t,
+    intervalMs,
+    (p) => seen.push(p),
+  );
   return { m, seen, advance: (ms: number) => (t += ms) };
 }
 
@@ -54,9 +58,13 @@ describe('ProgressMeter', () => {
   });
 
   it('a throwing callback is contained', () => {
-    const m = new ProgressMeter(() => 1000, 0, () => {
-      throw new Error('UI bug');
-    });
+    const m = new ProgressMeter(
+      () => 1000,
+      0,
+      () => {
+        throw new Error('UI bug');
+      },
+    );
     expect(() => {
       m.update(1);
       m.finish();

@@ -34,7 +34,11 @@ export function sanitizeFileName(name: string): string {
   let base = raw.split(/[\\/]/).pop() ?? '';
   base = base.normalize('NFC').replace(FORBIDDEN, '');
   // Windows drops trailing dots and spaces (so "a.mov." would alias "a.mov"); leading dots hide files.
-  base = base.trim().replace(/[. ]+$/, '').replace(/^\.+/, '').trim();
+  base = base
+    .trim()
+    .replace(/[. ]+$/, '')
+    .replace(/^\.+/, '')
+    .trim();
   if (base === '') return FALLBACK;
   if (WINDOWS_RESERVED.test(base)) base = `_${base}`;
   if (utf8Length(base) > MAX_FILE_NAME_BYTES) {

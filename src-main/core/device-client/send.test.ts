@@ -93,7 +93,11 @@ describe('send: bad replies end in typed errors, not retried', () => {
     ['a reply over the 1 MiB cap', `{"status":"ready","pad":"${'x'.repeat(1024 * 1024 + 10)}`, 'reply_too_large'],
     // Large replies are decoded off the event loop: the same errors come back from there.
     ['large malformed JSON', `{"status":"ready","pad":"${'x'.repeat(200_000)}", oops}`, 'malformed_json'],
-    ['large invalid UTF-8', Buffer.concat([Buffer.from(`{"status":"ready","pad":"${'x'.repeat(200_000)}`), Buffer.from([0xff]), Buffer.from('"}')]), 'invalid_utf8'],
+    [
+      'large invalid UTF-8',
+      Buffer.concat([Buffer.from(`{"status":"ready","pad":"${'x'.repeat(200_000)}`), Buffer.from([0xff]), Buffer.from('"}')]),
+      'invalid_utf8',
+    ],
   ];
   for (const [what, payload, code] of cases) {
     it(`${what} → ${code}`, async () => {
@@ -182,7 +186,8 @@ describe('send: retry policy', () => {
 
   it('succeeds on a later try and reports the attempt count', async () => {
     const server = await serve((socket, _cmd) => {
-      if (server.connections < 3) socket.resetAndDestroy(); // reset before any reply byte
+      if (server.connections < 3)
+        socket.resetAndDestroy(); // reset before any reply byte
       else socket.write(JSON.stringify(READY));
     });
     const r = await send(server.address, heartbeat(), { backoffMs: [1, 1] });
@@ -353,7 +358,9 @@ describe('prepareConnection: START connections opened ahead', () => {
     const port = await refusedPort();
     const refused = prepareConnection({ host: '127.0.0.1', port });
     expect(await refused.take()).toBeNull();
-    const e = await failure(send({ host: '127.0.0.1', port }, startRecording(1729000003), { ...FAST, connection: prepareConnection({ host: '127.0.0.1', port }) }));
+    const e = await failure(
+      send({ host: '127.0.0.1', port }, startRecording(1729000003), { ...FAST, connection: prepareConnection({ host: '127.0.0.1', port }) }),
+    );
     expect(e.code).toBe('connection_refused');
   });
 

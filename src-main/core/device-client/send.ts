@@ -165,10 +165,7 @@ function asNetworkError(e: unknown, context: string): ProtocolError {
  * meanwhile is dropped and `send` connects afresh, which is safe because the device never saw a
  * command on it. Unused, it closes itself after `idleMs`.
  */
-export function prepareConnection(
-  address: DeviceAddress,
-  options: { connectTimeoutMs?: number; idleMs?: number } = {},
-): PreparedConnection {
+export function prepareConnection(address: DeviceAddress, options: { connectTimeoutMs?: number; idleMs?: number } = {}): PreparedConnection {
   let taken = false;
   let bad = false;
   let socket: net.Socket | null = null;

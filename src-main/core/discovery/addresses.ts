@@ -35,5 +35,5 @@ export function sameIpv4Subnet(address: string, local: string, netmask: string):
   if (!isIPv4(address) || !isIPv4(local) || !isIPv4(netmask)) return false;
   const n = (s: string) => s.split('.').reduce((acc, p) => (acc << 8) + Number(p), 0) >>> 0;
   const m = n(netmask);
-  return ((n(address) & m) >>> 0) === ((n(local) & m) >>> 0);
+  return (n(address) & m) >>> 0 === (n(local) & m) >>> 0;
 }

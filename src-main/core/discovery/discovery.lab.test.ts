@@ -105,7 +105,17 @@ describe.skipIf(!labReady)('discovery in the lab (real multicast over a bridge)'
     const g = await waitFor('expiry of the killed device', () => main.gone.find((x) => x.instance === instance));
     expect(g.reason).toBe('expired');
     expect(main.gone.filter((x) => x.instance !== instance)).toEqual([]);
-    expect(main.d.current().map((s) => s.instance).sort()).toEqual(lab.hosts.slice(1).map((h) => h.instance).sort());
+    expect(
+      main.d
+        .current()
+        .map((s) => s.instance)
+        .sort(),
+    ).toEqual(
+      lab.hosts
+        .slice(1)
+        .map((h) => h.instance)
+        .sort(),
+    );
   }, 60_000);
 
   it('a graceful stop sends a goodbye → gone(goodbye)', async () => {
@@ -133,7 +143,10 @@ describe.skipIf(!labReady)('discovery in the lab (real multicast over a bridge)'
     const r = discover({ interfaces: [lab.bridgeAddress], requeryIntervalMs: 0, maxTtlMs: 1_500, expiryCheckMs: 100 });
     const instances = lab.hosts.map((h) => h.instance);
     await waitFor('initial sightings', () => instances.every((i) => r.sightings.some((s) => s.instance === i)));
-    await waitFor('all answers expired', () => instances.every((i) => r.gone.some((g) => g.instance === i && g.reason === 'expired')) && r.d.current().length === 0);
+    await waitFor(
+      'all answers expired',
+      () => instances.every((i) => r.gone.some((g) => g.instance === i && g.reason === 'expired')) && r.d.current().length === 0,
+    );
     const wire = await queryCounter(lab.bridgeAddress);
     try {
       wire.reset();

@@ -25,7 +25,17 @@ class FakeMdns implements MdnsLike {
 }
 
 function answer(name: string, over: Partial<MdnsAnswer> = {}): MdnsAnswer {
-  return { name, fqdn: `${name}._multicam._tcp.local`, host: `${name}.local`, port: 8080, addresses: ['10.0.0.5'], txt: undefined, ttlSeconds: 120, referer: '10.0.0.5', ...over };
+  return {
+    name,
+    fqdn: `${name}._multicam._tcp.local`,
+    host: `${name}.local`,
+    port: 8080,
+    addresses: ['10.0.0.5'],
+    txt: undefined,
+    ttlSeconds: 120,
+    referer: '10.0.0.5',
+    ...over,
+  };
 }
 
 function setup(opts: { interfaces?: string[]; throwFor?: string; maxTtlMs?: number; requeryIntervalMs?: number } = {}) {
@@ -167,7 +177,13 @@ describe('createDiscovery (fake mdns)', () => {
     m.emit('up', answer('multiCam-bin', { txt: [Buffer.from([0xff, 0x3d, 0xfe])] }));
     m.emit('up', answer('multiCam-oak-1', { txt: [Buffer.from('deviceId=')] }));
     m.emit('up', answer('multiCam-weird', { txt: { toString: 5 } }));
-    expect(s.sightings.map((x) => x.txt)).toEqual<Array<Record<string, string>>>([{}, { 'MultiCam Android': '' }, { '\uFFFD': '\uFFFD' }, { deviceId: '' }, { toString: '5' }]);
+    expect(s.sightings.map((x) => x.txt)).toEqual<Array<Record<string, string>>>([
+      {},
+      { 'MultiCam Android': '' },
+      { '\uFFFD': '\uFFFD' },
+      { deviceId: '' },
+      { toString: '5' },
+    ]);
   });
 
   it('txt-update changes the TXT (event), identical or unknown instance → nothing', () => {

@@ -220,7 +220,8 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
     refresh() {
       if (!running) return;
       for (const i of ifaces) {
-        if (i.state === 'unavailable') open(i); // an interface may have come up since
+        if (i.state === 'unavailable')
+          open(i); // an interface may have come up since
         else i.mdns?.update();
       }
       sweep();

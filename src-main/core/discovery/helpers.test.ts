@@ -34,7 +34,14 @@ describe('normaliseTxt', () => {
     expect(normaliseTxt({ a: 1, b: true, c: Buffer.from('x'), d: { nested: 1 } })).toEqual({ a: '1', b: '', c: 'x', d: '' });
     expect(normaliseTxt(42)).toEqual({});
     expect(normaliseTxt([1, {}, null, 'ok=1'])).toEqual({ ok: '1' });
-    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('boom'); } });
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys: () => {
+          throw new Error('boom');
+        },
+      },
+    );
     expect(normaliseTxt(hostile)).toEqual({});
   });
   it('ignores __proto__ and caps sizes', () => {

@@ -94,7 +94,9 @@ export function bonjourMdnsFactory(deps: { networkInterfaces?: NetworkInterfaces
       setImmediate(() => fail(errorWithCode(`no local IPv4 interface has address ${opts.interface}`, 'EADDRNOTAVAIL')));
     } else {
       try {
-        bonjour = new Bonjour({ interface: opts.interface, bind: opts.bind } as unknown as ConstructorParameters<typeof Bonjour>[0], (err: MdnsError) => fail(err));
+        bonjour = new Bonjour({ interface: opts.interface, bind: opts.bind } as unknown as ConstructorParameters<typeof Bonjour>[0], (err: MdnsError) =>
+          fail(err),
+        );
         const mdns = (bonjour as unknown as { server: { mdns: RawMdns } }).server.mdns;
         // multicast-dns emits 'error' for EADDRINUSE/EACCES (unhandled it would crash the process)
         // and 'warning' for the rest; a warning with a system error code (addMembership,

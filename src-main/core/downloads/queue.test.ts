@@ -52,7 +52,9 @@ function fakeDownload() {
             res({ path: final, bytes: 4, sha256: 'a'.repeat(64), seconds: 0.1, header: { deviceId: null, fileName, fileSize: 4, status: null } });
           } else if (mode === 'partial') {
             await writeFile(`${final}.partial`, 'da', { flag: 'wx' });
-            rej(Object.assign(new ProtocolError('closed_early', 'device closed after 2 of 4 bytes', { bytesReceived: 2 }), { partialPath: `${final}.partial` }));
+            rej(
+              Object.assign(new ProtocolError('closed_early', 'device closed after 2 of 4 bytes', { bytesReceived: 2 }), { partialPath: `${final}.partial` }),
+            );
           } else rej(new ProtocolError('device_error', 'file not found'));
         },
       });
@@ -107,7 +109,12 @@ describe('DownloadQueue', () => {
     expect(q.get(a1.id)).toMatchObject({ state: 'active', bytes: 2, total: 4, rateBps: 10, etaSeconds: 0.2 });
     await fake.calls[1]!.finish('fail');
     await until(() => fake.calls.length === 3);
-    expect(q.get(b.id)).toMatchObject({ state: 'failed', error: 'the device said: file not found', errorDetail: 'device_error: file not found', partial: false });
+    expect(q.get(b.id)).toMatchObject({
+      state: 'failed',
+      error: 'the device said: file not found',
+      errorDetail: 'device_error: file not found',
+      partial: false,
+    });
     await fake.calls[0]!.finish('ok');
     await until(() => fake.calls.length === 4);
     await fake.calls[2]!.finish('ok');

@@ -101,7 +101,12 @@ export class DownloadQueue {
       error: null,
       partial: false,
     };
-    const job: Job = { view, req: { ...req, folder: resolve(req.folder) }, controller: null, info: { folder: resolve(req.folder), seconds: null, keptPartials: [], note: null } };
+    const job: Job = {
+      view,
+      req: { ...req, folder: resolve(req.folder) },
+      controller: null,
+      info: { folder: resolve(req.folder), seconds: null, keptPartials: [], note: null },
+    };
     this.jobs.set(id, job);
     this.order.push(id);
     this.emit(job);
@@ -115,7 +120,10 @@ export class DownloadQueue {
   }
 
   list(takeId?: string): DownloadView[] {
-    return this.order.map((id) => this.jobs.get(id)!.view).filter((v) => !takeId || v.takeId === takeId).map((v) => ({ ...v }));
+    return this.order
+      .map((id) => this.jobs.get(id)!.view)
+      .filter((v) => !takeId || v.takeId === takeId)
+      .map((v) => ({ ...v }));
   }
 
   cancel(id: string): DownloadView {
@@ -263,7 +271,10 @@ export class DownloadQueue {
           });
           job.info.seconds = result.seconds;
           const expected = req.expectedSize ?? 0;
-          job.info.note = expected > 0 && expected !== result.bytes ? `STOP reply said ${expected} bytes; the transfer (verified against its header) has ${result.bytes}` : null;
+          job.info.note =
+            expected > 0 && expected !== result.bytes
+              ? `STOP reply said ${expected} bytes; the transfer (verified against its header) has ${result.bytes}`
+              : null;
           this.emit(job);
           return;
         } catch (e) {
@@ -283,7 +294,16 @@ export class DownloadQueue {
       view.state = signal.aborted ? 'cancelled' : 'failed';
       // One plain line for the operator; the technical line (codes, paths) behind it.
       const diskFull = /ENOSPC/.test(`${err.code ?? ''} ${err.message ?? ''} ${String((err.cause as { code?: unknown } | undefined)?.code ?? '')}`);
-      view.error = signal.aborted ? 'cancelled' : plainDownloadFailure({ code: err.code ?? null, bytes: view.bytes, total: view.total ?? (typeof err.expectedBytes === 'number' ? err.expectedBytes : null), partialKept: view.partial, diskFull, deviceMessage: err.code === 'device_error' ? err.message : null });
+      view.error = signal.aborted
+        ? 'cancelled'
+        : plainDownloadFailure({
+            code: err.code ?? null,
+            bytes: view.bytes,
+            total: view.total ?? (typeof err.expectedBytes === 'number' ? err.expectedBytes : null),
+            partialKept: view.partial,
+            diskFull,
+            deviceMessage: err.code === 'device_error' ? err.message : null,
+          });
       view.errorDetail = signal.aborted ? null : oneLine(err);
       view.rateBps = 0;
       view.etaSeconds = null;

@@ -16,7 +16,16 @@ import { buildModel, render, toFcpxml, toOtio, toXmeml, type ExportModel } from 
 import { rationalTime, STANDARD_RATES } from './model';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
-const media = (fps: Rational, durationMs: number) => ({ durationMs, fps, width: 1920, height: 1080, videoCodec: 'h264', hasAudio: true, audioCodec: 'aac', audioSampleRate: 48000 });
+const media = (fps: Rational, durationMs: number) => ({
+  durationMs,
+  fps,
+  width: 1920,
+  height: 1080,
+  videoCodec: 'h264',
+  hasAudio: true,
+  audioCodec: 'aac',
+  audioSampleRate: 48000,
+});
 
 /** A take of four cameras at 29.97: three aligned, one silent. */
 function sampleSync(fps: Rational = { num: 30000, den: 1001 }): TakeSync {
@@ -85,7 +94,12 @@ describe('export formats', () => {
   it('write rational times that add up exactly at every standard rate', () => {
     for (const fps of STANDARD_RATES) {
       const frame = fps.den / fps.num;
-      for (const [a, b] of [[0, 1], [37, 1799], [1001, 3003], [123_457, 54_321]] as const) {
+      for (const [a, b] of [
+        [0, 1],
+        [37, 1799],
+        [1001, 3003],
+        [123_457, 54_321],
+      ] as const) {
         expect(seconds(rationalTime(a, fps)) + seconds(rationalTime(b, fps))).toBeCloseTo(seconds(rationalTime(a + b, fps)), 12);
         expect(seconds(rationalTime(a, fps)) / frame).toBeCloseTo(a, 9);
       }
@@ -172,7 +186,7 @@ describe('export formats', () => {
     expect(XMLValidator.validate(render('xmeml', model()))).toBe(true);
   });
 
-  it.skipIf(!process.env.FCPXML_DTD)('FCPXML validates against Apple\'s DTD (FCPXML_DTD)', () => {
+  it.skipIf(!process.env.FCPXML_DTD)("FCPXML validates against Apple's DTD (FCPXML_DTD)", () => {
     const dir = mkdtempSync(join(tmpdir(), 'fcpxml-'));
     try {
       for (const fps of STANDARD_RATES) {

@@ -43,7 +43,10 @@ export async function takeModel(folder: string, sync?: TakeSync): Promise<Export
     const p = await realInside(folder, d.file);
     if (p) paths.set(d.file, p);
   }
-  const safe: TakeSync = { ...s, devices: s.devices.map((d) => (paths.has(d.file) ? d : { ...d, ok: false, reason: d.reason ?? 'the file is missing from the take folder' })) };
+  const safe: TakeSync = {
+    ...s,
+    devices: s.devices.map((d) => (paths.has(d.file) ? d : { ...d, ok: false, reason: d.reason ?? 'the file is missing from the take folder' })),
+  };
   return buildModel({ name: manifest.name || manifest.folderName, folder, sync: safe, resolvePath: (f) => paths.get(f)! });
 }
 

@@ -79,7 +79,9 @@ export function buildModel(src: ModelSource): ExportModel {
   const okDevices = sync.devices.filter((d) => d.ok && d.offsetMs !== null);
   if (okDevices.length === 0) throw new ExportError('no camera of this take is aligned; run the sync analysis first (each camera says why)');
   const ref = okDevices.find((d) => d.name === sync.reference) ?? okDevices[0]!;
-  const fps = src.fps ?? snapRate(ref.media?.fps ?? null) ?? okDevices.map((d) => snapRate(d.media?.fps ?? null)).find((r) => r !== null) ?? { num: 30, den: 1 };
+  const fps = src.fps ??
+    snapRate(ref.media?.fps ?? null) ??
+    okDevices.map((d) => snapRate(d.media?.fps ?? null)).find((r) => r !== null) ?? { num: 30, den: 1 };
   const resolvePath = src.resolvePath ?? ((f: string) => `${src.folder.replace(/[\\/]+$/, '')}/${f}`);
   const angles: ExportAngle[] = okDevices.map((d) => {
     const path = resolvePath(d.file);
@@ -127,5 +129,7 @@ function gcd(a: number, b: number): number {
 
 export function xmlEscape(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }

@@ -7,7 +7,11 @@ import type { Rational } from '../../../src-shared/sync';
 import type { ExportAngle, ExportModel } from './model';
 
 const time = (value: number, rate: number) => ({ OTIO_SCHEMA: 'RationalTime.1', rate, value });
-const range = (start: number, duration: number, rate: number) => ({ OTIO_SCHEMA: 'TimeRange.1', duration: time(duration, rate), start_time: time(start, rate) });
+const range = (start: number, duration: number, rate: number) => ({
+  OTIO_SCHEMA: 'TimeRange.1',
+  duration: time(duration, rate),
+  start_time: time(start, rate),
+});
 
 function items(a: ExportAngle, rate: number) {
   const out: unknown[] = [];

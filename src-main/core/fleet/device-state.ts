@@ -118,11 +118,7 @@ export function deriveState(e: Entry, now: number, t: StateThresholds): { state:
     if (since !== null && now - since >= t.offlineAfterMs) {
       return { state: 'offline', reason: `no reply for over ${seconds(t.offlineAfterMs)}: ${failure}`, next: null };
     }
-    const reason = e.lastError
-      ? `not answering yet: ${e.lastError}`
-      : e.sighting
-        ? 'seen on mDNS; waiting for its first reply'
-        : 'waiting for its first reply';
+    const reason = e.lastError ? `not answering yet: ${e.lastError}` : e.sighting ? 'seen on mDNS; waiting for its first reply' : 'waiting for its first reply';
     return { state: 'discovered', reason, next: since !== null ? since + t.offlineAfterMs : null };
   }
   const age = now - e.lastSeen;

@@ -55,10 +55,14 @@ describe.skipIf(!labReady)('fleet in the lab (real multicast, real TCP across na
   const entryFor = (address: string) => fleet.list().find((d) => d.host === address);
 
   it('all 8 discovered devices and the manual one reach online, each once, with its address and type', async () => {
-    await waitFor('8 lab devices + 1 manual online', () => {
-      const l = fleet.list();
-      return l.length === 9 && l.every((d) => d.state === 'online');
-    }, 60_000);
+    await waitFor(
+      '8 lab devices + 1 manual online',
+      () => {
+        const l = fleet.list();
+        return l.length === 9 && l.every((d) => d.state === 'online');
+      },
+      60_000,
+    );
     for (const h of lab.hosts) {
       const d = fleet.get(h.instance)!;
       expect(d).toMatchObject({ source: 'mdns', host: h.address, port: 8080, state: 'online', name: h.instance });

@@ -268,10 +268,25 @@ describe('Fleet: events', () => {
 
   it('changedForOperator ignores lastSeen and clock sample counts', () => {
     const base: DeviceView = {
-      id: 'x', name: 'x', color: null, source: 'manual', host: 'h', port: 1, addresses: ['h'], deviceId: null, deviceType: null,
-      state: 'online', stateReason: null, lastSeen: 1, battery: null, deviceStatus: 'ready', recordingSince: null,
+      id: 'x',
+      name: 'x',
+      color: null,
+      source: 'manual',
+      host: 'h',
+      port: 1,
+      addresses: ['h'],
+      deviceId: null,
+      deviceType: null,
+      state: 'online',
+      stateReason: null,
+      lastSeen: 1,
+      battery: null,
+      deviceStatus: 'ready',
+      recordingSince: null,
       clock: { offsetMs: 5, uncertaintyMs: 1, rttMs: 2, samples: 3, flagged: false },
-      uploadQueue: [], failedUploadQueue: [], included: true,
+      uploadQueue: [],
+      failedUploadQueue: [],
+      included: true,
     };
     expect(changedForOperator(base, { ...base, lastSeen: 99, clock: { ...base.clock!, samples: 9, rttMs: 1, offsetMs: 5.9 } })).toBe(false);
     expect(changedForOperator(base, { ...base, clock: { ...base.clock!, offsetMs: 6 } })).toBe(true);
@@ -281,7 +296,12 @@ describe('Fleet: events', () => {
     // lastSeen alone is never a change: an online device was seen within the stale deadline,
     // and the UI says "just now" for it (stale/offline transitions carry the exact lastSeen).
     expect(changedForOperator({ ...base, lastSeen: 1_000 }, { ...base, lastSeen: 601_000 })).toBe(false);
-    expect(changedForOperator(base, { ...base, uploadQueue: [{ fileName: 'f', fileSize: 1, bytesUploaded: 0, uploadProgress: 0, uploadSpeed: null, status: null, error: null }] })).toBe(true);
+    expect(
+      changedForOperator(base, {
+        ...base,
+        uploadQueue: [{ fileName: 'f', fileSize: 1, bytesUploaded: 0, uploadProgress: 0, uploadSpeed: null, status: null, error: null }],
+      }),
+    ).toBe(true);
   });
 
   it('a throwing listener does not stop the fleet; unsubscribe works', async () => {

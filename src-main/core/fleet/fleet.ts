@@ -41,7 +41,20 @@ import type { ClockEstimate, ClockEstimatorOptions } from '../clock/estimator';
 import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
 import type { Discovery, Sighting } from '../discovery/types';
 import { FleetError, parseManualAddress } from './address';
-import { applyReply, changedForOperator, describeFailure, deriveState, deviceView, entryAddress, entryAt, entryAtEndpoint, newEntry, seconds, type DevicePreferences, type Entry } from './device-state';
+import {
+  applyReply,
+  changedForOperator,
+  describeFailure,
+  deriveState,
+  deviceView,
+  entryAddress,
+  entryAt,
+  entryAtEndpoint,
+  newEntry,
+  seconds,
+  type DevicePreferences,
+  type Entry,
+} from './device-state';
 import { realSetTimer, type SetTimer } from '../timers';
 
 export { changedForOperator, describeFailure, type DevicePreferences } from './device-state';
@@ -364,10 +377,13 @@ export class Fleet {
     e.cancelPoll?.();
     e.cancelPoll = null;
     if (!this.shouldPoll(e)) return;
-    e.cancelPoll = this.setTimer(() => {
-      e.cancelPoll = null;
-      void this.poll(e);
-    }, Math.max(0, delay));
+    e.cancelPoll = this.setTimer(
+      () => {
+        e.cancelPoll = null;
+        void this.poll(e);
+      },
+      Math.max(0, delay),
+    );
   }
 
   /** `explicit`: asked for by pollNow, so it runs even when stopped or past the goodbye grace. */
@@ -447,10 +463,13 @@ export class Fleet {
     e.cancelDeadline?.();
     e.cancelDeadline = null;
     if (this.running && d.next !== null) {
-      e.cancelDeadline = this.setTimer(() => {
-        e.cancelDeadline = null;
-        this.evaluate(e);
-      }, Math.max(0, d.next - now));
+      e.cancelDeadline = this.setTimer(
+        () => {
+          e.cancelDeadline = null;
+          this.evaluate(e);
+        },
+        Math.max(0, d.next - now),
+      );
     }
     const view = deviceView(e, this.clockThresholdMs);
     if (e.emitted === null || changedForOperator(e.emitted, view)) {

@@ -121,7 +121,11 @@ export class FakeDevices {
   /** Shorthand for a healthy status reply. */
   ok(key: string, raw: Record<string, unknown> = {}, offsetMs = 0, delayMs = 0): void {
     this.offsetMs.set(key, offsetMs);
-    this.set(key, { kind: 'reply', raw: { deviceId: `dev-${key}`, status: 'ready', batteryLevel: 80, uploadQueue: [], failedUploadQueue: [], ...raw }, delayMs });
+    this.set(key, {
+      kind: 'reply',
+      raw: { deviceId: `dev-${key}`, status: 'ready', batteryLevel: 80, uploadQueue: [], failedUploadQueue: [], ...raw },
+      delayMs,
+    });
   }
 
   callsTo(key: string): FakeCall[] {

@@ -24,4 +24,3 @@ export function enqueueDownload(q: DownloadQueue, s: Session, e: ManifestDevice)
   downloadQueued(e, view);
   return view;
 }
-

@@ -114,7 +114,10 @@ describe('recorder: races and hostile replies (fake devices)', () => {
   it('two takes started at once: the second is refused, only one START goes out per device', async () => {
     const fake = fakeSend();
     const rec = new Recorder({ recordingsDir: await tempDir(), send: fake.send, timeouts: { confirmGraceMs: 0 } });
-    const results = await Promise.allSettled([rec.startTake({ devices: devices(1), delaySeconds: 0 }), rec.startTake({ devices: devices(1), delaySeconds: 0 })]);
+    const results = await Promise.allSettled([
+      rec.startTake({ devices: devices(1), delaySeconds: 0 }),
+      rec.startTake({ devices: devices(1), delaySeconds: 0 }),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect(startsTo(fake.sent)).toHaveLength(1);
     await rec.stopTake();
@@ -173,7 +176,8 @@ describe('recorder: races and hostile replies (fake devices)', () => {
       const now = Date.now() / 1000;
       let body: Record<string, unknown> | null = null;
       if (address.port === 1000 && command.command === 'START_RECORDING') body = { status: 'error', message: long, timestamp: now };
-      if (address.port === 1001 && command.command === 'DEVICE_STATUS' && !startsTo(inner.sent).includes(1001)) body = { status: `Weird ${long}`, deviceType: long, timestamp: now };
+      if (address.port === 1001 && command.command === 'DEVICE_STATUS' && !startsTo(inner.sent).includes(1001))
+        body = { status: `Weird ${long}`, deviceType: long, timestamp: now };
       if (address.port === 1002 && command.command === 'STOP_RECORDING') body = { status: 'recording_stopped', fileName: `${long}.mp4`, fileSize: 1 };
       return body ? { ...r, reply: parseReply(body) } : r;
     };

@@ -19,7 +19,18 @@ import { enqueueDownload } from './downloads-link';
 import { FOLDER_DEADLINE_MS, withDeadline } from '../takes/folder';
 import { DeviceSteps } from './steps';
 import { realSetTimer, sleepOn } from '../timers';
-import { ACTIVE_PHASES, downloadOwed, mayBeRecording, newDevice, newSession, parseAddress, refusedBeforeSending, sec, settlePhase, type Session } from './take-state';
+import {
+  ACTIVE_PHASES,
+  downloadOwed,
+  mayBeRecording,
+  newDevice,
+  newSession,
+  parseAddress,
+  refusedBeforeSending,
+  sec,
+  settlePhase,
+  type Session,
+} from './take-state';
 import { DEFAULT_TIMEOUTS, recorderSetting, wallClock, type ControllerClock, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './types';
 
 export { formatAddress, parseAddress } from './take-state';
@@ -156,7 +167,11 @@ export class Recorder {
     this.changed(s);
 
     // START connections open while pre-flight runs, so the fan-out below only writes.
-    const prepared = new Map(this.opts.preconnect ? m.devices.flatMap((e) => (parseAddress(e.address) ? [[e.deviceKey, this.opts.preconnect!(parseAddress(e.address)!)] as const] : [])) : []);
+    const prepared = new Map(
+      this.opts.preconnect
+        ? m.devices.flatMap((e) => (parseAddress(e.address) ? [[e.deviceKey, this.opts.preconnect!(parseAddress(e.address)!)] as const] : []))
+        : [],
+    );
     const closePrepared = () => prepared.forEach((c) => c.close());
     // Pre-flight, all devices at once; a bad device is skipped with its reason, never silently.
     const byKey = new Map(devices.map((d) => [d.key, d]));
@@ -205,7 +220,14 @@ export class Recorder {
     const pending = plan.map(({ e, address, cmd }) =>
       address && cmd
         ? this.opts
-            .send(address, cmd, { replyTimeoutMs: this.t.startMs, connectTimeoutMs: this.t.startMs, tries: 2, backoffMs: [250], now: () => this.clock.now(), ...(prepared.has(e.deviceKey) ? { connection: prepared.get(e.deviceKey)! } : {}) })
+            .send(address, cmd, {
+              replyTimeoutMs: this.t.startMs,
+              connectTimeoutMs: this.t.startMs,
+              tries: 2,
+              backoffMs: [250],
+              now: () => this.clock.now(),
+              ...(prepared.has(e.deviceKey) ? { connection: prepared.get(e.deviceKey)! } : {}),
+            })
             .then(
               (r) => ({ e, r, err: null as unknown }),
               (err: unknown) => ({ e, r: null, err }),
@@ -248,10 +270,6 @@ export class Recorder {
     return this.view(s);
   }
 
-
-
-
-
   // ---------------------------------------------------------------- confirm
 
   private confirm(s: Session): Promise<void> {
@@ -278,7 +296,6 @@ export class Recorder {
     });
     return s.stopping;
   }
-
 
   private async doStop(s: Session): Promise<TakeView> {
     // Stop pressed while the take is still starting: a START may be on its way. Wait for the
@@ -324,7 +341,6 @@ export class Recorder {
     }
   }
 
-
   private afterStop(s: Session): void {
     const q = this.opts.downloads;
     if (q && recorderSetting(this.opts, 'autoDownload') !== false) {
@@ -333,8 +349,6 @@ export class Recorder {
     this.updatePhase(s);
     this.changed(s);
   }
-
-
 
   private updatePhase(s: Session): void {
     settlePhase(s.m);

@@ -22,12 +22,16 @@ export class DeviceSteps {
   async status(e: ManifestDevice, timeoutMs: number): Promise<TimedReply> {
     const address = parseAddress(e.address);
     if (!address) throw new Error(`bad address '${e.address}'`);
-    const r = await this.opts.send(address, deviceStatus(() => this.clock.now()), {
-      replyTimeoutMs: timeoutMs,
-      connectTimeoutMs: timeoutMs,
-      tries: 1,
-      now: () => this.clock.now(),
-    });
+    const r = await this.opts.send(
+      address,
+      deviceStatus(() => this.clock.now()),
+      {
+        replyTimeoutMs: timeoutMs,
+        connectTimeoutMs: timeoutMs,
+        tries: 1,
+        now: () => this.clock.now(),
+      },
+    );
     this.opts.noteReply?.(e.deviceKey, r);
     return r;
   }

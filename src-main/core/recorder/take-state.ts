@@ -40,11 +40,9 @@ export function parseAddress(s: string): DeviceAddress | null {
   return port > 0 && port < 65536 ? { host: m[1]!, port } : null;
 }
 
-
 export function isRecordingReply(r: DeviceReply): boolean {
   return r.status === 'recording' || r.raw.isRecording === true;
 }
-
 
 /** One session per take, new or recovered (`started` settles when startTake is done with it). */
 export function newSession(take: TakeHandle, started: Promise<void> = Promise.resolve()): Session {
@@ -95,15 +93,20 @@ export function newDevice(d: RecorderDevice): ManifestDevice {
 
 export function mayBeRecording(e: ManifestDevice): boolean {
   const started =
-    e.start.status === 'accepted' ||
-    (e.start.status === 'failed' && e.start.transportError) ||
-    (e.start.status === 'pending' && e.start.targetSent !== null);
+    e.start.status === 'accepted' || (e.start.status === 'failed' && e.start.transportError) || (e.start.status === 'pending' && e.start.targetSent !== null);
   return e.mayStillBeRecording || (e.stop.status === 'pending' && started);
 }
 
 export function downloadOwed(e: ManifestDevice): boolean {
   // Never re-request blindly after a partial transfer (an OAK device deleted its copy).
-  return e.stop.status === 'stopped' && !!e.stop.fileName && e.download.ok !== true && !e.download.partial && e.download.state !== 'queued' && e.download.state !== 'active';
+  return (
+    e.stop.status === 'stopped' &&
+    !!e.stop.fileName &&
+    e.download.ok !== true &&
+    !e.download.partial &&
+    e.download.state !== 'queued' &&
+    e.download.state !== 'active'
+  );
 }
 
 /** Connection refused / unreachable means nothing reached the device. */

@@ -78,7 +78,6 @@ export const DEFAULT_TIMEOUTS: RecorderTimeouts = {
   stopBackoffMs: [1_000, 2_000],
 };
 
-
 export interface RecorderOptions {
   recordingsDir: string;
   /** The take store new takes are created in (default: one for `recordingsDir`). */
@@ -123,4 +122,3 @@ export interface RecorderSettings {
 export function recorderSetting<K extends keyof RecorderSettings>(opts: RecorderOptions, key: K): RecorderSettings[K] {
   return opts.settings?.()[key] ?? opts[key];
 }
-

@@ -58,7 +58,15 @@ describe.skipIf(!hasFfmpeg)('sync analysis on shared-scene recordings', { timeou
     }
     expect(r.reference).toBe('iphone');
     expect(byName.get('iphone')!.offsetMs).toBe(0);
-    expect(byName.get('android')!.media).toMatchObject({ fps: { num: 30, den: 1 }, width: 160, height: 90, videoCodec: 'h264', audioCodec: 'aac', hasAudio: true, audioSampleRate: 48000 });
+    expect(byName.get('android')!.media).toMatchObject({
+      fps: { num: 30, den: 1 },
+      width: 160,
+      height: 90,
+      videoCodec: 'h264',
+      audioCodec: 'aac',
+      hasAudio: true,
+      audioSampleRate: 48000,
+    });
     expect(byName.get('oak')!.media?.fps).toEqual({ num: 25, den: 1 });
     const muted = byName.get('muted')!;
     expect(muted.ok).toBe(false);

@@ -136,7 +136,7 @@ function coarsePair(ea: Float32Array, eb: Float32Array): { a: number; b: number;
   const t1 = Math.min(ea.length, Math.floor(eb.length - g.lag));
   const count = Math.max(1, Math.floor((t1 - t0) / seg));
   for (let s = 0; s < count; s++) {
-    const start = t0 + s * seg + Math.floor(((t1 - t0) - count * seg) / 2);
+    const start = t0 + s * seg + Math.floor((t1 - t0 - count * seg) / 2);
     const a = ea.subarray(start, start + seg);
     const bStart = Math.max(0, Math.floor(start + g.lag) - search);
     const bEnd = Math.min(eb.length, Math.ceil(start + g.lag) + seg + search);

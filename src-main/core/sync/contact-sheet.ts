@@ -58,7 +58,11 @@ function strip(path: string, timesSec: number[], height: number, timeoutMs: numb
 }
 
 /** Build the contact sheet of a synced take; `resolvePath` maps a device's relative file to a checked absolute path. */
-export async function contactSheet(sync: TakeSync, resolvePath: (file: string) => Promise<string | null>, opts: { count?: number; height?: number; timeoutMs?: number } = {}): Promise<ContactSheet> {
+export async function contactSheet(
+  sync: TakeSync,
+  resolvePath: (file: string) => Promise<string | null>,
+  opts: { count?: number; height?: number; timeoutMs?: number } = {},
+): Promise<ContactSheet> {
   const count = Math.max(1, Math.min(12, opts.count ?? 6));
   const instantsMs = sheetInstants(sync, count);
   if (!instantsMs) throw new Error('the aligned cameras never filmed at the same time, so there is no common instant to show');

@@ -172,7 +172,12 @@ export async function probe(path: string, tools: MediaTools = DEFAULT_TOOLS, tim
  * Decode the first audio track to mono 32-bit float at `rate`, handing chunks to `onChunk` as
  * they arrive (nothing accumulates here: memory stays flat however long the clip).
  */
-export async function decodeAudio(path: string, rate: number, onChunk: (samples: Float32Array) => void, opts: { tools?: MediaTools; timeoutMs?: number } = {}): Promise<number> {
+export async function decodeAudio(
+  path: string,
+  rate: number,
+  onChunk: (samples: Float32Array) => void,
+  opts: { tools?: MediaTools; timeoutMs?: number } = {},
+): Promise<number> {
   const tools = opts.tools ?? DEFAULT_TOOLS;
   const input = await mediaInput(path);
   const args = ['-v', 'error', '-nostdin', '-i', input.url, '-map', '0:a:0', '-ac', '1', '-ar', String(rate), '-f', 'f32le', 'pipe:1'];

@@ -18,7 +18,10 @@ function workerEntry(): { file: string; execArgv: string[] } {
 }
 
 /** Analyse `folder` in a worker; resolves with the result (a failed one says why), never rejects. */
-export function analyseTakeInWorker(folder: string, opts: { timeoutMs?: number; onProgress?: (m: string) => void } = {}): { result: Promise<TakeSync>; cancel: () => void } {
+export function analyseTakeInWorker(
+  folder: string,
+  opts: { timeoutMs?: number; onProgress?: (m: string) => void } = {},
+): { result: Promise<TakeSync>; cancel: () => void } {
   let worker: Worker;
   try {
     const { file, execArgv } = workerEntry();
@@ -36,7 +39,10 @@ export function analyseTakeInWorker(folder: string, opts: { timeoutMs?: number; 
       resolve(r);
       void worker.terminate();
     };
-    timer = setTimeout(() => finish(failedSync(`the analysis took longer than ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was stopped`)), opts.timeoutMs ?? 30 * 60_000);
+    timer = setTimeout(
+      () => finish(failedSync(`the analysis took longer than ${Math.round((opts.timeoutMs ?? 0) / 1000)} s and was stopped`)),
+      opts.timeoutMs ?? 30 * 60_000,
+    );
     worker.on('message', (m: { type: string; result?: TakeSync; message?: string }) => {
       if (m.type === 'progress' && m.message) opts.onProgress?.(m.message);
       else if (m.type === 'result' && m.result) finish(m.result);

@@ -65,7 +65,11 @@ describe.skipIf(!hasFfmpeg)('automatic sync after a take', { timeout: 180_000 },
     const takeId = started.ok ? started.value.takeId : '';
     await waitFor(c, (e) => (e.type === 'takeChanged' && e.take.phase === 'recording' ? true : undefined), 20_000);
     await new Promise((r) => setTimeout(r, 4000));
-    const synced = waitFor(c, (e) => (e.type === 'takeChanged' && e.take.takeId === takeId && e.take.sync && e.take.sync.state !== 'running' ? e.take : undefined), 150_000);
+    const synced = waitFor(
+      c,
+      (e) => (e.type === 'takeChanged' && e.take.takeId === takeId && e.take.sync && e.take.sync.state !== 'running' ? e.take : undefined),
+      150_000,
+    );
     const running = waitFor(c, (e) => (e.type === 'takeChanged' && e.take.sync?.state === 'running' ? true : undefined), 150_000);
     expect((await c.stopTake()).ok).toBe(true);
     await running;

@@ -57,7 +57,10 @@ export async function takeInputs(folder: string): Promise<SyncInput[]> {
     }
     return out;
   }
-  const names = (await readdir(folder)).filter((n) => VIDEO.test(n) && !n.startsWith('.')).sort().slice(0, MAX_FILES);
+  const names = (await readdir(folder))
+    .filter((n) => VIDEO.test(n) && !n.startsWith('.'))
+    .sort()
+    .slice(0, MAX_FILES);
   const out: SyncInput[] = [];
   for (const n of names) {
     const path = await realInside(folder, n);

@@ -101,7 +101,10 @@ export class TakeActions {
         m.review = {
           rating: review.rating !== undefined ? review.rating : prev.rating,
           // Notes are for people: keep them printable and bounded.
-          note: review.note !== undefined ? review.note.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, TAKE_NOTE_MAX) : prev.note,
+          note:
+            review.note !== undefined
+              ? review.note.replace(/[\u0000-\u0008\u000b-\u001f\u007f\u202a-\u202e\u2066-\u2069]/g, '').slice(0, TAKE_NOTE_MAX)
+              : prev.note,
           updatedAt: new Date().toISOString(),
         };
       });
@@ -119,9 +122,11 @@ export class TakeActions {
     const take = this.d.takeById(takeId);
     const folder = this.d.takes.folderOf(takeId);
     if (!take || !folder) return err('not_found', `no take ${takeId}`);
-    if (takeId === this.d.activeTakeId() || !(take.phase === 'done' || take.phase === 'failed')) return err('busy', `${take.name} is still in progress: stop it and let its downloads finish first.`);
+    if (takeId === this.d.activeTakeId() || !(take.phase === 'done' || take.phase === 'failed'))
+      return err('busy', `${take.name} is still in progress: stop it and let its downloads finish first.`);
     const live = new Set(take.devices.map((d) => d.downloadId).filter(Boolean));
-    if (this.d.downloads.list().some((d) => live.has(d.id) && (d.state === 'queued' || d.state === 'active'))) return err('busy', `${take.name} is still downloading.`);
+    if (this.d.downloads.list().some((d) => live.has(d.id) && (d.state === 'queued' || d.state === 'active')))
+      return err('busy', `${take.name} is still downloading.`);
     return guarded(async () => {
       const trashFolder = join(this.d.recordingsDir(), TRASH_FOLDER);
       await mkdir(trashFolder, { recursive: true });

@@ -125,7 +125,10 @@ class LiveTake {
       for (const rel of device.download.keptPartials) {
         const path = resolve(this.folder, rel);
         if (!path.startsWith(this.folder + sep)) continue;
-        const size = await stat(path).then((s) => (s.isFile() ? s.size : 0), () => 0);
+        const size = await stat(path).then(
+          (s) => (s.isFile() ? s.size : 0),
+          () => 0,
+        );
         if (size > 0 && (!best || size > best.size)) best = { device, rel, path, size };
       }
     }
@@ -168,7 +171,9 @@ class LiveTake {
     }
     const diskDevices = Array.isArray(d.devices) ? (d.devices as unknown[]) : [];
     for (const dev of next.devices as Array<Record<string, unknown>>) {
-      const old = diskDevices.find((x): x is Record<string, unknown> => !!x && typeof x === 'object' && (x as { deviceKey?: unknown }).deviceKey === dev.deviceKey);
+      const old = diskDevices.find(
+        (x): x is Record<string, unknown> => !!x && typeof x === 'object' && (x as { deviceKey?: unknown }).deviceKey === dev.deviceKey,
+      );
       if (!old) continue;
       for (const [k, v] of Object.entries(old)) {
         if (!(k in dev) || (dev[k] === undefined && v !== undefined)) {

@@ -50,9 +50,7 @@ export function owedWork(m: TakeManifest): OwedWork {
   for (const d of m.devices) {
     // A START that was written (pending with a target) or failed in transport may have started the device.
     const started =
-      d.start.status === 'accepted' ||
-      (d.start.status === 'failed' && d.start.transportError) ||
-      (d.start.status === 'pending' && d.start.targetSent !== null);
+      d.start.status === 'accepted' || (d.start.status === 'failed' && d.start.transportError) || (d.start.status === 'pending' && d.start.targetSent !== null);
     if (d.mayStillBeRecording || (started && d.stop.status === 'pending')) mayStillBeRecording.push(d.deviceKey);
     if (d.stop.status === 'stopped' && d.stop.fileName && d.download.ok !== true) owedFiles.push({ deviceKey: d.deviceKey, fileName: d.stop.fileName });
   }
@@ -112,7 +110,10 @@ export async function settleInterruptedParts(m: TakeManifest, folder: string): P
     const finalName = name.slice(0, -'.part'.length);
     const part = join(folder, name);
     const d = m.devices.find((x) => x.download.path === finalName);
-    const size = await lstat(part).then((st) => st.size, () => 0);
+    const size = await lstat(part).then(
+      (st) => st.size,
+      () => 0,
+    );
     const deletesAfterSending = (d?.deviceType ?? '').trim().toLowerCase() === 'oak';
     if (d && !deletesAfterSending) {
       await unlink(part).catch(() => undefined);
@@ -134,7 +135,10 @@ export async function settleInterruptedParts(m: TakeManifest, folder: string): P
 async function keepAsPartial(folder: string, finalName: string, part: string): Promise<string | null> {
   for (let n = 1; n <= 100; n++) {
     const candidate = join(folder, n === 1 ? `${finalName}.partial` : `${finalName}.partial-${n}`);
-    const taken = await lstat(candidate).then(() => true, () => false);
+    const taken = await lstat(candidate).then(
+      () => true,
+      () => false,
+    );
     if (taken) continue;
     try {
       await rename(part, candidate);

@@ -52,7 +52,10 @@ export const DownloadEntrySchema = z.object({
   path: text,
   bytes: z.number().int().nonnegative(),
   total: z.number().int().nonnegative().nullable(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
   seconds: z.number().nonnegative().nullable(),
   ok: z.boolean().nullable(),
   error: text,

@@ -41,7 +41,12 @@ export class TakeStore {
    * A new take: its folder (named after `name` and `date`, collision-free) and its manifest,
    * built by the caller for that folder. The returned handle is the take's one writer.
    */
-  async create(name: string, date: Date, build: (folder: { folder: string; folderName: string }) => TakeManifest, opts: { onError?: (e: Error) => void } = {}): Promise<TakeHandle> {
+  async create(
+    name: string,
+    date: Date,
+    build: (folder: { folder: string; folderName: string }) => TakeManifest,
+    opts: { onError?: (e: Error) => void } = {},
+  ): Promise<TakeHandle> {
     const where = await createTakeFolder(this.recordingsDir, name, date);
     const h = this.files.create(where.folder, build(where), opts);
     this.known.set(h.takeId, { folder: h.folder, manifest: h.manifest });

@@ -130,7 +130,15 @@ describe('take store under concurrent writers', () => {
         const uploads = Promise.all(
           m.devices.map(async (e) => {
             await pause();
-            await recordUploadInManifest(take.folder, e.deviceKey, { key: `k/${round}/${e.deviceKey}`, bucket: 'b', bytes: 1000 + round, etag: null, ok: true, error: null, confirmedAt: null });
+            await recordUploadInManifest(take.folder, e.deviceKey, {
+              key: `k/${round}/${e.deviceKey}`,
+              bucket: 'b',
+              bytes: 1000 + round,
+              etag: null,
+              ok: true,
+              error: null,
+              confirmedAt: null,
+            });
           }),
         );
         await Promise.all([recorder, downloads, uploads]);

@@ -25,7 +25,16 @@ function device(over: Partial<ManifestDevice> = {}): ManifestDevice {
     deviceType: null,
     scheduleOnRawClock: false,
     preflight: { reachable: true, status: 'ready', battery: 80, error: null },
-    start: { status: 'accepted', sentAt: 1, replyAt: 1, targetSent: 4, targetReason: 'x', reply: { status: 'scheduled_recording_accepted' }, error: null, transportError: false },
+    start: {
+      status: 'accepted',
+      sentAt: 1,
+      replyAt: 1,
+      targetSent: 4,
+      targetReason: 'x',
+      reply: { status: 'scheduled_recording_accepted' },
+      error: null,
+      transportError: false,
+    },
     clock: { offsetMs: 0, uncertaintyMs: 1, source: 'preflight' },
     confirmedRecording: true,
     confirmStatus: 'recording',
@@ -179,7 +188,10 @@ describe('recovery', () => {
 
   it('revive: interrupted transfers fail, paths outside the folder are dropped', () => {
     const m = manifest([
-      device({ deviceKey: 'a', download: { ...emptyDownload(), id: 'dl-1', state: 'active', path: '../../etc/passwd', keptPartials: ['ok.partial', '../bad.partial'] } }),
+      device({
+        deviceKey: 'a',
+        download: { ...emptyDownload(), id: 'dl-1', state: 'active', path: '../../etc/passwd', keptPartials: ['ok.partial', '../bad.partial'] },
+      }),
     ]);
     const r = reviveManifest(m, '/r/take');
     const d = r.devices[0]!;

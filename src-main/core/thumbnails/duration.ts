@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process';
 /** A media file's duration in seconds, or null. */
 export function probeDuration(file: string, timeoutMs = 10_000): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=noprint_wrappers=1:nokey=1', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'default=noprint_wrappers=1:nokey=1', file], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let out = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.stdout.on('data', (c: Buffer) => {

@@ -52,7 +52,10 @@ export function ourFailure(fileName: string, url: string | null, baselineFailed:
 }
 
 /** Progress of our queue item as the operator sees it (`total` from the item, else the size we expect). */
-export function progressOf(item: UploadItem, expectedSize: number | null): Pick<UploadView, 'state' | 'bytes' | 'total' | 'percent' | 'rateBps'> & { uploading: boolean } {
+export function progressOf(
+  item: UploadItem,
+  expectedSize: number | null,
+): Pick<UploadView, 'state' | 'bytes' | 'total' | 'percent' | 'rateBps'> & { uploading: boolean } {
   const bytes = item.bytesUploaded ?? 0;
   const total = item.fileSize && item.fileSize > 0 ? item.fileSize : expectedSize;
   const uploading = item.status === 'uploading' || bytes > 0;

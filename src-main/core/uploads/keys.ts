@@ -41,7 +41,10 @@ export function safeSegment(raw: string, fallback = 'unnamed'): string {
 
 /** A file name keeps its extension when it has to be shortened. */
 function safeFileSegment(raw: string): string {
-  const base = String(raw ?? '').split(/[\\/]/).pop() ?? '';
+  const base =
+    String(raw ?? '')
+      .split(/[\\/]/)
+      .pop() ?? '';
   const whole = safeSegment(base, 'file');
   if (whole.length < MAX_SEGMENT) return whole;
   const m = /(\.[A-Za-z0-9]{1,8})$/.exec(base);
@@ -71,9 +74,7 @@ export function renderKey(template: string, vars: KeyVars): string {
   const t = validateTemplate(template);
   const segments = t
     .split('/')
-    .map((seg) =>
-      seg.replace(/\{([A-Za-z]+)\}/g, (_m, name: KeyVariable) => (name === 'file' ? safeFileSegment(vars.file) : safeSegment(vars[name], name))),
-    )
+    .map((seg) => seg.replace(/\{([A-Za-z]+)\}/g, (_m, name: KeyVariable) => (name === 'file' ? safeFileSegment(vars.file) : safeSegment(vars[name], name))))
     .filter((seg) => seg.length > 0);
   for (const seg of segments) if (seg === '.' || seg === '..') throw new KeyTemplateError('the rendered key has a . or .. segment');
   const key = segments.join('/');

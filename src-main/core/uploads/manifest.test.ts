@@ -27,7 +27,13 @@ const up = (o: Partial<ManifestUpload> = {}): ManifestUpload => ({
 
 describe('recordUploadInManifest', () => {
   it('sets devices[i].upload for many devices at once without losing any, atomically', async () => {
-    const devices = Array.from({ length: 12 }, (_, i) => ({ deviceKey: `d${i}`, name: `D${i}`, address: `127.0.0.1:${9000 + i}`, fileName: `f${i}.mp4`, fileSize: i }));
+    const devices = Array.from({ length: 12 }, (_, i) => ({
+      deviceKey: `d${i}`,
+      name: `D${i}`,
+      address: `127.0.0.1:${9000 + i}`,
+      fileName: `f${i}.mp4`,
+      fileSize: i,
+    }));
     const folder = await writeFixtureTake(dir, { folderName: 'many', devices });
     await Promise.all(devices.map((d, i) => recordUploadInManifest(folder, d.deviceKey, up({ key: `key/${i}`, bytes: i }))));
     const got = await readManifestUploads(folder);

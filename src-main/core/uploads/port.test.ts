@@ -43,7 +43,9 @@ describe('createUploadsPort', () => {
     const d = await startSimDevice({ personality: 'spec' });
     sims.push(d);
     await d.addFile('clip.mp4', 64_000);
-    const folder = await writeFixtureTake(work, { devices: [{ deviceKey: 'k1', name: 'Cam', address: `${d.host}:${d.port}`, fileName: 'clip.mp4', fileSize: 64_000 }] });
+    const folder = await writeFixtureTake(work, {
+      devices: [{ deviceKey: 'k1', name: 'Cam', address: `${d.host}:${d.port}`, fileName: 'clip.mp4', fileSize: 64_000 }],
+    });
     const take = toTakeView(await readManifest(folder), folder);
     const port = createUploadsPort({ clientFactory: (s) => s3.client(s), pollIntervalMs: 100 });
     const events: UploadView[] = [];

@@ -37,7 +37,12 @@ export function createUploadsPort(deps: Omit<UploadServiceOptions, 'storage'> = 
       storage = settings.storage;
       const manifest = await readManifest(take.folder);
       // Skip devices with an upload already running or confirmed for this take.
-      const busy = new Set(service.list().filter((u) => u.takeId === manifest.takeId && u.state !== 'failed').map((u) => u.deviceKey));
+      const busy = new Set(
+        service
+          .list()
+          .filter((u) => u.takeId === manifest.takeId && u.state !== 'failed')
+          .map((u) => u.deviceKey),
+      );
       for (const r of takeUploadRequests(manifest, take.folder)) if (!busy.has(r.deviceKey)) service.start(r);
     },
     async retry(uploadId, settings) {

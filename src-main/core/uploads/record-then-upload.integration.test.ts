@@ -30,11 +30,20 @@ afterAll(async () => {
 
 describe('record, then upload', { timeout: 60_000 }, () => {
   it('uploads every file of a real take and records each object in its take.json', async () => {
-    for (const o of [{ personality: 'ios' as const }, { personality: 'android' as const, stopDelayMs: 300 }, { personality: 'oak' as const }, { personality: 'spec' as const }]) {
+    for (const o of [
+      { personality: 'ios' as const },
+      { personality: 'android' as const, stopDelayMs: 300 },
+      { personality: 'oak' as const },
+      { personality: 'spec' as const },
+    ]) {
       sims.push(await startSimDevice({ ...o, fileSize: 150_000 }));
     }
     const rec = new Recorder({ recordingsDir: root, send, downloads: null, autoDownload: false, timeouts: { stopMs: 15_000, confirmIntervalMs: 400 } });
-    const started = await rec.startTake({ devices: sims.map((d) => ({ key: `${d.host}:${d.port}`, name: `${d.personality} cam`, host: d.host, port: d.port })), delaySeconds: 1, name: 'Up 1' });
+    const started = await rec.startTake({
+      devices: sims.map((d) => ({ key: `${d.host}:${d.port}`, name: `${d.personality} cam`, host: d.host, port: d.port })),
+      delaySeconds: 1,
+      name: 'Up 1',
+    });
     await rec.confirmed();
     await rec.stopTake();
     const done = await rec.settled();

@@ -9,7 +9,19 @@ import { createS3Client, headObject, testConnection, StorageError } from './s3';
 import { closedPort } from './testing/ports';
 import { startS3Server, type TestS3Server } from './testing/s3-server';
 
-const CRED_ENV = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_EC2_METADATA_DISABLED'];
+const CRED_ENV = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_DEFAULT_PROFILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_EC2_METADATA_DISABLED',
+];
 
 let s3: TestS3Server;
 let home: string;
@@ -30,8 +42,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await s3?.stop();
-  for (const k of CRED_ENV) if (savedEnv[k] === undefined) delete process.env[k];
-  else process.env[k] = savedEnv[k];
+  for (const k of CRED_ENV)
+    if (savedEnv[k] === undefined) delete process.env[k];
+    else process.env[k] = savedEnv[k];
   await rm(home, { recursive: true, force: true });
 });
 

@@ -99,7 +99,10 @@ export function describeStorageError(e: unknown, storage: StorageSettings, bucke
   if (status === 301 || name === 'PermanentRedirect' || name === 'AuthorizationHeaderMalformed') {
     return new StorageError('wrong_region', `bucket '${bucket}' is in another region than '${storage.region || 'the default'}': set the bucket's region`);
   }
-  return new StorageError('storage_error', `storage error at ${where(storage)}${status ? ` (HTTP ${status})` : ''}: ${name && name !== 'Error' ? `${name}: ` : ''}${msg}`);
+  return new StorageError(
+    'storage_error',
+    `storage error at ${where(storage)}${status ? ` (HTTP ${status})` : ''}: ${name && name !== 'Error' ? `${name}: ` : ''}${msg}`,
+  );
 }
 
 /** HeadBucket: proves the endpoint answers, the bucket exists and the credentials may use it. */

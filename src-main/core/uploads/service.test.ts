@@ -37,7 +37,15 @@ class FakeDevice {
     if (cmd.command === 'UPLOAD_TO_CLOUD') {
       this.urls.push(cmd.uploadUrl!);
       const body = this.uploadReply ?? { status: 'upload_queued', fileName: cmd.fileName, fileSize: 10 };
-      if (body.status === 'upload_queued') this.queue.push({ fileName: cmd.fileName!, fileSize: 10, bytesUploaded: 0, uploadProgress: 0, status: 'queued', ...(this.echoUrl ? { uploadUrl: cmd.uploadUrl! } : {}) });
+      if (body.status === 'upload_queued')
+        this.queue.push({
+          fileName: cmd.fileName!,
+          fileSize: 10,
+          bytesUploaded: 0,
+          uploadProgress: 0,
+          status: 'queued',
+          ...(this.echoUrl ? { uploadUrl: cmd.uploadUrl! } : {}),
+        });
       return { reply: parseReply({ deviceId: 'fake', timestamp: t / 1000, ...body }), sentAt: t, receivedAt: t, attempts: 1 };
     }
     if (this.urls.length > 0) await this.onPoll(this, ++this.polls);
@@ -124,7 +132,11 @@ describe('UploadService', () => {
     dev.onPoll = (d, i) => {
       if (i === 3) {
         d.queue = [];
-        d.failed.push({ fileName: 'clip.mp4', status: 'failed', error: 'HTTP 403 Forbidden: <Error><Code>AccessDenied</Code><Message>Request has expired</Message><X-Amz-Expires>1</X-Amz-Expires></Error>' });
+        d.failed.push({
+          fileName: 'clip.mp4',
+          status: 'failed',
+          error: 'HTTP 403 Forbidden: <Error><Code>AccessDenied</Code><Message>Request has expired</Message><X-Amz-Expires>1</X-Amz-Expires></Error>',
+        });
       }
     };
     const v = await setup(dev).svc.uploadFile(req());
@@ -165,7 +177,10 @@ describe('UploadService', () => {
   it('device answers other than upload_queued, and unreachable devices, fail before anything is queued', async () => {
     const refusing = new FakeDevice();
     refusing.uploadReply = { status: 'file_not_found', message: 'File clip.mp4 not found' };
-    expect(await setup(refusing).svc.uploadFile(req())).toMatchObject({ state: 'failed', error: 'the device refused the upload: file_not_found: File clip.mp4 not found' });
+    expect(await setup(refusing).svc.uploadFile(req())).toMatchObject({
+      state: 'failed',
+      error: 'the device refused the upload: file_not_found: File clip.mp4 not found',
+    });
     const off = new FakeDevice();
     off.reachable = false;
     expect((await setup(off).svc.uploadFile(req())).error).toMatch(/^device unreachable: DEVICE_STATUS: connection refused/);
@@ -205,7 +220,9 @@ describe('UploadService', () => {
   it('a bad address or template fails with a clear message', async () => {
     const dev = new FakeDevice();
     expect((await setup(dev).svc.uploadFile(req({ address: 'not an address' }))).error).toMatch(/is not host:port/);
-    expect((await setup(dev, { storage: s3.storage({ prefixTemplate: '{nope}/{file}' }) }).svc.uploadFile(req())).error).toMatch(/unknown prefix template variable/);
+    expect((await setup(dev, { storage: s3.storage({ prefixTemplate: '{nope}/{file}' }) }).svc.uploadFile(req())).error).toMatch(
+      /unknown prefix template variable/,
+    );
     expect((await setup(dev, { storage: s3.storage({ bucket: '' }) }).svc.uploadFile(req())).error).toBe('no storage bucket configured');
   });
 });
@@ -218,10 +235,14 @@ describe('helpers', () => {
     expect(() => parseDeviceAddress('a:99999')).toThrow();
   });
   it('summariseDeviceError keeps the S3 code and message, drops the rest', () => {
-    expect(summariseDeviceError('HTTP 404 Not Found: <?xml version="1.0"?><Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>b</BucketName></Error>')).toBe(
-      'HTTP 404: NoSuchBucket (The specified bucket does not exist)',
+    expect(
+      summariseDeviceError(
+        'HTTP 404 Not Found: <?xml version="1.0"?><Error><Code>NoSuchBucket</Code><Message>The specified bucket does not exist</Message><BucketName>b</BucketName></Error>',
+      ),
+    ).toBe('HTTP 404: NoSuchBucket (The specified bucket does not exist)');
+    expect(summariseDeviceError('upload failed: connect ECONNREFUSED http://h/k?X-Amz-Signature=abc')).toBe(
+      'upload failed: connect ECONNREFUSED http://h/k?<redacted>',
     );
-    expect(summariseDeviceError('upload failed: connect ECONNREFUSED http://h/k?X-Amz-Signature=abc')).toBe('upload failed: connect ECONNREFUSED http://h/k?<redacted>');
     expect(summariseDeviceError(null)).toBe('no reason given');
   });
 });

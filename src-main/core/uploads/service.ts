@@ -470,7 +470,8 @@ export class UploadService {
     const where = `s3://${e.bucket}/${e.view.key}`;
     if (!info) return this.fail(e, `device reported nothing, but the object is not in the bucket (${where})`);
     const expected = e.expectedSize;
-    if (expected && info.size !== expected) return this.fail(e, `the object in the bucket is ${info.size} bytes, but the device's file is ${expected} bytes (${where})`);
+    if (expected && info.size !== expected)
+      return this.fail(e, `the object in the bucket is ${info.size} bytes, but the device's file is ${expected} bytes (${where})`);
     if (!expected && info.size <= 0) return this.fail(e, `the object in the bucket is empty (${where})`);
     const confirmedAt = new Date(this.now()).toISOString();
     this.emit(e, { state: 'done', bytes: info.size, total: info.size, percent: 100, rateBps: null, error: null });
