@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, lint (Biome), unit + integration tests (vitest), then the browser e2e suite
+// `npm test`: type-check, lint and format check (Biome), unit + integration tests (vitest), then the browser e2e suite
 // (Playwright in Debian Chromium), and one closing line with the totals.
 import './require-node.mjs'; // first: one line on a Node too old
 import { spawnSync } from 'node:child_process';
@@ -24,6 +24,11 @@ console.log('\n== lint (biome lint)');
 const lintStatus = run(bin('biome'), ['lint', '.']);
 lines.push(`lint: ${lintStatus === 0 ? 'ok' : 'FAILED'}`);
 if (lintStatus !== 0) totals.failed++;
+
+console.log('\n== format check (biome format)');
+const formatStatus = run(bin('biome'), ['format', '.']);
+lines.push(`format: ${formatStatus === 0 ? 'ok' : 'FAILED (run npm run format)'}`);
+if (formatStatus !== 0) totals.failed++;
 
 console.log('\n== unit and integration tests (vitest)');
 const vitestJson = join(out, 'vitest.json');
@@ -70,4 +75,4 @@ if (existsSync(e2eJson)) {
 console.log('\n== summary');
 for (const l of lines) console.log(l);
 console.log(`total: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
-process.exit(totals.failed === 0 && tscStatus === 0 && lintStatus === 0 && vitestStatus === 0 && e2eStatus === 0 ? 0 : 1);
+process.exit(totals.failed === 0 && tscStatus === 0 && lintStatus === 0 && formatStatus === 0 && vitestStatus === 0 && e2eStatus === 0 ? 0 : 1);
