@@ -21,9 +21,7 @@ function sha256(file: string): string {
 const bytesLabel = formatBytes;
 
 /** The take folder shown on the take card, and its take.json. */
-async function takeFolder(
-  card: Locator,
-): Promise<{
+async function takeFolder(card: Locator): Promise<{
   folder: string;
   manifest: {
     takeId: string;
