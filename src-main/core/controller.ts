@@ -5,23 +5,9 @@
  * the services; the work itself lives in them.
  */
 import { isAbsolute } from 'node:path';
-import {
-  err,
-  ok,
-  type ContactSheet,
-  type ControllerApi,
-  type ControllerClockView,
-  type ControllerEvent,
-  type DeviceView,
-  type DownloadView,
-  type ExportFormat,
-  type Result,
-  type Settings,
-  type SettingsPatch,
-  type Snapshot,
-  type TakeView,
-  type UploadView,
-} from '../../src-shared/api';
+import { err, ok } from '../../src-shared/api';
+import type { ContactSheet, ControllerApi, ControllerClockView, ControllerEvent, DeviceView, DownloadView, ExportFormat } from '../../src-shared/api';
+import type { Result, Settings, SettingsPatch, Snapshot, TakeView, UploadView } from '../../src-shared/api';
 import { addressKey, parseManualAddress } from './fleet/address';
 import { checkRecordingsFolder } from './takes/folder';
 import { plainIssue, type IssueLike } from '../../src-shared/plain';
