@@ -20,8 +20,9 @@ function ClockStatus() {
       </span>
     );
   return (
-    <span className="chip chip-warn" role="status" title={clock.error ?? undefined}>
-      ⚠ Controller clock unverified{clock.error ? `: ${clock.error}` : ''}
+    <span className="chip chip-warn" role="status" title={clock.error ? `${clock.server}: ${clock.error}` : undefined}>
+      {/* One plain sentence; the resolver or socket text is in the tooltip. */}⚠ Controller clock unverified
+      {clock.error ? ` — time server ${clock.server} could not be used` : ''}
     </span>
   );
 }
