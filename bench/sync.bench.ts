@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TakeSync } from '../src-shared/sync';
-import { mulberry32 } from '../sim/scene/signal';
+import { mulberry32 } from '../src-shared/prng';
 import { ffmpegAvailable, writeSceneRecording, type SceneRecordingSpec } from '../sim/scene/recording';
 import type { BenchContext } from './run';
 

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseFault, parseSimArgs, simCommand } from './cli';
-import { ask, command } from './test-client';
+import { ask, command } from './client.testing';
 
 const root = resolve(import.meta.dirname, '..');
 

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimDevice } from './device';
 import { breakJson, cutPoint } from './faults';
-import { ask, command, exchange, firstJson, frameComplete, isJsonObject, splitFrame } from './test-client';
+import { ask, command, exchange, firstJson, frameComplete, isJsonObject, splitFrame } from './client.testing';
 import type { Fault, Personality, SimDevice, SimDeviceOptions } from './types';
 
 const SIZE = 200_000;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSimFleet } from './fleet';
-import { ask, command } from './test-client';
+import { ask, command } from './client.testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'sim-fleet-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

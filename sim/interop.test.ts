@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseReply, parseVideoHeader } from '../src-shared/protocol/replies';
 import { startSimDevice } from './device';
-import { ask, command, exchange, frameComplete, splitFrame } from './test-client';
+import { ask, command, exchange, frameComplete, splitFrame } from './client.testing';
 import { PERSONALITIES, type SimDevice } from './types';
 
 const started: SimDevice[] = [];

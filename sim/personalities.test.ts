@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimDevice } from './device';
-import { ask, command, exchange, frameComplete, splitFrame, sleep } from './test-client';
+import { ask, command, exchange, frameComplete, splitFrame, sleep } from './client.testing';
 import type { Personality, SimDevice, SimDeviceOptions } from './types';
 
 const started: SimDevice[] = [];

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeDeviceClock } from './clock';
 import { startSimDevice } from './device';
-import { ask, command, exchange, sleep } from './test-client';
+import { ask, command, exchange, sleep } from './client.testing';
 import type { Personality, SimDevice, SimDeviceOptions, SimState } from './types';
 
 const SHIFT = 987_654_321; // true time ≠ wall clock
@@ -170,7 +170,7 @@ describe('state machine and true instants', () => {
     await start(d, (d.deviceNow() - 1000) / 1000);
     const r = await stop(d);
     expect(r.fileSize).toBe(0);
-    const { frameComplete, splitFrame } = await import('./test-client');
+    const { frameComplete, splitFrame } = await import('./client.testing');
     const v = await exchange(d.port, command('GET_VIDEO', { fileName: r.fileName }), { until: frameComplete, quietMs: 10_000 });
     expect(splitFrame(v.data)!.header!.fileSize).toBe(8 * 1024 * 1024);
     expect(d.recordings[0]!.size).toBe(8 * 1024 * 1024);

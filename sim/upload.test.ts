@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimDevice } from './device';
-import { ask, command, sleep } from './test-client';
+import { ask, command, sleep } from './client.testing';
 import type { Personality, SimDevice } from './types';
 
 interface Put {

@@ -186,8 +186,11 @@ describe('folder import rules', () => {
   });
 });
 
-/** Test code (tests, their helpers and fixtures) may use any sim/ file; production code may not. */
-const isTestFile = (rel: string) => /\.test\.tsx?$|\.test-helper\.ts$|(^|\/)testing(\/|\.ts$)|(^|\/)test-servers\.ts$|(^|\/)fixtures\//.test(rel);
+/**
+ * Test code: tests (`*.test.ts`), their helpers (`*.testing.ts`, next to the module they help
+ * test) and the e2e/bench/test runners. It may use any sim/ file; production code may not.
+ */
+const isTestFile = (rel: string) => /\.test\.tsx?$|\.testing\.tsx?$/.test(rel) || /^(e2e|bench|test)\//.test(rel);
 
 /**
  * The sim/ files production code may import, and who may: demo mode (virtual cameras in the
@@ -340,5 +343,64 @@ describe('import cycles', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** Production code (everything that ships or runs the product: app, CLI, bridge, sim, scripts) never imports test code. */
+function testImportViolations(files: string[]): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    const r = rel(file);
+    if (isTestFile(r)) continue;
+    for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+      if (!spec.startsWith('.')) continue;
+      const target = resolveImport(file, spec);
+      if (target && isTestFile(rel(target))) out.push(`${r} imports '${spec}': production code never imports test code`);
+    }
+  }
+  return out;
+}
+
+/** Names the convention replaced: a test helper is `<what>.testing.ts`, never one of these. */
+const OLD_HELPER_NAME = /(^|\/)(testing|test-helpers?|helpers|test-[\w-]+)\.tsx?$|\.test-helper\.tsx?$|(^|\/)testing\//;
+
+describe('test helpers', () => {
+  const production = ['src-shared', 'src-main', 'src-renderer', 'sim', 'scripts'].flatMap((d) => walk(join(root, d)));
+
+  it('production code never imports a test or a test helper', () => {
+    expect(production.length).toBeGreaterThan(100);
+    expect(testImportViolations(production)).toEqual([]);
+  });
+
+  it('every test helper is named <what>.testing.ts', () => {
+    const all = ['src-shared', 'src-main', 'src-renderer', 'sim'].flatMap((d) => walk(join(root, d))).map(rel);
+    expect(all.filter((f) => OLD_HELPER_NAME.test(f))).toEqual([]);
+    expect(all.filter((f) => f.endsWith('.testing.ts')).length).toBeGreaterThan(3);
+  });
+
+  it('the checks can fail', async () => {
+    const { mkdtemp, mkdir, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const dir = await mkdtemp(join(tmpdir(), 'test-imports-'));
+    try {
+      await mkdir(join(dir, 'x'));
+      await writeFile(join(dir, 'x', 'clock.testing.ts'), 'export const makeClock = () => 0;\n');
+      await writeFile(join(dir, 'x', 'clock.ts'), "import { makeClock } from './clock.testing';\nexport const c = makeClock();\n");
+      await writeFile(join(dir, 'x', 'clock.test.ts'), "import { makeClock } from './clock.testing';\nmakeClock();\n");
+      const found = testImportViolations(['clock.ts', 'clock.test.ts', 'clock.testing.ts'].map((f) => join(dir, 'x', f)));
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatch(/x\/clock\.ts imports '\.\/clock\.testing'/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    for (const old of [
+      'src-main/core/fleet/testing.ts',
+      'src-shared/protocol/test-helpers.ts',
+      'sim/test-client.ts',
+      'src-main/bridge/fake-api.test-helper.ts',
+      'src-main/core/uploads/testing/ports.ts',
+    ])
+      expect(OLD_HELPER_NAME.test(old), old).toBe(true);
+    expect(OLD_HELPER_NAME.test('src-main/core/fleet/fleet.testing.ts')).toBe(false);
   });
 });

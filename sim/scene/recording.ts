@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { crc32 } from 'node:zlib';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { SCENE_EPOCH_MS, SCENE_RATE, mulberry32, sceneAt, sceneRms } from './signal';
+import { mulberry32 } from '../../src-shared/prng';
+import { SCENE_EPOCH_MS, SCENE_RATE, sceneAt, sceneRms } from './signal';
 
 export type SceneSound = 'scene' | 'silence' | 'private' | 'loop';
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { err, type ControllerEvent } from '../../src-shared/api';
 import { BRIDGE_MAX_MESSAGE_BYTES, type BridgeServerMessage } from '../../src-shared/bridge-protocol';
-import { createFakeApi, type FakeApi } from './fake-api.test-helper';
+import { makeFakeApi, type FakeApi } from './fake-api.testing';
 import { RENDERER_CSP, safeRelativePath } from './http-static';
 import { dispatchCall, parseClientMessage, startBridge, tokensEqual, type BridgeHandle } from './server';
 
@@ -24,7 +24,7 @@ beforeEach(async () => {
   writeFileSync(join(staticDir, 'assets', 'app-123.css'), 'body{}');
   writeFileSync(join(dir, 'secret.txt'), 'TOP SECRET');
   symlinkSync(join(dir, 'secret.txt'), join(staticDir, 'link.txt'));
-  api = createFakeApi();
+  api = makeFakeApi();
   bridge = await startBridge({ api, staticDir });
 });
 afterEach(async () => {
@@ -255,7 +255,7 @@ describe('websocket calls', () => {
     ws.close();
   });
   it('a throwing api becomes an internal error without a stack', async () => {
-    api = createFakeApi({
+    api = makeFakeApi({
       stopTake: () => {
         throw new Error('boom\n    at secret (/home/op/src/x.ts:1:1)');
       },
@@ -272,7 +272,7 @@ describe('websocket calls', () => {
     ws.close();
   });
   it('passes an api error Result through unchanged (e.g. unsupported drag in browser mode)', async () => {
-    api = createFakeApi({ startDrag: async () => err('unsupported', 'drag-out needs the desktop app') });
+    api = makeFakeApi({ startDrag: async () => err('unsupported', 'drag-out needs the desktop app') });
     await bridge.close();
     bridge = await startBridge({ api, staticDir });
     const ws = connect();
@@ -361,7 +361,7 @@ describe('pure helpers', () => {
     expect(parseClientMessage('{"type":"call","id":1,"method":"x","args":[2]}')).toEqual({ type: 'call', id: 1, method: 'x', args: [2] });
   });
   it('dispatchCall validates before calling', async () => {
-    const a = createFakeApi();
+    const a = makeFakeApi();
     expect(await dispatchCall(a, 'removeDevice', [''])).toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
     expect(await dispatchCall(a, 'removeDevice', ['d1'])).toMatchObject({ ok: true });
     expect(a.calls).toHaveLength(1);

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimDevice, type SimDevice } from '../../sim/index';
-import { startS3Server, type TestS3Server } from '../core/uploads/testing/s3-server';
+import { startS3Server, type TestS3Server } from '../core/uploads/s3-server.testing';
 
 const bin = resolve(import.meta.dirname, '../../bin/multicam.js');
 let s3: TestS3Server;

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimDevice, type SimDevice, type SimDeviceOptions } from '../../sim/index';
 import { readManifestUploads } from '../core/uploads/manifest';
-import { startS3Server, type TestS3Server } from '../core/uploads/testing/s3-server';
-import { writeFixtureTake, type FixtureDevice } from '../core/uploads/testing/take-fixture';
-import { closedPort } from '../core/uploads/testing/ports';
+import { startS3Server, type TestS3Server } from '../core/uploads/s3-server.testing';
+import { writeFixtureTake, type FixtureDevice } from '../core/uploads/take-fixture.testing';
+import { closedPort } from '../core/uploads/ports.testing';
 import { uploadCommand } from './upload';
 
 const CRED_ENV = [

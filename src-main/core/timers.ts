@@ -1,6 +1,6 @@
 /**
  * The timer seam every service takes (fleet, controller clock, recorder): production hands in
- * real timers, tests virtual time (fleet/testing.ts `FakeTime`), so waits cost no real time.
+ * real timers, tests virtual time (fleet/fleet.testing.ts `FakeTime`), so waits cost no real time.
  */
 
 /** Run `fn` after `ms`; returns a cancel function. */

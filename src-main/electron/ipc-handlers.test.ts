@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest';
 import { API_METHODS, err, ok, type ControllerEvent, type Result } from '../../src-shared/api';
-import { createFakeApi, type FakeApi } from '../bridge/fake-api.test-helper';
+import { makeFakeApi, type FakeApi } from '../bridge/fake-api.testing';
 import {
   API_EVENT_CHANNEL,
   channelFor,
@@ -62,7 +62,7 @@ beforeEach(() => {
   takeFile = join(dir, 'take-001', 'cam-a.mp4');
   mkdirSync(join(dir, 'take-001'));
   writeFileSync(takeFile, 'video');
-  api = createFakeApi({ getSnapshot: async () => ok({ seq: 1, capabilities: { dragOut: false, reveal: false, virtualDevices: true } }) });
+  api = makeFakeApi({ getSnapshot: async () => ok({ seq: 1, capabilities: { dragOut: false, reveal: false, virtualDevices: true } }) });
   ipc = fakeIpcMain();
   wc = fakeWebContents();
   resolveDownloadPath = vi.fn(
@@ -136,7 +136,7 @@ describe('argument validation', () => {
   });
   it('a throwing api becomes internal without a stack', async () => {
     const ipc2 = fakeIpcMain();
-    const bad = createFakeApi({
+    const bad = makeFakeApi({
       stopTake: () => {
         throw new Error('disk on fire\n    at x (/src/y.ts:1:1)');
       },

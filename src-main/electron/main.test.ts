@@ -1,7 +1,7 @@
 /** main.ts is wiring only; this checks the wiring with `electron` and the controller mocked. */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { API_METHODS } from '../../src-shared/api';
-import { createFakeApi } from '../bridge/fake-api.test-helper';
+import { makeFakeApi } from '../bridge/fake-api.testing';
 
 const h = vi.hoisted(() => {
   const appListeners = new Map<string, Array<(...a: unknown[]) => void>>();
@@ -100,7 +100,7 @@ vi.mock('electron', () => {
 });
 
 vi.mock('../core/controller', () => ({
-  createController: vi.fn(async () => Object.assign(createFakeApi(), { shutdown: vi.fn(async () => undefined), resolveDownloadPath: vi.fn() })),
+  createController: vi.fn(async () => Object.assign(makeFakeApi(), { shutdown: vi.fn(async () => undefined), resolveDownloadPath: vi.fn() })),
 }));
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkAddress } from '../lib/address';
-import { callsOf, renderWithFake } from '../testing';
+import { callsOf, renderWithFake } from '../render.testing';
 import { createFakeApi, makeDevice } from '../api/fake';
 import { AddDevice } from './AddDevice';
 

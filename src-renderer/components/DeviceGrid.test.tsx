@@ -1,7 +1,7 @@
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeApi, makeTakeDevice } from '../api/fake';
-import { callsOf, renderWithFake } from '../testing';
+import { callsOf, renderWithFake } from '../render.testing';
 import { CardRenderProbe, splitTail } from './DeviceCard';
 import { DeviceGrid } from './DeviceGrid';
 

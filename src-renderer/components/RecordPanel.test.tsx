@@ -2,7 +2,7 @@ import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-libra
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TakeView } from '../../src-shared/api';
 import { createFakeApi, makeTakeDevice, type FakeControllerApi } from '../api/fake';
-import { callsOf, renderWithFake } from '../testing';
+import { callsOf, renderWithFake } from '../render.testing';
 import { RecordPanel } from './RecordPanel';
 
 afterEach(cleanup);

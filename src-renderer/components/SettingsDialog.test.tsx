@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { callsOf, renderWithFake } from '../testing';
+import { callsOf, renderWithFake } from '../render.testing';
 import { SettingsDialog } from './SettingsDialog';
 
 afterEach(cleanup);

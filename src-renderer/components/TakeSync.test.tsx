@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { TakeView } from '../../src-shared/api';
 import type { TakeSync } from '../../src-shared/sync';
 import { createFakeApi, makeTakeDevice } from '../api/fake';
-import { callsOf, renderWithFake } from '../testing';
+import { callsOf, renderWithFake } from '../render.testing';
 import { TakesPanel } from './TakesPanel';
 
 afterEach(cleanup);

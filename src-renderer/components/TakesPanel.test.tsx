@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFakeApi } from '../api/fake';
-import { callsOf, renderWithFake } from '../testing';
+import { callsOf, renderWithFake } from '../render.testing';
 import { TakesPanel } from './TakesPanel';
 
 afterEach(cleanup);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { COMMAND_NAMES, CONTROLLER_ID, MAX_COMMAND_BYTES } from './constants';
-import { catchError } from './test-helpers';
+import { catchError } from './bytes.testing';
 import { deviceStatus, encodeCommand, getVideo, heartbeat, listFiles, startRecording, stopRecording, uploadToCloud, type Command } from './commands';
 
 const NOW_MS = 1729000000123.5;

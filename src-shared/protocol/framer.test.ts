@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MAX_REPLY_BYTES } from './constants';
 import { ProtocolError } from './errors';
 import { JsonObjectFramer, concat, decodeFirstObject, type FramerResult } from './framer';
-import { bytes, catchError, perByte, prng, splitAt } from './test-helpers';
+import { mulberry32 } from '../prng';
+import { bytes, catchError, perByte, splitAt } from './bytes.testing';
 
 const dec = new TextDecoder();
 
@@ -412,7 +413,7 @@ function randomChunks(b: Uint8Array, rnd: () => number): Uint8Array[] {
 
 describe('JsonObjectFramer: property-style round trip', () => {
   it('500 random objects, pretty or compact, random chunking, optional trailing bytes', () => {
-    const rnd = prng(0xc0ffee);
+    const rnd = mulberry32(0xc0ffee);
     let sawExponent = false;
     for (let n = 0; n < 500; n++) {
       const obj = randomObject(rnd, 0);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catchError } from './test-helpers';
+import { catchError } from './bytes.testing';
 import { parseReply, parseVideoHeader } from './replies';
 
 // Reply shapes, verbatim from PROTOCOL.md.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_HEADER_BYTES } from './constants';
 import { concat } from './framer';
-import { bytes, catchError, perByte } from './test-helpers';
+import { bytes, catchError, perByte } from './bytes.testing';
 import { VideoFrameDecoder, encodeVideoFrameHead, type VideoFrameEvent } from './video-frame';
 
 function body(n: number): Uint8Array {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { prng } from '../../../src-shared/protocol/test-helpers';
+import { mulberry32 } from '../../../src-shared/prng';
 import { ClockEstimator, isClockFlagged, type ClockSample } from './estimator';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-const rng = prng;
+/** Deterministic, so failures reproduce. */
+const rng = mulberry32;
 
 const T0 = 1_760_000_000_000; // controller ms
 

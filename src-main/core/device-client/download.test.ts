@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src-shared/protocol';
 import { DownloadError, download, type DownloadOptions, type DownloadProgress } from './index';
-import { delay, frameHead, refusedPort, startServer, writeAsync, writeBytewise, type Handler, type TestServer } from './test-servers';
+import { delay, frameHead, refusedPort, startServer, writeAsync, writeBytewise, type Handler, type TestServer } from './servers.testing';
 
 let root: string; // the parent: must only ever contain `take`
 let dest: string;

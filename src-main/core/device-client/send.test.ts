@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProtocolError, deviceStatus, getVideo, heartbeat, startRecording, stopRecording } from '../../../src-shared/protocol';
 import { prepareConnection, send } from './index';
-import { delay, refusedPort, startServer, writeBytewise, type Handler, type TestServer } from './test-servers';
+import { delay, refusedPort, startServer, writeBytewise, type Handler, type TestServer } from './servers.testing';
 
 const servers: TestServer[] = [];
 async function serve(handler: Handler): Promise<TestServer> {

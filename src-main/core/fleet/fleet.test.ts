@@ -3,7 +3,7 @@ import type { DeviceView } from '../../../src-shared/api';
 import { parseReply } from '../../../src-shared/protocol';
 import { parseManualAddress } from './address';
 import { Fleet, changedForOperator, type FleetOptions } from './fleet';
-import { FakeDevices, FakeDiscovery, FakeTime } from './testing';
+import { FakeDevices, FakeDiscovery, FakeTime } from './fleet.testing';
 
 let fleets: Fleet[] = [];
 afterEach(async () => {

@@ -21,6 +21,7 @@ import { downloadChanged, downloadQueued } from './changes';
 import { readManifest, takeFiles } from './manifest';
 import { TakeStore } from './store';
 import { emptyDownload, type ManifestDevice } from './schema';
+import { mulberry32 as prng } from '../../../src-shared/prng';
 
 const ROUNDS = 300;
 const DEVICES = 4;
@@ -32,18 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-/** A seeded PRNG, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function device(i: number): ManifestDevice {
   return {

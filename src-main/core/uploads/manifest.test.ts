@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../takes/manifest';
 import { ManifestUpdateError, readManifestUploads, recordUploadInManifest, type ManifestUpload } from './manifest';
-import { writeFixtureTake } from './testing/take-fixture';
+import { writeFixtureTake } from './take-fixture.testing';
 
 let dir: string;
 beforeAll(async () => {

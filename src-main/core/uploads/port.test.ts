@@ -8,8 +8,8 @@ import { startSimDevice, type SimDevice } from '../../../sim/index';
 import { readManifest, toTakeView } from '../takes/manifest';
 import { readManifestUploads } from './manifest';
 import { createUploadsPort } from './port';
-import { startS3Server, type TestS3Server } from './testing/s3-server';
-import { writeFixtureTake } from './testing/take-fixture';
+import { startS3Server, type TestS3Server } from './s3-server.testing';
+import { writeFixtureTake } from './take-fixture.testing';
 
 let s3: TestS3Server;
 let work: string;

@@ -13,7 +13,7 @@ import { readManifest } from '../takes/manifest';
 import { readManifestUploads } from './manifest';
 import { headObject } from './s3';
 import { uploadAfterStop } from './take';
-import { startS3Server, type TestS3Server } from './testing/s3-server';
+import { startS3Server, type TestS3Server } from './s3-server.testing';
 
 let s3: TestS3Server;
 let root: string;

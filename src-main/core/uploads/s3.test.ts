@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { expirySeconds, presignPut } from './presign';
 import { createS3Client, headObject, testConnection, StorageError } from './s3';
-import { closedPort } from './testing/ports';
-import { startS3Server, type TestS3Server } from './testing/s3-server';
+import { closedPort } from './ports.testing';
+import { startS3Server, type TestS3Server } from './s3-server.testing';
 
 const CRED_ENV = [
   'AWS_ACCESS_KEY_ID',

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UploadView } from '../../../src-shared/api';
 import { ProtocolError, parseReply, type Command } from '../../../src-shared/protocol';
 import { UploadService, parseDeviceAddress, summariseDeviceError, type SendFn, type UploadRequest } from './service';
-import { startS3Server, type TestS3Server } from './testing/s3-server';
+import { startS3Server, type TestS3Server } from './s3-server.testing';
 
 interface WireItem {
   fileName: string;

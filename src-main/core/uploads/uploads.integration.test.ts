@@ -16,8 +16,8 @@ import { readManifestUploads } from './manifest';
 import { headObject } from './s3';
 import { UploadService, type UploadRequest } from './service';
 import { uploadAfterStop } from './take';
-import { startS3Server, type TestS3Server } from './testing/s3-server';
-import { writeFixtureTake } from './testing/take-fixture';
+import { startS3Server, type TestS3Server } from './s3-server.testing';
+import { writeFixtureTake } from './take-fixture.testing';
 
 let s3: TestS3Server;
 let work: string;

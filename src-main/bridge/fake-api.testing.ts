@@ -8,7 +8,7 @@ export interface FakeApi extends ControllerApi {
   emit(e: ControllerEvent): void;
 }
 
-export function createFakeApi(overrides: Partial<Record<ApiMethod, (...args: unknown[]) => unknown>> = {}): FakeApi {
+export function makeFakeApi(overrides: Partial<Record<ApiMethod, (...args: unknown[]) => unknown>> = {}): FakeApi {
   const calls: FakeApi['calls'] = [];
   const listeners = new Set<(e: ControllerEvent) => void>();
   const api: Record<string, unknown> = {

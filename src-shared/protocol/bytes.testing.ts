@@ -35,15 +35,3 @@ export function splitAt(b: Uint8Array, ...cuts: number[]): Uint8Array[] {
   }
   return out;
 }
-
-/** mulberry32: small, deterministic, good enough to drive test data. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST_VERSION, createTakeFile, emptyDownload, type ManifestDevice, type TakeManifest } from '../../takes/manifest';
+import { MANIFEST_VERSION, createTakeFile, emptyDownload, type ManifestDevice, type TakeManifest } from '../takes/manifest';
 
 export interface FixtureDevice {
   deviceKey: string;
@@ -16,7 +16,7 @@ export interface FixtureDevice {
   fileSize: number | null;
 }
 
-export function fixtureManifest(opts: { takeId?: string; name?: string; folderName?: string; createdAt?: string; devices: FixtureDevice[] }): TakeManifest {
+export function makeFixtureManifest(opts: { takeId?: string; name?: string; folderName?: string; createdAt?: string; devices: FixtureDevice[] }): TakeManifest {
   const createdAt = opts.createdAt ?? '2026-11-21T10:15:03.000Z';
   const device = (d: FixtureDevice): ManifestDevice => ({
     deviceKey: d.deviceKey,
@@ -52,8 +52,8 @@ export function fixtureManifest(opts: { takeId?: string; name?: string; folderNa
 }
 
 /** Create `<parent>/<folderName>/take.json`; returns the folder. */
-export async function writeFixtureTake(parent: string, opts: Parameters<typeof fixtureManifest>[0]): Promise<string> {
-  const m = fixtureManifest(opts);
+export async function writeFixtureTake(parent: string, opts: Parameters<typeof makeFixtureManifest>[0]): Promise<string> {
+  const m = makeFixtureManifest(opts);
   const folder = join(parent, m.folderName);
   await mkdir(folder, { recursive: true });
   await createTakeFile(folder, m);

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import S3rver from 's3rver';
 import account from 's3rver/lib/models/account.js';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { StorageSettings } from '../../../../src-shared/api';
-import { createS3Client } from '../s3';
+import type { StorageSettings } from '../../../src-shared/api';
+import { createS3Client } from './s3';
 
 export interface TestS3Server {
   /** `http://127.0.0.1:PORT` */
