@@ -28,11 +28,11 @@ function sightingTimes(d: Discovery, wanted: () => Set<string>, timeoutMs: numbe
   return new Promise((resolve) => {
     const seen = new Map<string, number>();
     const finish = () => {
-      off();
+      off.dispose();
       clearTimeout(timer);
       resolve(seen);
     };
-    const off = d.on('sighting', (s) => {
+    const off = d.onDidSeeDevice((s) => {
       if (!seen.has(s.instance)) seen.set(s.instance, performance.now());
       const w = wanted();
       if ([...w].every((i) => seen.has(i))) finish();
@@ -67,7 +67,7 @@ export default async function discoveryBench(ctx: BenchContext): Promise<void> {
       const d = createDiscovery({ interfaces: [L.bridgeAddress], requeryIntervalMs: 1_000 });
       const fleet = new Fleet({ send, discovery: d, clock: { now: () => performance.timeOrigin + performance.now() } });
       const onlineAt = new Map<string, number>();
-      fleet.on('deviceChanged', (dv) => {
+      fleet.onDidChangeDevice((dv) => {
         if (dv.state === 'online' && !onlineAt.has(dv.id)) onlineAt.set(dv.id, performance.now());
       });
       const want = new Set(L.hosts.map((h) => h.instance));
@@ -102,7 +102,7 @@ export default async function discoveryBench(ctx: BenchContext): Promise<void> {
       await Promise.all(L.hosts.map((h) => h.kill()));
       const d = createDiscovery({ interfaces: [L.bridgeAddress], requeryIntervalMs: 1_000 });
       const seen = new Map<string, number>();
-      d.on('sighting', (x) => {
+      d.onDidSeeDevice((x) => {
         if (!seen.has(x.instance)) seen.set(x.instance, performance.now());
       });
       d.start();

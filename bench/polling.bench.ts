@@ -62,7 +62,7 @@ export default async function pollingBench(ctx: BenchContext): Promise<void> {
     };
     const fleet = new Fleet({ send: counted, clock: { now }, pollIntervalMs: 1000 });
     let events = 0;
-    fleet.on('deviceChanged', () => events++);
+    fleet.onDidChangeDevice(() => events++);
     for (const a of addresses) fleet.addManual(a, { source: 'virtual' });
     fleet.start();
     // Warm-up: everyone online (first events) before measuring the steady state.

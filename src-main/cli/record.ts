@@ -111,8 +111,8 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
     });
     const progress = new TakeProgress(io.stderr, tty);
     progress.setDuration(duration);
-    recorder.on('takeChanged', (t) => progress.onTake(t));
-    queue?.on('downloadChanged', (v) => progress.onDownload(v));
+    recorder.onDidChangeTake((t) => progress.onTake(t));
+    queue?.onDidChangeDownload(({ view }) => progress.onDownload(view));
     progress.start();
 
     // Enter / Ctrl-C: the first stops the take; a second one (while downloading) cancels downloads.

@@ -3,38 +3,33 @@
  * seq it reflects, so a transport can subscribe, snapshot, then apply only newer events.
  */
 import type { ControllerEvent } from '../../src-shared/api';
+import { Emitter } from '../../src-shared/event';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type ControllerEventInput = DistributiveOmit<ControllerEvent, 'seq'>;
 
 export class ControllerEvents {
   private seq = 0;
-  private readonly listeners = new Set<(e: ControllerEvent) => void>();
-
-  constructor(private readonly log: (line: string) => void) {}
+  private readonly _onDidEmit = new Emitter<ControllerEvent>('controller: events');
+  readonly onDidEmit = this._onDidEmit.event;
 
   get lastSeq(): number {
     return this.seq;
   }
 
+  /** The contract's push channel (ControllerApi.subscribe): returns the unsubscribe function. */
   subscribe(listener: (event: ControllerEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const subscription = this.onDidEmit(listener);
+    return () => subscription.dispose();
   }
 
-  /** A listener that throws is logged and skipped: the others and the caller carry on. */
+  /** A listener that throws is reported through the one hook; the others and the caller carry on. */
   emit(e: ControllerEventInput): void {
-    const event = { ...e, seq: ++this.seq } as ControllerEvent;
-    for (const l of this.listeners) {
-      try {
-        l(event);
-      } catch (error) {
-        this.log(`event listener failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
+    this._onDidEmit.fire({ ...e, seq: ++this.seq } as ControllerEvent);
   }
 
+  /** Shutdown: drop every listener. */
   clear(): void {
-    this.listeners.clear();
+    this._onDidEmit.dispose();
   }
 }

@@ -1,5 +1,6 @@
 /** What the composition roots (Electron main, browser mode, tests) hand the controller. */
 import type { Settings, SettingsPatch, Snapshot, TakeView, UploadView } from '../../src-shared/api';
+import type { Event } from '../../src-shared/event';
 import type { ControllerClock } from './clock';
 import type { Discovery } from './discovery/types';
 import type { DownloadFn } from './downloads';
@@ -13,7 +14,7 @@ export interface UploadsPort {
   uploadTake(take: TakeView, settings: Settings): Promise<void>;
   retry(uploadId: string, settings: Settings): Promise<UploadView>;
   testConnection(settings: Settings): Promise<{ bucket: string; message: string }>;
-  on(event: 'uploadChanged', listener: (u: UploadView) => void): () => void;
+  readonly onDidChangeUpload: Event<UploadView>;
   stop?(): Promise<void>;
 }
 

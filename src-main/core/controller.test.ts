@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ControllerEvent, DeviceView, TakeView, UploadView } from '../../src-shared/api';
+import { Emitter } from '../../src-shared/event';
 import { startVirtualDevices } from '../../sim/demo';
 import { ControllerClock } from './clock';
 import { spawnSync } from 'node:child_process';
@@ -268,11 +269,11 @@ describe('Controller', () => {
 
   it('links each take device to its upload, so the takes panel can show upload progress', async () => {
     // A fake uploads port (the real one is tested against s3rver in core/uploads and the e2e).
-    const listeners = new Set<(u: UploadView) => void>();
+    const changed = new Emitter<UploadView>();
     const uploads: UploadView[] = [];
     const port: UploadsPort = {
       list: () => uploads,
-      on: (_e, l) => (listeners.add(l), () => listeners.delete(l)),
+      onDidChangeUpload: changed.event,
       async uploadTake(take) {
         for (const dev of take.devices) {
           const u: UploadView = {
@@ -290,7 +291,7 @@ describe('Controller', () => {
             error: null,
           };
           uploads.push(u);
-          for (const l of listeners) l(u);
+          changed.fire(u);
         }
       },
       retry: async () => uploads[0]!,

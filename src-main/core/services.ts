@@ -4,6 +4,8 @@
  * itself is mapped onto these services in controller.ts.
  */
 import { err, ok, type DownloadView, type Result, type Settings, type SettingsPatch, type Snapshot, type TakeView } from '../../src-shared/api';
+import { DisposableStore, setListenerErrorHandler } from '../../src-shared/event';
+import { errorLine } from '../../src-shared/error-line';
 import { ControllerClock } from './clock';
 import { download as realDownload, prepareConnection, send as realSend } from './device-client';
 import { DiscoveryControl } from './discovery/control';
@@ -44,7 +46,7 @@ export class ControllerServices {
   protected readonly sync: SyncService;
   protected readonly thumbnails = new Thumbnails();
   protected activeTakeId: string | null = null;
-  protected readonly unsubs: Array<() => void> = [];
+  protected readonly subscriptions = new DisposableStore();
   protected readonly capabilities: Snapshot['capabilities'];
   protected readonly send: SendFn;
   protected readonly log: (line: string) => void;
@@ -52,7 +54,10 @@ export class ControllerServices {
 
   constructor(protected readonly options: ControllerOptions = {}) {
     this.log = options.log ?? (() => undefined);
-    this.events = new ControllerEvents(this.log);
+    // The one policy for a listener that throws, anywhere in the services: one line in the log
+    // (without a log, the Emitter's default: one line on stderr).
+    if (options.log) setListenerErrorHandler((e, emitter) => this.log(`${emitter}: a listener failed: ${errorLine(e)}`));
+    this.events = new ControllerEvents();
     this.discovery = new DiscoveryControl(options.discovery, () => this.emit({ type: 'discoveryChanged', discovery: this.discovery.view() }));
     this.store = new SettingsStore(options.userDataDir ?? defaultUserDataDir(), defaultSettings());
     for (const w of this.store.loadWarnings) this.log(`settings: ${w}`);
@@ -65,7 +70,7 @@ export class ControllerServices {
     };
     this.send = options.send ?? realSend;
     this.clock = options.clock ?? new ControllerClock({ server: this.settings.ntpServer });
-    this.unsubs.push(this.clock.on('change', (clock) => this.emit({ type: 'controllerClockChanged', clock })));
+    this.subscriptions.add(this.clock.onDidChange((clock) => this.emit({ type: 'controllerClockChanged', clock })));
 
     this.fleet = new Fleet({
       send: this.send,
@@ -79,10 +84,8 @@ export class ControllerServices {
       ...(this.discovery.make(this.settings.interfaces) ? { discovery: this.discovery.current! } : {}),
     });
     this.virtual = new VirtualDevices(this.fleet, options.virtualDevices, this.log);
-    this.unsubs.push(
-      this.fleet.on('deviceChanged', (device) => this.emit({ type: 'deviceChanged', device })),
-      this.fleet.on('deviceRemoved', (id) => this.emit({ type: 'deviceRemoved', id })),
-    );
+    this.subscriptions.add(this.fleet.onDidChangeDevice((device) => this.emit({ type: 'deviceChanged', device })));
+    this.subscriptions.add(this.fleet.onDidRemoveDevice((id) => this.emit({ type: 'deviceRemoved', id })));
 
     this.takes = new TakeStore({ recordingsDir: () => this.settings.recordingsDir, historyLimit: HISTORY_LIMIT, log: this.log });
     this.sync = new SyncService({
@@ -98,7 +101,7 @@ export class ControllerServices {
       },
     });
     this.downloads = new DownloadQueue({ download: options.download ?? realDownload, maxConcurrent: this.settings.maxConcurrentDownloads });
-    this.unsubs.push(this.downloads.on('downloadChanged', (download) => this.emit({ type: 'downloadChanged', download })));
+    this.subscriptions.add(this.downloads.onDidChangeDownload(({ view }) => this.emit({ type: 'downloadChanged', download: view })));
     this.recorder = new Recorder({
       recordingsDir: this.settings.recordingsDir,
       takes: this.takes,
@@ -112,7 +115,7 @@ export class ControllerServices {
       ...(options.recorderTimeouts ? { timeouts: options.recorderTimeouts } : {}),
       onWriteError: (folder, e) => this.log(`could not write the manifest in ${folder}: ${e.message}`),
     });
-    this.unsubs.push(this.recorder.on('takeChanged', (take) => this.onTakeChanged(take)));
+    this.subscriptions.add(this.recorder.onDidChangeTake((take) => this.onTakeChanged(take)));
     this.uploads = new UploadsLink(
       options.uploads ?? null,
       (id) => this.takeById(id),
@@ -165,7 +168,7 @@ export class ControllerServices {
     for (const d of this.downloads.list()) if (d.state === 'queued' || d.state === 'active') this.downloads.cancel(d.id);
     await this.recorder.flush().catch(() => undefined);
     this.recorder.dispose();
-    for (const off of this.unsubs.splice(0)) off();
+    this.subscriptions.dispose();
     this.clock.stop();
     await this.fleet.stop();
     await this.discovery.stop();

@@ -5,20 +5,21 @@
 import type { Settings, TakeView, UploadView } from '../../src-shared/api';
 import type { ControllerEventInput } from './controller-events';
 import type { UploadsPort } from './controller-options';
+import type { Disposable } from '../../src-shared/event';
 
 const coded = (code: string, message: string) => Object.assign(new Error(message), { code });
 
 export class UploadsLink {
   /** Which upload each take device was last shown with, so a new upload re-announces its take. */
   private readonly shown = new Map<string, string>();
-  private readonly off: () => void;
+  private readonly subscription: Disposable | null;
 
   constructor(
     private readonly port: UploadsPort | null,
     private readonly takeById: (takeId: string) => TakeView | null,
     private readonly emit: (e: ControllerEventInput) => void,
   ) {
-    this.off = port ? port.on('uploadChanged', (upload) => this.changed(upload)) : () => undefined;
+    this.subscription = port ? port.onDidChangeUpload((upload) => this.changed(upload)) : null;
   }
 
   list(): UploadView[] {
@@ -54,7 +55,7 @@ export class UploadsLink {
   }
 
   async stop(): Promise<void> {
-    this.off();
+    this.subscription?.dispose();
     await this.port?.stop?.().catch(() => undefined);
   }
 

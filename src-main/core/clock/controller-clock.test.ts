@@ -51,7 +51,7 @@ describe('ControllerClock (fake SNTP)', () => {
     expect(clock.state()).toMatchObject({ state: 'unverified', offsetMs: null, error: null, server: 'time.test:1234' });
     expect(clock.now()).toBe(local);
     const events: ControllerClockView[] = [];
-    clock.on('change', (v) => events.push(v));
+    clock.onDidChange((v) => events.push(v));
     clock.start();
     await clock.syncNow();
     expect(calls).toEqual(['time.test:1234']);
@@ -140,13 +140,13 @@ describe('ControllerClock (fake SNTP)', () => {
   it('a throwing listener does not break the clock; unsubscribe works', async () => {
     const clock = new ControllerClock({ server: 'a.test', setTimer: fakeTimers().setTimer, measure: async () => measurement(3) });
     let seen = 0;
-    clock.on('change', () => {
+    clock.onDidChange(() => {
       throw new Error('listener bug');
     });
-    const off = clock.on('change', () => seen++);
+    const off = clock.onDidChange(() => seen++);
     await clock.syncNow();
     expect(seen).toBe(1);
-    off();
+    off.dispose();
     clock.setServer('b.test');
     expect(seen).toBe(1);
   });

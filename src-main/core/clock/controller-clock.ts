@@ -8,6 +8,7 @@
  * while still `sntp` keeps the state and reports the error.
  */
 import type { ControllerClockView } from '../../../src-shared/api';
+import { Emitter } from '../../../src-shared/event';
 import { DEFAULT_SNTP_PORT, DEFAULT_SNTP_SERVER, localHighResNow, measureSntp, SntpError, type SntpMeasurement } from './sntp';
 
 import type { SetTimer } from '../timers';
@@ -50,8 +51,6 @@ const defaultSetTimer: SetTimer = (fn, ms) => {
   return () => clearTimeout(t);
 };
 
-type Listener = (view: ControllerClockView) => void;
-
 export class ControllerClock {
   private server: string;
   private readonly resyncIntervalMs: number;
@@ -66,7 +65,9 @@ export class ControllerClock {
   private lastSync: number | null = null;
   private error: string | null = null;
   private view: ControllerClockView;
-  private readonly listeners = new Set<Listener>();
+  private readonly _onDidChange = new Emitter<ControllerClockView>('controller clock: change');
+  /** The view changed (fires at sync attempts). */
+  readonly onDidChange = this._onDidChange.event;
   private cancelTimer: (() => void) | null = null;
   private inFlight: Promise<ControllerClockView> | null = null;
   private running = false;
@@ -89,15 +90,9 @@ export class ControllerClock {
   /** Controller time, ms since the Unix epoch (high resolution). */
   now = (): number => this.localNow() + (this.offsetMs ?? 0);
 
-  /** Current view (freshness evaluated now; `change` fires at sync attempts). */
+  /** Current view (freshness evaluated now; `onDidChange` fires at sync attempts). */
   state(): ControllerClockView {
     return this.computeView();
-  }
-
-  on(event: 'change', listener: Listener): () => void {
-    if (event !== 'change') throw new Error(`unknown event ${String(event)}`);
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   /** Sync now and then periodically. */
@@ -184,12 +179,6 @@ export class ControllerClock {
     this.view = next;
     const same = (Object.keys(next) as (keyof ControllerClockView)[]).every((k) => next[k] === prev[k]);
     if (same) return;
-    for (const l of this.listeners) {
-      try {
-        l({ ...next });
-      } catch {
-        // A listener's bug must not stop the clock.
-      }
-    }
+    this._onDidChange.fire({ ...next });
   }
 }

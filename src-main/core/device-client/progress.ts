@@ -3,6 +3,7 @@
  * ~16k chunks; the UI needs a few updates a second), a smoothed rate so the ETA does not jump,
  * and one final callback. A throwing callback never breaks the transfer.
  */
+import { reportListenerError } from '../../../src-shared/event';
 import type { DownloadProgress } from './types';
 
 /** Time constant of the rate smoothing: changes show up within a few seconds. */
@@ -71,8 +72,9 @@ export class ProgressMeter {
   private emit(etaSeconds: number | null): void {
     try {
       this.callback!({ bytes: this.bytes, total: this.total, rateBps: this.rate, etaSeconds });
-    } catch {
-      // The UI's problem, not the transfer's.
+    } catch (e) {
+      // The UI's problem, not the transfer's: reported like any listener's.
+      reportListenerError(e, 'download progress');
     }
   }
 }

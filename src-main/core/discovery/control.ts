@@ -4,6 +4,7 @@
  */
 import type { DiscoveryView } from '../../../src-shared/api';
 import { createDiscovery } from './discovery';
+import type { Disposable } from '../../../src-shared/event';
 import type { Discovery } from './types';
 
 /** false = no mDNS at all (tests); a Discovery = use it; a function or default = made here per interfaces. */
@@ -11,7 +12,7 @@ export type DiscoveryOption = Discovery | false | ((interfaces: string[]) => Dis
 
 export class DiscoveryControl {
   current: Discovery | null = null;
-  private unsubscribe: (() => void) | null = null;
+  private subscription: Disposable | null = null;
 
   constructor(
     private readonly option: DiscoveryOption,
@@ -23,7 +24,7 @@ export class DiscoveryControl {
     const opt = this.option;
     if (opt === false) return null;
     this.current = typeof opt === 'function' ? opt(interfaces) : (opt ?? createDiscovery(interfaces.length ? { interfaces } : {}));
-    this.unsubscribe = this.current.on('status', () => this.onStatus());
+    this.subscription = this.current.onDidChangeStatus(() => this.onStatus());
     return this.current;
   }
 
@@ -33,8 +34,8 @@ export class DiscoveryControl {
   }
 
   async stop(): Promise<void> {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
+    this.subscription?.dispose();
+    this.subscription = null;
     await this.current?.stop().catch(() => undefined);
   }
 

@@ -53,9 +53,9 @@ function discover(opts: DiscoveryOptions): Recorder {
   const d = createDiscovery(opts);
   started.push(d);
   const r: Recorder = { d, sightings: [], gone: [], statuses: [] };
-  d.on('sighting', (s) => r.sightings.push(s));
-  d.on('gone', (instance, reason) => r.gone.push({ instance, reason }));
-  d.on('status', (s) => r.statuses.push(s));
+  d.onDidSeeDevice((s) => r.sightings.push(s));
+  d.onDidLoseDevice((g) => r.gone.push({ instance: g.instance, reason: g.reason }));
+  d.onDidChangeStatus((s) => r.statuses.push(s));
   d.start();
   return r;
 }
@@ -166,7 +166,7 @@ describe.skipIf(!labReady)('discovery in the lab (real multicast over a bridge)'
     const alone = createDiscovery({ interfaces: [bogus] });
     started.push(alone);
     const seen: DiscoveryStatus[] = [];
-    alone.on('status', (s) => seen.push(s));
+    alone.onDidChangeStatus((s) => seen.push(s));
     expect(() => alone.start()).not.toThrow();
     const st = await waitFor('unavailable status', () => seen.find((s) => s.state === 'unavailable'));
     expect(st.reason).toContain(bogus);

@@ -1,20 +1,35 @@
 /** createDiscovery against a fake mdns (the bonjour-service subset we use) and a manual clock. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDiscovery, defaultInterfaces, type Scheduler } from './discovery';
-import { bonjourMdnsFactory, type MdnsEvents, type MdnsFactoryOptions, type MdnsLike } from './mdns';
-import type { MdnsAnswer } from './answers';
+import { bonjourMdnsFactory, type MdnsError, type MdnsFactoryOptions, type MdnsLike } from './mdns';
+import type { MdnsAnswer, MdnsGoodbye, MdnsTxtUpdate } from './answers';
+import { Emitter } from '../../../src-shared/event';
+
+/** What a fake socket can say, by the names the real adapter's packets map to. */
+interface MdnsEvents {
+  up: MdnsAnswer;
+  down: MdnsGoodbye;
+  'txt-update': MdnsTxtUpdate;
+  error: MdnsError;
+}
 import type { Discovery, DiscoveryStatus, Sighting } from './types';
 
 class FakeMdns implements MdnsLike {
-  handlers: { [E in keyof MdnsEvents]?: Array<MdnsEvents[E]> } = {};
+  private readonly emitters: { [E in keyof MdnsEvents]: Emitter<MdnsEvents[E]> } = {
+    up: new Emitter<MdnsAnswer>(),
+    down: new Emitter<MdnsGoodbye>(),
+    'txt-update': new Emitter<MdnsTxtUpdate>(),
+    error: new Emitter<MdnsError>(),
+  };
+  readonly onDidAnswer = this.emitters.up.event;
+  readonly onDidSayGoodbye = this.emitters.down.event;
+  readonly onDidUpdateTxt = this.emitters['txt-update'].event;
+  readonly onDidFail = this.emitters.error.event;
   updates = 0;
   destroyed = false;
   constructor(readonly opts: MdnsFactoryOptions) {}
-  on<E extends keyof MdnsEvents>(event: E, l: MdnsEvents[E]) {
-    ((this.handlers[event] ??= []) as Array<MdnsEvents[E]>).push(l);
-  }
-  emit<E extends keyof MdnsEvents>(event: E, ...args: Parameters<MdnsEvents[E]>) {
-    for (const l of this.handlers[event] ?? []) (l as (...a: unknown[]) => void)(...args);
+  emit<E extends keyof MdnsEvents>(event: E, value: MdnsEvents[E]) {
+    this.emitters[event].fire(value);
   }
   update() {
     this.updates++;
@@ -69,9 +84,9 @@ function setup(opts: { interfaces?: string[]; throwFor?: string; maxTtlMs?: numb
   const sightings: Sighting[] = [];
   const gone: Array<[string, string]> = [];
   const statuses: DiscoveryStatus[] = [];
-  d.on('sighting', (s) => sightings.push(s));
-  d.on('gone', (i, r) => gone.push([i, r]));
-  d.on('status', (s) => statuses.push(s));
+  d.onDidSeeDevice((s) => sightings.push(s));
+  d.onDidLoseDevice((g) => gone.push([g.instance, g.reason]));
+  d.onDidChangeStatus((s) => statuses.push(s));
   const tickAll = () => intervals.filter((i) => !i.cleared).forEach((i) => i.fn());
   const sweep = () => intervals.filter((i) => !i.cleared && i.ms === 1_000).forEach((i) => i.fn());
   return { d, made, intervals, sightings, gone, statuses, tickAll, sweep, advance: (ms: number) => (t += ms), now: () => t };
@@ -318,12 +333,12 @@ describe('createDiscovery (fake mdns)', () => {
     const s = setup();
     current = s.d;
     const err = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const off = s.d.on('sighting', () => {
+    const off = s.d.onDidSeeDevice(() => {
       throw new Error('listener bug');
     });
     s.d.start();
     s.made[0]!.emit('up', answer('multiCam-A'));
-    off();
+    off.dispose();
     s.made[0]!.emit('up', answer('multiCam-B'));
     expect(s.sightings).toHaveLength(2);
     expect(err).toHaveBeenCalledTimes(1);
@@ -347,7 +362,7 @@ describe('defaults', () => {
   it('bonjour adapter: an address not on this machine is refused before any socket opens', async () => {
     const factory = bonjourMdnsFactory({ networkInterfaces: () => ({}) });
     const m = factory({ interface: '10.254.254.254', bind: '0.0.0.0' });
-    const err = await new Promise<{ code?: string; message: string }>((resolve) => m.on('error', resolve));
+    const err = await new Promise<{ code?: string; message: string }>((resolve) => m.onDidFail(resolve));
     expect(err.code).toBe('EADDRNOTAVAIL');
     expect(err.message).toContain('10.254.254.254');
     m.update(); // no-op, no throw

@@ -10,7 +10,8 @@ import { networkInterfaces as osNetworkInterfaces } from 'node:os';
 import { orderAddresses } from './addresses';
 import { normaliseTxt } from './txt';
 import { bonjourMdnsFactory, type MdnsAnswer, type MdnsError, type MdnsFactory, type MdnsLike, type MdnsTxtUpdate } from './mdns';
-import type { Discovery, DiscoveryEvents, DiscoveryStatus, InterfaceStatus, Sighting } from './types';
+import { Emitter } from '../../../src-shared/event';
+import type { Discovery, DiscoveryGone, DiscoveryStatus, InterfaceStatus, Sighting } from './types';
 
 export interface Scheduler {
   setInterval(fn: () => void, ms: number): unknown;
@@ -84,23 +85,14 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
   const maxTtl = options.maxTtlMs ?? 75 * 60_000;
   const maxEntries = options.maxEntries ?? 2_000;
 
-  const listeners: { [E in keyof DiscoveryEvents]: Set<DiscoveryEvents[E]> } = { sighting: new Set(), gone: new Set(), status: new Set() };
+  const onDidSeeDevice = new Emitter<Sighting>('discovery: sighting');
+  const onDidLoseDevice = new Emitter<DiscoveryGone>('discovery: gone');
+  const onDidChangeStatus = new Emitter<DiscoveryStatus>('discovery: status');
   const entries = new Map<string, Entry>();
   let ifaces: Iface[] = [];
   let running = false;
   let timers: unknown[] = [];
   let generation = 0; // events from an mdns instance of a previous start() are ignored
-
-  const emit = <E extends keyof DiscoveryEvents>(event: E, ...args: Parameters<DiscoveryEvents[E]>) => {
-    for (const l of [...listeners[event]]) {
-      try {
-        (l as (...a: unknown[]) => void)(...args);
-      } catch (e) {
-        // A listener bug must not stop discovery; make it visible though.
-        console.error(`discovery: '${event}' listener threw`, e);
-      }
-    }
-  };
 
   const status = (): DiscoveryStatus => {
     const perInterface: InterfaceStatus[] = ifaces.map((i) => ({ address: i.address, state: i.state, reason: i.reason }));
@@ -118,7 +110,7 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
     const key = JSON.stringify(s);
     if (key === lastStatusKey) return;
     lastStatusKey = key;
-    emit('status', s);
+    onDidChangeStatus.fire(s);
   };
 
   const ttlOf = (seconds: number | null) => Math.min(maxTtl, seconds === null ? defaultTtl : seconds * 1000);
@@ -144,7 +136,7 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
     // Identical answers (re-announcements, replies to our queries, the same answer on a second
     // interface) only refresh the TTL.
     if (same) return;
-    emit('sighting', { ...sighting, addresses: [...addresses], txt: { ...txt } });
+    onDidSeeDevice.fire({ ...sighting, addresses: [...addresses], txt: { ...txt } });
   };
 
   const onTxt = (u: MdnsTxtUpdate) => {
@@ -154,12 +146,12 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
     const sighting: Sighting = { ...prev.sighting, txt, seenAt: now() };
     const key = JSON.stringify([sighting.addresses, sighting.port, Object.entries(txt).sort()]);
     entries.set(u.name, { sighting, key });
-    if (key !== prev.key) emit('sighting', { ...sighting, addresses: [...sighting.addresses], txt: { ...txt } });
+    if (key !== prev.key) onDidSeeDevice.fire({ ...sighting, addresses: [...sighting.addresses], txt: { ...txt } });
   };
 
   const onGoodbye = (instance: string) => {
     if (!entries.delete(instance)) return;
-    emit('gone', instance, 'goodbye');
+    onDidLoseDevice.fire({ instance, reason: 'goodbye' });
   };
 
   const sweep = () => {
@@ -167,7 +159,7 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
     for (const [instance, e] of [...entries]) {
       if (t > e.sighting.seenAt + e.sighting.ttlMs) {
         entries.delete(instance);
-        emit('gone', instance, 'expired');
+        onDidLoseDevice.fire({ instance, reason: 'expired' });
       }
     }
   };
@@ -189,10 +181,10 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
       iface.state = 'running';
       iface.reason = null;
       const live = () => gen === generation && iface.mdns === m;
-      m.on('up', (a) => live() && onAnswer(iface, a));
-      m.on('down', (g) => live() && onGoodbye(g.name));
-      m.on('txt-update', (u) => live() && onTxt(u));
-      m.on('error', (err) => live() && markFailed(err));
+      m.onDidAnswer((a) => live() && onAnswer(iface, a));
+      m.onDidSayGoodbye((g) => live() && onGoodbye(g.name));
+      m.onDidUpdateTxt((u) => live() && onTxt(u));
+      m.onDidFail((err) => live() && markFailed(err));
     } catch (e) {
       iface.mdns = null;
       iface.state = 'running'; // so markFailed records it
@@ -246,12 +238,9 @@ export function createDiscovery(options: DiscoveryOptions = {}): Discovery {
     current() {
       return [...entries.values()].map((e) => ({ ...e.sighting, addresses: [...e.sighting.addresses], txt: { ...e.sighting.txt } }));
     },
-    on(event, listener) {
-      (listeners[event] as Set<unknown>).add(listener);
-      return () => {
-        (listeners[event] as Set<unknown>).delete(listener);
-      };
-    },
+    onDidSeeDevice: onDidSeeDevice.event,
+    onDidLoseDevice: onDidLoseDevice.event,
+    onDidChangeStatus: onDidChangeStatus.event,
   };
   return api;
 }

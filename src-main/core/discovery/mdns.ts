@@ -3,15 +3,16 @@
  * bonjour-service (one Bonjour instance + one browser per interface) behind it; unit tests pass a
  * fake that emits the same events.
  *
- * Events: `up` for every answer about an instance (first or repeated: discovery dedupes), `down`
- * for a goodbye, `txt-update` for a TXT-only answer, `error` for a socket/bind failure (the
- * interface is then unusable). No event is ever thrown out of the adapter.
+ * Events: `onDidAnswer` for every answer about an instance (first or repeated: discovery dedupes),
+ * `onDidSayGoodbye` for a goodbye, `onDidUpdateTxt` for a TXT-only answer, `onDidFail` for a
+ * socket/bind failure (the interface is then unusable). No event is ever thrown out of the adapter.
  */
 import { networkInterfaces as osNetworkInterfaces } from 'node:os';
 import Bonjour from 'bonjour-service';
 import { SERVICE_PROTOCOL, SERVICE_TYPE } from '../../../src-shared/protocol/constants';
 import { parseResponse, type MdnsAnswer, type MdnsGoodbye, type MdnsTxtUpdate } from './answers';
 import { sameIpv4Subnet } from './addresses';
+import { Emitter, type Event } from '../../../src-shared/event';
 
 export type { MdnsAnswer, MdnsGoodbye, MdnsTxtUpdate } from './answers';
 
@@ -20,15 +21,11 @@ export interface MdnsError extends Error {
   syscall?: string;
 }
 
-export interface MdnsEvents {
-  up: (answer: MdnsAnswer) => void;
-  down: (goodbye: MdnsGoodbye) => void;
-  'txt-update': (update: MdnsTxtUpdate) => void;
-  error: (err: MdnsError) => void;
-}
-
 export interface MdnsLike {
-  on<E extends keyof MdnsEvents>(event: E, listener: MdnsEvents[E]): void;
+  readonly onDidAnswer: Event<MdnsAnswer>;
+  readonly onDidSayGoodbye: Event<MdnsGoodbye>;
+  readonly onDidUpdateTxt: Event<MdnsTxtUpdate>;
+  readonly onDidFail: Event<MdnsError>;
   /** Send a PTR query for the service now. */
   update(): void;
   /** Close the socket; resolves even if the socket never opened. */
@@ -63,16 +60,10 @@ function errorWithCode(message: string, code: string): MdnsError {
 export function bonjourMdnsFactory(deps: { networkInterfaces?: NetworkInterfaces } = {}): MdnsFactory {
   const listInterfaces = deps.networkInterfaces ?? osNetworkInterfaces;
   return (opts) => {
-    const listeners: { [E in keyof MdnsEvents]: Array<MdnsEvents[E]> } = { up: [], down: [], 'txt-update': [], error: [] };
-    const emit = <E extends keyof MdnsEvents>(event: E, ...args: Parameters<MdnsEvents[E]>) => {
-      for (const l of listeners[event]) {
-        try {
-          (l as (...a: unknown[]) => void)(...args);
-        } catch (e) {
-          console.error(`discovery: ${event} listener threw`, e);
-        }
-      }
-    };
+    const answered = new Emitter<MdnsAnswer>('mdns: answer');
+    const goodbye = new Emitter<MdnsGoodbye>('mdns: goodbye');
+    const txtUpdated = new Emitter<MdnsTxtUpdate>('mdns: txt-update');
+    const failedWith = new Emitter<MdnsError>('mdns: error');
     let bonjour: Bonjour | null = null;
     let browser: ReturnType<Bonjour['find']> | null = null;
     let failed = false;
@@ -81,7 +72,7 @@ export function bonjourMdnsFactory(deps: { networkInterfaces?: NetworkInterfaces
     const fail = (err: MdnsError) => {
       if (failed) return;
       failed = true;
-      emit('error', err);
+      failedWith.fire(err);
     };
 
     // Refuse an address that is not on this machine *before* opening a socket: multicast-dns only
@@ -111,9 +102,9 @@ export function bonjourMdnsFactory(deps: { networkInterfaces?: NetworkInterfaces
           // (IP_MULTICAST_ALL): keep only answers from this interface's subnet.
           if (rinfo?.family === 'IPv4' && !sameIpv4Subnet(rinfo.address, local.address, local.netmask)) return;
           const parsed = parseResponse(packet, SERVICE_FQDN, rinfo?.address ?? null);
-          for (const g of parsed.goodbyes) emit('down', g);
-          for (const a of parsed.answers) emit('up', a);
-          for (const t of parsed.txtUpdates) emit('txt-update', t);
+          for (const g of parsed.goodbyes) goodbye.fire(g);
+          for (const a of parsed.answers) answered.fire(a);
+          for (const t of parsed.txtUpdates) txtUpdated.fire(t);
         });
         // The browser sends the PTR queries (now and on update()); its own up/down events are not
         // used (see ./answers.ts for why).
@@ -125,9 +116,10 @@ export function bonjourMdnsFactory(deps: { networkInterfaces?: NetworkInterfaces
     }
 
     return {
-      on(event, listener) {
-        (listeners[event] as unknown[]).push(listener);
-      },
+      onDidAnswer: answered.event,
+      onDidSayGoodbye: goodbye.event,
+      onDidUpdateTxt: txtUpdated.event,
+      onDidFail: failedWith.event,
       update() {
         if (failed || destroyed || !browser) return;
         try {

@@ -1,4 +1,5 @@
 /** What discovery tells the fleet. Implementation: ./discovery.ts (bonjour-service behind this interface). */
+import type { Event } from '../../../src-shared/event';
 
 export interface Sighting {
   /** mDNS instance name, e.g. `multiCam-Mountain-A1B2C3D4` (the fleet key). */
@@ -37,12 +38,10 @@ export interface DiscoveryStatus {
   perInterface?: InterfaceStatus[];
 }
 
-export interface DiscoveryEvents {
-  /** A new device or a changed answer (new address/port/TXT). Not re-emitted for identical answers. */
-  sighting: (s: Sighting) => void;
-  /** Goodbye packet, or TTL expired without refresh. */
-  gone: (instance: string, reason: 'goodbye' | 'expired') => void;
-  status: (s: DiscoveryStatus) => void;
+/** A device left: goodbye packet, or TTL expired without refresh. */
+export interface DiscoveryGone {
+  instance: string;
+  reason: 'goodbye' | 'expired';
 }
 
 export interface Discovery {
@@ -52,5 +51,8 @@ export interface Discovery {
   stop(): Promise<void>;
   status(): DiscoveryStatus;
   current(): Sighting[];
-  on<E extends keyof DiscoveryEvents>(event: E, listener: DiscoveryEvents[E]): () => void;
+  /** A new device or a changed answer (new address/port/TXT). Not re-fired for identical answers. */
+  readonly onDidSeeDevice: Event<Sighting>;
+  readonly onDidLoseDevice: Event<DiscoveryGone>;
+  readonly onDidChangeStatus: Event<DiscoveryStatus>;
 }

@@ -130,7 +130,7 @@ describe('DownloadQueue', () => {
     const fake = fakeDownload();
     const q = new DownloadQueue({ download: fake.fn });
     const infos: string[][] = [];
-    q.on('downloadChanged', (_v, info) => infos.push(info.keptPartials));
+    q.onDidChangeDownload(({ info }) => infos.push(info.keptPartials));
     const d = q.enqueue(req(f, 'oak', 'video.zip'));
     await until(() => fake.calls.length === 1);
     await fake.calls[0]!.finish('partial');
@@ -207,7 +207,7 @@ describe('DownloadQueue: a listener bug', () => {
     const q = new DownloadQueue({ download: fake.fn, maxConcurrent: 2 });
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const seen: string[] = [];
-    q.on('downloadChanged', (v) => {
+    q.onDidChangeDownload(({ view: v }) => {
       seen.push(v.state);
       throw new Error('listener bug');
     });

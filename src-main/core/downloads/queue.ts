@@ -7,10 +7,10 @@
  * device that deleted its copy after sending) are never deleted or overwritten — a retry writes
  * to a fresh name. Retrying is always manual; nothing here re-requests a file on its own.
  */
-import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import type { DownloadView } from '../../../src-shared/api';
+import { Emitter, nextEvent } from '../../../src-shared/event';
 import type { ThroughputRule } from '../device-client/throughput';
 import type { DeviceAddress, DownloadOptions, DownloadResult } from '../device-client/types';
 import { isInside, realInside } from '../takes/folder';
@@ -42,6 +42,12 @@ export interface DownloadInfo {
   note: string | null;
 }
 
+/** One download changed: its view, and what the manifest needs beyond it. */
+export interface DownloadChange {
+  view: DownloadView;
+  info: DownloadInfo;
+}
+
 export interface DownloadQueueOptions {
   download: DownloadFn;
   /** Global limit of simultaneous transfers (default 3). */
@@ -67,7 +73,6 @@ export class DownloadQueue {
   private readonly order: string[] = [];
   private readonly busyDevices = new Set<string>();
   private active = 0;
-  private readonly events = new EventEmitter();
   /** Names handed out but maybe not on disk yet, per folder. */
   private readonly reserved = new Map<string, Set<string>>();
   /** Name picking is check-then-reserve: serialise it so two jobs never pick the same name. */
@@ -78,10 +83,12 @@ export class DownloadQueue {
     this.maxConcurrent = Math.max(1, opts.maxConcurrent ?? 3);
   }
 
-  on(event: 'downloadChanged', listener: (view: DownloadView, info: DownloadInfo) => void): () => void {
-    this.events.on(event, listener);
-    return () => this.events.off(event, listener);
-  }
+  /**
+   * Listeners run inside the transfer's own bookkeeping: one that throws must not turn a finished
+   * download into a failed one, nor abort enqueue/cancel half-way (the Emitter keeps it its own).
+   */
+  private readonly _onDidChangeDownload = new Emitter<DownloadChange>('downloads: downloadChanged');
+  readonly onDidChangeDownload = this._onDidChangeDownload.event;
 
   enqueue(req: DownloadRequest): DownloadView {
     const id = `dl-${randomBytes(6).toString('hex')}`;
@@ -170,14 +177,7 @@ export class DownloadQueue {
   idle(takeId?: string): Promise<void> {
     const busy = () => [...this.jobs.values()].some((j) => (!takeId || j.view.takeId === takeId) && !TERMINAL.has(j.view.state));
     if (!busy()) return Promise.resolve();
-    return new Promise((res) => {
-      const off = this.on('downloadChanged', () => {
-        if (!busy()) {
-          off();
-          res();
-        }
-      });
-    });
+    return nextEvent(this.onDidChangeDownload, () => !busy()).then(() => undefined);
   }
 
   private need(id: string): Job {
@@ -186,19 +186,8 @@ export class DownloadQueue {
     return job;
   }
 
-  /**
-   * Listeners run inside the transfer's own bookkeeping: one that throws must not turn a finished
-   * download into a failed one, nor abort enqueue/cancel half-way (a listener bug stays its own).
-   */
   private emit(job: Job): void {
-    const view = { ...job.view };
-    for (const l of this.events.listeners('downloadChanged') as Array<(v: DownloadView, i: DownloadInfo) => void>) {
-      try {
-        l({ ...view }, { ...job.info, keptPartials: [...job.info.keptPartials] });
-      } catch (e) {
-        console.error(`downloads: a 'downloadChanged' listener threw`, e);
-      }
-    }
+    this._onDidChangeDownload.fire({ view: { ...job.view }, info: { ...job.info, keptPartials: [...job.info.keptPartials] } });
   }
 
   private pump(): void {

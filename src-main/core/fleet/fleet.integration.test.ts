@@ -29,7 +29,7 @@ const now = () => performance.timeOrigin + performance.now();
 function newFleet(): { fleet: Fleet; events: DeviceView[] } {
   const f = new Fleet({ send, clock: { now } });
   const events: DeviceView[] = [];
-  f.on('deviceChanged', (d) => events.push(d));
+  f.onDidChangeDevice((d) => events.push(d));
   fleet = f;
   return { fleet: f, events };
 }

@@ -39,7 +39,7 @@ describe.skipIf(!labReady)('fleet in the lab (real multicast, real TCP across na
     manual = await startSimDevice({ personality: 'spec' });
     discovery = createDiscovery({ interfaces: [lab.bridgeAddress], requeryIntervalMs: 2_000 });
     fleet = new Fleet({ send, discovery, clock: { now } });
-    fleet.on('deviceChanged', (d) => events.push(d));
+    fleet.onDidChangeDevice((d) => events.push(d));
     discovery.start();
     fleet.start();
     manualId = fleet.addManual(`${manual.host}:${manual.port}`).id;

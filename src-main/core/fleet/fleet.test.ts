@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DeviceView } from '../../../src-shared/api';
 import { parseReply } from '../../../src-shared/protocol';
 import { parseManualAddress } from './address';
@@ -25,8 +25,8 @@ function setup(extra: Partial<FleetOptions> = {}) {
   fleets.push(fleet);
   const changes: DeviceView[] = [];
   const removed: string[] = [];
-  fleet.on('deviceChanged', (d) => changes.push(d));
-  fleet.on('deviceRemoved', (id) => removed.push(id));
+  fleet.onDidChangeDevice((d) => changes.push(d));
+  fleet.onDidRemoveDevice((id) => removed.push(id));
   return { time, devices, discovery, fleet, changes, removed };
 }
 
@@ -307,16 +307,21 @@ describe('Fleet: events', () => {
   it('a throwing listener does not stop the fleet; unsubscribe works', async () => {
     const { time, devices, fleet } = setup();
     devices.ok(A);
-    fleet.on('deviceChanged', () => {
+    const reported = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    fleet.onDidChangeDevice(() => {
       throw new Error('bug');
     });
     let n = 0;
-    const off = fleet.on('deviceChanged', () => n++);
+    const off = fleet.onDidChangeDevice(() => n++);
     fleet.start();
     fleet.addManual(A);
     await time.advance(0);
     expect(n).toBe(2);
-    off();
+    // Reported through the one hook (by default one line on stderr), once per failing call.
+    expect(reported).toHaveBeenCalledTimes(2);
+    expect(String(reported.mock.calls[0]![0])).toBe('fleet: deviceChanged: a listener failed: bug');
+    reported.mockRestore();
+    off.dispose();
     devices.ok(A, { batteryLevel: 1 });
     await time.advance(1000);
     expect(n).toBe(2);

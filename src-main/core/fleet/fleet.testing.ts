@@ -4,7 +4,8 @@
  */
 import { parseReply, ProtocolError, type Command } from '../../../src-shared/protocol';
 import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
-import type { Discovery, DiscoveryEvents, DiscoveryStatus, Sighting } from '../discovery/types';
+import { Emitter } from '../../../src-shared/event';
+import type { Discovery, DiscoveryGone, DiscoveryStatus, Sighting } from '../discovery/types';
 
 /** Virtual time: timers run only when a test advances the clock. */
 export class FakeTime {
@@ -53,11 +54,12 @@ export function settle(): Promise<void> {
 
 export class FakeDiscovery implements Discovery {
   private readonly sightings = new Map<string, Sighting>();
-  private readonly listeners: { [E in keyof DiscoveryEvents]: Set<DiscoveryEvents[E]> } = {
-    sighting: new Set(),
-    gone: new Set(),
-    status: new Set(),
-  };
+  private readonly _onDidSeeDevice = new Emitter<Sighting>('fake discovery: sighting');
+  private readonly _onDidLoseDevice = new Emitter<DiscoveryGone>('fake discovery: gone');
+  private readonly _onDidChangeStatus = new Emitter<DiscoveryStatus>('fake discovery: status');
+  readonly onDidSeeDevice = this._onDidSeeDevice.event;
+  readonly onDidLoseDevice = this._onDidLoseDevice.event;
+  readonly onDidChangeStatus = this._onDidChangeStatus.event;
   start(): void {}
   refresh(): void {}
   async stop(): Promise<void> {}
@@ -67,23 +69,18 @@ export class FakeDiscovery implements Discovery {
   current(): Sighting[] {
     return [...this.sightings.values()];
   }
-  on<E extends keyof DiscoveryEvents>(event: E, listener: DiscoveryEvents[E]): () => void {
-    const set = this.listeners[event] as Set<DiscoveryEvents[E]>;
-    set.add(listener);
-    return () => set.delete(listener);
-  }
   listenerCount(): number {
-    return this.listeners.sighting.size + this.listeners.gone.size;
+    return this._onDidSeeDevice.listenerCount + this._onDidLoseDevice.listenerCount;
   }
   see(instance: string, addresses: string[], port: number, now = 0): Sighting {
     const s: Sighting = { instance, addresses, port, txt: {}, via: null, seenAt: now, ttlMs: 120_000 };
     this.sightings.set(instance, s);
-    for (const l of this.listeners.sighting) l(s);
+    this._onDidSeeDevice.fire(s);
     return s;
   }
   gone(instance: string, reason: 'goodbye' | 'expired' = 'goodbye'): void {
     this.sightings.delete(instance);
-    for (const l of this.listeners.gone) l(instance, reason);
+    this._onDidLoseDevice.fire({ instance, reason });
   }
 }
 

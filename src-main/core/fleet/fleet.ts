@@ -36,6 +36,7 @@
  * `list()`/`get()` always return the current view, `lastSeen` included.
  */
 import type { DeviceView } from '../../../src-shared/api';
+import { Emitter, type Disposable } from '../../../src-shared/event';
 import { deviceStatus as deviceStatusCommand, type Command } from '../../../src-shared/protocol';
 import type { ClockEstimate, ClockEstimatorOptions } from '../clock/estimator';
 import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
@@ -84,11 +85,6 @@ export interface FleetOptions {
   preferences?: (id: string) => DevicePreferences;
 }
 
-export interface FleetEvents {
-  deviceChanged: (device: DeviceView) => void;
-  deviceRemoved: (id: string) => void;
-}
-
 const defaultSetTimer: SetTimer = realSetTimer;
 
 export class Fleet {
@@ -110,12 +106,14 @@ export class Fleet {
   private readonly entries = new Map<string, Entry>();
   /** mDNS instance → entry id (differs from the instance when a manual entry came first). */
   private readonly instances = new Map<string, string>();
-  private readonly listeners: { [E in keyof FleetEvents]: Set<FleetEvents[E]> } = {
-    deviceChanged: new Set(),
-    deviceRemoved: new Set(),
-  };
+  private readonly _onDidChangeDevice = new Emitter<DeviceView>('fleet: deviceChanged');
+  private readonly _onDidRemoveDevice = new Emitter<string>('fleet: deviceRemoved');
+  /** Something the operator can see changed (see Events above). */
+  readonly onDidChangeDevice = this._onDidChangeDevice.event;
+  /** The device with this key left the list. */
+  readonly onDidRemoveDevice = this._onDidRemoveDevice.event;
   private running = false;
-  private unsubscribe: Array<() => void> = [];
+  private subscriptions: Disposable[] = [];
   private readonly tuning: Pick<FleetOptions, 'staleAfterMs' | 'offlineAfterMs' | 'offlinePollIntervalMs'>;
 
   constructor(options: FleetOptions) {
@@ -151,13 +149,13 @@ export class Fleet {
   /** Swap the discovery source (the operator changed the interfaces); devices already known stay. */
   setDiscovery(discovery: Discovery | null): void {
     const wasRunning = this.running;
-    for (const u of this.unsubscribe.splice(0)) u();
+    for (const u of this.subscriptions.splice(0)) u.dispose();
     this.discovery = discovery ?? undefined;
     if (wasRunning && this.discovery) {
       const d = this.discovery;
-      this.unsubscribe.push(
-        d.on('sighting', (s) => this.onSighting(s)),
-        d.on('gone', (instance, reason) => this.onGone(instance, reason)),
+      this.subscriptions.push(
+        d.onDidSeeDevice((s) => this.onSighting(s)),
+        d.onDidLoseDevice((g) => this.onGone(g.instance, g.reason)),
       );
       for (const s of d.current()) this.onSighting(s);
     }
@@ -171,9 +169,9 @@ export class Fleet {
     const d = this.discovery;
     if (d) {
       // Subscribe first, then take the snapshot: nothing falls in between.
-      this.unsubscribe.push(
-        d.on('sighting', (s) => this.onSighting(s)),
-        d.on('gone', (instance, reason) => this.onGone(instance, reason)),
+      this.subscriptions.push(
+        d.onDidSeeDevice((s) => this.onSighting(s)),
+        d.onDidLoseDevice((g) => this.onGone(g.instance, g.reason)),
       );
       for (const s of d.current()) this.onSighting(s);
     }
@@ -183,7 +181,7 @@ export class Fleet {
   /** Stop polling (entries stay); resolves when in-flight polls have settled. */
   async stop(): Promise<void> {
     this.running = false;
-    for (const u of this.unsubscribe.splice(0)) u();
+    for (const u of this.subscriptions.splice(0)) u.dispose();
     const pending: Promise<void>[] = [];
     for (const e of this.entries.values()) {
       this.halt(e);
@@ -231,13 +229,6 @@ export class Fleet {
     return [...this.entries.values()].filter((e) => e.manual?.source === 'manual').map((e) => e.manual!.key);
   }
 
-  on<E extends keyof FleetEvents>(event: E, listener: FleetEvents[E]): () => void {
-    const set = this.listeners[event] as Set<FleetEvents[E]> | undefined;
-    if (!set) throw new Error(`unknown fleet event ${String(event)}`);
-    set.add(listener);
-    return () => set.delete(listener);
-  }
-
   // ---------- operator actions ----------
 
   /**
@@ -268,7 +259,7 @@ export class Fleet {
     this.halt(e);
     this.entries.delete(id);
     for (const [instance, target] of this.instances) if (target === id) this.instances.delete(instance);
-    this.emit('deviceRemoved', id);
+    this._onDidRemoveDevice.fire(id);
   }
 
   /** Operator label; empty clears it (the instance name shows again). */
@@ -474,7 +465,7 @@ export class Fleet {
     const view = deviceView(e, this.clockThresholdMs);
     if (e.emitted === null || changedForOperator(e.emitted, view)) {
       e.emitted = view;
-      this.emit('deviceChanged', view);
+      this._onDidChangeDevice.fire(view);
     }
   }
 
@@ -482,15 +473,5 @@ export class Fleet {
     const e = this.entries.get(id);
     if (!e) throw new FleetError('not_found', `no device ${JSON.stringify(String(id).slice(0, 80))}`);
     return e;
-  }
-
-  private emit<E extends keyof FleetEvents>(event: E, ...args: Parameters<FleetEvents[E]>): void {
-    for (const l of [...this.listeners[event]]) {
-      try {
-        (l as (...a: Parameters<FleetEvents[E]>) => void)(...args);
-      } catch {
-        // A listener's bug must not stop the fleet.
-      }
-    }
   }
 }

@@ -62,7 +62,7 @@ describe('recorder fan-out (fake devices)', () => {
       }).send,
       timeouts: { confirmGraceMs: 0, confirmIntervalMs: 10 },
     });
-    rec.on('takeChanged', (t) => (folder = t.folder));
+    rec.onDidChangeTake((t) => (folder = t.folder));
     const t = await rec.startTake({ devices: devices(50), delaySeconds: 0.05 });
     expect(startsAtFirstMicrotask).toBe(50);
     expect(diskAtFirstStart!.devices.every((d) => d.start.status === 'pending' && d.start.targetSent === t.targetStart)).toBe(true);
@@ -203,7 +203,7 @@ describe('recorder: a listener bug', () => {
     const fake = fakeSend();
     const rec = new Recorder({ recordingsDir: dir, send: fake.send, timeouts: { confirmGraceMs: 0, confirmIntervalMs: 10 } });
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    rec.on('takeChanged', () => {
+    rec.onDidChangeTake(() => {
       throw new Error('listener bug');
     });
     const t = await rec.startTake({ devices: devices(2), delaySeconds: 0 });

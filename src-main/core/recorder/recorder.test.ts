@@ -84,7 +84,7 @@ describe('recorder: whole takes against sim devices', () => {
     const spec = await sim({ personality: 'spec', clockOffsetMs: -800 });
     const { rec, root } = await setup();
     const seen: string[] = [];
-    rec.on('takeChanged', (t) => seen.push(t.phase));
+    rec.onDidChangeTake((t) => seen.push(t.phase));
 
     const started = await rec.startTake({ devices: [entry(ios), entry(android), entry(oak), entry(spec)], delaySeconds: 1, name: 'Scene 1' });
     expect(started.devices.map((d) => d.start)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);

@@ -7,9 +7,9 @@
  * so a controller restart can pick the take up again (`recoverTakes`). One device's failure is
  * recorded on that device and never blocks the others.
  */
-import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { DownloadView, TakeView } from '../../../src-shared/api';
+import { Emitter, nextEvent, type Disposable } from '../../../src-shared/event';
 import { isProtocolError, startRecording } from '../../../src-shared/protocol';
 import type { DownloadInfo } from '../downloads/queue';
 import { redactValue } from '../../../src-shared/redact';
@@ -49,7 +49,11 @@ export interface RecoveredTake {
 
 export class Recorder {
   private readonly sessions = new Map<string, Session>();
-  private readonly events = new EventEmitter();
+  // Fired in the middle of a take (after START went out, inside download callbacks): the Emitter
+  // keeps a throwing listener from aborting the take and leaving devices recording.
+  private readonly _onDidChangeTake = new Emitter<TakeView>('recorder: takeChanged');
+  /** Every change of a take (also written to take.json, coalesced). */
+  readonly onDidChangeTake = this._onDidChangeTake.event;
   private readonly clock: ControllerClock;
   private readonly t: RecorderTimeouts;
   private activeTakeId: string | null = null;
@@ -57,7 +61,7 @@ export class Recorder {
   private startingTake = false;
   /** The most recent take: the default for `settled()`/`confirmed()` once the take is no longer active. */
   private lastTakeId: string | null = null;
-  private readonly unsubscribe: (() => void) | null;
+  private readonly subscription: Disposable | null;
   private readonly store: TakeStore;
   private readonly steps: DeviceSteps;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -69,12 +73,7 @@ export class Recorder {
     const setTimer = opts.setTimer ?? realSetTimer;
     this.sleep = (ms, signal) => sleepOn(setTimer, ms, signal);
     this.steps = new DeviceSteps(opts, this.clock, this.t, (s) => this.changed(s));
-    this.unsubscribe = opts.downloads ? opts.downloads.on('downloadChanged', (v, info) => this.onDownload(v, info)) : null;
-  }
-
-  on(event: 'takeChanged', listener: (take: TakeView) => void): () => void {
-    this.events.on(event, listener);
-    return () => this.events.off(event, listener);
+    this.subscription = opts.downloads ? opts.downloads.onDidChangeDownload(({ view, info }) => this.onDownload(view, info)) : null;
   }
 
   get activeTake(): TakeView | null {
@@ -96,12 +95,12 @@ export class Recorder {
 
   /** Let go of every take: nothing more is written from this recorder. */
   dispose(): void {
-    this.unsubscribe?.();
+    this.subscription?.dispose();
     for (const s of this.sessions.values()) {
       s.confirmAbort.abort();
       s.take.close();
     }
-    this.events.removeAllListeners();
+    this._onDidChangeTake.dispose();
   }
 
   // ---------------------------------------------------------------- start
@@ -421,14 +420,7 @@ export class Recorder {
     const s = this.session(takeId);
     const finished = () => s.m.phase === 'done' || s.m.phase === 'failed';
     if (finished()) return Promise.resolve(this.view(s));
-    return new Promise((res) => {
-      const off = this.on('takeChanged', (t) => {
-        if (t.takeId === s.m.takeId && finished()) {
-          off();
-          res(t);
-        }
-      });
-    });
+    return nextEvent(this.onDidChangeTake, (t) => t.takeId === s.m.takeId && finished());
   }
 
   /** The take's manifest as written to disk (a copy). */
@@ -473,15 +465,6 @@ export class Recorder {
   private changed(s: Session): void {
     settleOutcome(s.m);
     s.take.update();
-    const view = this.view(s);
-    // Called in the middle of a take (after START went out, inside download callbacks): a
-    // listener that throws must not abort the take and leave devices recording.
-    for (const l of this.events.listeners('takeChanged') as Array<(t: TakeView) => void>) {
-      try {
-        l(view);
-      } catch (e) {
-        console.error(`recorder: a 'takeChanged' listener threw`, e);
-      }
-    }
+    this._onDidChangeTake.fire(this.view(s));
   }
 }

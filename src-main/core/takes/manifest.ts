@@ -22,6 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, stat, truncate, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { Emitter } from '../../../src-shared/event';
 import { MANIFEST_FILE, ManifestError, loadManifestFile, type TakeManifest } from './schema';
 
 export * from './schema';
@@ -53,7 +54,9 @@ class LiveTake {
   private running: Promise<void> | null = null;
   private lastError: Error | null = null;
   refs = 0;
-  readonly errorListeners = new Set<(e: Error) => void>();
+  private readonly _onDidFailWrite = new Emitter<Error>('take store: write error');
+  /** A write of take.json failed (every holder of the take hears it). */
+  readonly onDidFailWrite = this._onDidFailWrite.event;
 
   constructor(
     readonly folder: string,
@@ -103,13 +106,8 @@ class LiveTake {
           continue;
         }
         this.lastError = e as Error;
-        for (const l of this.errorListeners) {
-          try {
-            l(e as Error);
-          } catch {
-            // A logging callback must not stop the writes.
-          }
-        }
+        // A holder's logging callback that throws must not stop the writes (the Emitter sees to it).
+        this._onDidFailWrite.fire(e as Error);
       }
       this.written = v;
     }
@@ -273,8 +271,7 @@ export class TakeFiles {
   /** A holder's view of a live take; the caller has already counted its reference. */
   private handle(t: LiveTake, opts: Writes): TakeHandle {
     let closed = false;
-    const onError = opts.onError;
-    if (onError) t.errorListeners.add(onError);
+    const subscription = opts.onError ? t.onDidFailWrite(opts.onError) : null;
     return {
       folder: t.folder,
       takeId: t.manifest.takeId,
@@ -288,7 +285,7 @@ export class TakeFiles {
       close: () => {
         if (closed) return;
         closed = true;
-        if (onError) t.errorListeners.delete(onError);
+        subscription?.dispose();
         t.refs--;
         this.maybeEvict(t);
       },

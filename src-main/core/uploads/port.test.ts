@@ -49,7 +49,7 @@ describe('createUploadsPort', () => {
     const take = toTakeView(await readManifest(folder), folder);
     const port = createUploadsPort({ clientFactory: (s) => s3.client(s), pollIntervalMs: 100 });
     const events: UploadView[] = [];
-    port.on('uploadChanged', (u) => events.push(u));
+    port.onDidChangeUpload((u) => events.push(u));
 
     await expect(port.testConnection(settings('nope'))).rejects.toMatchObject({ code: 'no_such_bucket' });
     expect(await port.testConnection(settings())).toMatchObject({ bucket: s3.bucket });

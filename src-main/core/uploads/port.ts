@@ -2,9 +2,10 @@
  * The controller's view of uploads (`UploadsPort` in src-main/core/controller.ts, matched
  * structurally): settings arrive with each call, a take arrives as a TakeView (its folder's
  * take.json supplies the device addresses), and calls return once uploads have STARTED — the
- * UI follows them through `uploadChanged`.
+ * UI follows them through `onDidChangeUpload`.
  */
 import type { Settings, StorageSettings, TakeView, UploadView } from '../../../src-shared/api';
+import type { Event } from '../../../src-shared/event';
 import { readManifest } from '../takes/manifest';
 import { UploadService, type UploadServiceOptions } from './service';
 import { takeUploadRequests } from './take';
@@ -14,7 +15,7 @@ export interface UploadsPortImpl {
   uploadTake(take: TakeView, settings: Settings): Promise<void>;
   retry(uploadId: string, settings: Settings): Promise<UploadView>;
   testConnection(settings: Settings): Promise<{ bucket: string; message: string }>;
-  on(event: 'uploadChanged', listener: (u: UploadView) => void): () => void;
+  readonly onDidChangeUpload: Event<UploadView>;
   stop(): Promise<void>;
   /** The service underneath (tests, `settled()`). */
   readonly service: UploadService;
@@ -32,7 +33,7 @@ export function createUploadsPort(deps: Omit<UploadServiceOptions, 'storage'> = 
   return {
     service,
     list: () => service.list(),
-    on: (event, listener) => service.on(event, listener),
+    onDidChangeUpload: service.onDidChangeUpload,
     async uploadTake(take, settings) {
       storage = settings.storage;
       const manifest = await readManifest(take.folder);

@@ -78,7 +78,7 @@ let n = 0;
 function setup(dev: FakeDevice, extra: Partial<ConstructorParameters<typeof UploadService>[0]> = {}) {
   const svc = new UploadService({ storage: s3.storage(), clientFactory: (s) => s3.client(s), send: dev.send, pollIntervalMs: 20, verifyDelayMs: 20, ...extra });
   const views: UploadView[] = [];
-  svc.on('uploadChanged', (v) => views.push(v));
+  svc.onDidChangeUpload((v) => views.push(v));
   return { svc, views };
 }
 const req = (o: Partial<UploadRequest> = {}): UploadRequest => ({

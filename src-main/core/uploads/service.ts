@@ -5,13 +5,13 @@
  * UPLOAD_TO_CLOUD, then poll DEVICE_STATUS (one poller per device, ~1 Hz) for progress in
  * `uploadQueue` and failures in `failedUploadQueue`. Disappearance from the queue is NEVER
  * success (the iPhone app drops failed items silently): only a HEAD of the object with the
- * expected size is. Results go to `uploadChanged` events and, given a take folder, take.json.
+ * expected size is. Results go to `onDidChangeUpload` and, given a take folder, take.json.
  *
  * The presigned URL is a bearer credential: it is kept in memory only, and every message that
  * leaves this module goes through redactSecrets().
  */
+import { Emitter } from '../../../src-shared/event';
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { StorageSettings, UploadView } from '../../../src-shared/api';
 import { deviceStatus, uploadToCloud, type Command, type DeviceReply } from '../../../src-shared/protocol';
@@ -124,7 +124,9 @@ const errorText = (e: unknown) => redactSecrets(typeof (e as Error)?.message ===
 export class UploadService {
   private readonly entries = new Map<string, Entry>();
   private readonly pollers = new Map<string, { watchers: Set<Watcher>; running: boolean }>();
-  private readonly events = new EventEmitter();
+  private readonly _onDidChangeUpload = new Emitter<UploadView>('uploads: uploadChanged');
+  /** An UploadView changed (state, bytes/total/percent/rateBps for a progress bar, error). */
+  readonly onDidChangeUpload = this._onDidChangeUpload.event;
   private readonly clients = new Map<string, S3Client>();
   private readonly closing = new AbortController();
   private readonly now: () => number;
@@ -136,12 +138,6 @@ export class UploadService {
     this.sendFn = opts.send ?? deviceSend;
     this.statusSource =
       opts.statusSource ?? (async ({ address }) => (await this.sendFn(address, deviceStatus(), { tries: 1, signal: this.closing.signal })).reply);
-  }
-
-  /** `uploadChanged` carries an UploadView (state, bytes/total/percent/rateBps for a progress bar, error). */
-  on(event: 'uploadChanged', listener: (upload: UploadView) => void): () => void {
-    this.events.on(event, listener);
-    return () => this.events.off(event, listener);
   }
 
   list(): UploadView[] {
@@ -260,7 +256,7 @@ export class UploadService {
     const before = JSON.stringify(e.view);
     Object.assign(e.view, patch);
     if (patch.error) e.view.error = redactSecrets(patch.error);
-    if (JSON.stringify(e.view) !== before) this.events.emit('uploadChanged', { ...e.view });
+    if (JSON.stringify(e.view) !== before) this._onDidChangeUpload.fire({ ...e.view });
   }
 
   private launch(e: Entry): void {

@@ -67,7 +67,7 @@ export async function uploadAfterStop(manifestPath: string, storage: StorageSett
   const manifest = await readManifest(folder);
   const { onUpload, force, skipConnectionTest, ...serviceDeps } = deps;
   const service = new UploadService({ ...serviceDeps, storage });
-  const off = onUpload ? service.on('uploadChanged', onUpload) : () => undefined;
+  const subscription = onUpload ? service.onDidChangeUpload(onUpload) : null;
   try {
     if (!skipConnectionTest) await service.testConnection(storage);
     const recorded = await readManifestUploads(folder);
@@ -84,7 +84,7 @@ export async function uploadAfterStop(manifestPath: string, storage: StorageSett
     const withoutFile = manifest.devices.filter((d) => !d.stop.fileName).map((d) => d.deviceKey);
     return { folder, uploads, alreadyUploaded, withoutFile, ok: uploads.every((u) => u.state === 'done') && withoutFile.length === 0 };
   } finally {
-    off();
+    subscription?.dispose();
     service.close();
   }
 }

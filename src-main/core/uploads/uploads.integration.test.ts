@@ -43,7 +43,7 @@ function service(storage: StorageSettings | (() => StorageSettings) = s3.storage
     log: (l) => logs.push(l),
     ...extra,
   });
-  svc.on('uploadChanged', (v) => events.push(v));
+  svc.onDidChangeUpload((v) => events.push(v));
   return svc;
 }
 
