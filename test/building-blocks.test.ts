@@ -21,7 +21,7 @@ function walk(dir: string, out: string[] = []): string[] {
 }
 
 const rel = (f: string) => relative(root, f).split(sep).join('/');
-const isTestFile = (r: string) => /\.test\.tsx?$|\.test-helper\.ts$|(^|\/)testing(\/|\.ts$)|(^|\/)test-servers\.ts$/.test(r);
+const isTestFile = (r: string) => /\.test\.tsx?$|\.testing\.tsx?$/.test(r);
 const production = ['src-main', 'src-shared']
   .flatMap((d) => walk(join(root, d)))
   .map((f) => ({ file: rel(f), source: readFileSync(f, 'utf8') }))
@@ -34,7 +34,7 @@ const EMITTER_HOME = 'src-shared/event.ts';
 const LISTENER_COLLECTION = /\b\w*(?:listeners|handlers|subscribers)\w*\s*(?::(?:[^=;]|=>)+)?=\s*(?:new\s+(?:Set|Map)\b|\[\s*\]|\{)/i;
 const NODE_EMITTER = /\bnew\s+EventEmitter\b|\bextends\s+EventEmitter\b/;
 
-export function handWrittenEmitters(files: Array<{ file: string; source: string }>): string[] {
+function handWrittenEmitters(files: Array<{ file: string; source: string }>): string[] {
   const out: string[] = [];
   for (const { file, source } of files) {
     if (file === EMITTER_HOME) continue;
