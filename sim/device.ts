@@ -572,13 +572,18 @@ class Device implements SimDevice {
         this.timers.delete(entry.timer!);
       },
     };
+    let lastLeft = Number.NaN;
     const tick = () => {
       if (cancelled) return;
       const left = atMs - this.clock.trueNow();
       if (left > 1) entry.timer = this.timer(left - 0.5, tick);
-      else if (left > 0)
-        setImmediate(tick); // the last sub-millisecond
-      else {
+      else if (left > 0) {
+        // The last sub-millisecond: spin on the event loop (a timer would be up to a ms late),
+        // unless the clock stood still since the last spin (virtual time): then a timer moves it.
+        if (left === lastLeft) entry.timer = this.timer(1, tick);
+        else setImmediate(tick);
+        lastLeft = left;
+      } else {
         this.scheduled = null;
         fn();
       }

@@ -1,55 +1,28 @@
 /**
- * Whole takes against REAL sim devices over loopback TCP, through the real device client:
- * every personality in one take, faults, a device dropping out, a controller restart.
+ * Whole takes against REAL sim devices over loopback TCP, through the real device client, on virtual
+ * time (recorder.testing.ts): every personality in one take, faults, a device dropping out, a restart.
  */
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimDevice, type SimDevice, type SimDeviceOptions } from '../../../sim/index';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SimDevice, SimDeviceOptions } from '../../../sim/index';
 import { deviceStatus } from '../../../src-shared/protocol';
 import { download, send } from '../device-client/index';
 import { DownloadQueue } from '../downloads/queue';
 import { readManifest } from '../takes/manifest';
 import { isInside } from '../takes/folder';
 import { Recorder, type RecorderOptions } from './recorder';
-import type { RecorderDevice } from './types';
+import { makeDeviceEntry, startRecorderRig, type RecorderRig } from './recorder.testing';
 
-const sims: SimDevice[] = [];
-const dirs: string[] = [];
-const recorders: Recorder[] = [];
-
-afterEach(async () => {
-  recorders.splice(0).forEach((r) => r.dispose());
-  await Promise.all(sims.splice(0).map((d) => d.kill().catch(() => undefined)));
-  // A take's last writes may still be landing as the recorders let go: retry a folder that fills meanwhile.
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true, maxRetries: 5 })));
+let rig: RecorderRig;
+beforeEach(() => {
+  rig = startRecorderRig();
 });
+afterEach(() => rig.stop());
 
-async function sim(o: SimDeviceOptions): Promise<SimDevice> {
-  const d = await startSimDevice(o);
-  sims.push(d);
-  return d;
-}
-const entry = (d: SimDevice, name?: string): RecorderDevice => ({ key: `${d.host}:${d.port}`, name: name ?? d.personality, host: d.host, port: d.port });
-
-async function setup(extra: Partial<RecorderOptions> = {}) {
-  // The take folder lives one level down, so "nothing outside the take folder" can be checked on `root`.
-  const root = await mkdtemp(join(tmpdir(), 'mc-takes-'));
-  dirs.push(root);
-  const recordingsDir = join(root, 'recordings');
-  const downloads = new DownloadQueue({ download, maxConcurrent: 3, headerTimeoutMs: 10_000, stallTimeoutMs: 5_000 });
-  const rec = new Recorder({
-    recordingsDir,
-    send,
-    downloads,
-    // Same code paths as production, shorter waits so the suite is quick on a shared machine.
-    timeouts: { stopMs: 15_000, stopBackoffMs: [100, 100], confirmIntervalMs: 400 },
-    ...extra,
-  });
-  recorders.push(rec);
-  return { root, recordingsDir, downloads, rec };
-}
+const sim = (o: SimDeviceOptions) => rig.sim(o);
+const setup = (extra: Partial<RecorderOptions> = {}) => rig.recorder(extra);
+const entry = makeDeviceEntry;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Wait (bounded) until the device does or does not accept connections. */
@@ -252,7 +225,7 @@ describe('recorder: whole takes against sim devices', () => {
     first.rec.dispose();
 
     const second = new Recorder({ recordingsDir: first.recordingsDir, send, downloads: new DownloadQueue({ download }) });
-    recorders.push(second);
+    rig.track(second);
     const [r] = await second.recoverTakes();
     expect(r!.owed).toEqual({ mayStillBeRecording: [], owedFiles: [{ deviceKey: entry(a).key, fileName: a.recordings[0]!.fileName }] });
     expect(second.downloadOwedFiles(t.takeId)).toHaveLength(1);
@@ -272,8 +245,8 @@ describe('recorder: whole takes against sim devices', () => {
     first.rec.dispose(); // the controller "crashes": nothing more from this instance
 
     const downloads = new DownloadQueue({ download });
-    const second = new Recorder({ recordingsDir: first.recordingsDir, send, downloads, timeouts: { stopMs: 15_000 } });
-    recorders.push(second);
+    const second = new Recorder({ recordingsDir: first.recordingsDir, send, downloads });
+    rig.track(second);
     const recovered = await second.recoverTakes();
     expect(recovered).toHaveLength(1);
     expect(recovered[0]!.take.takeId).toBe(t.takeId);
@@ -290,7 +263,7 @@ describe('recorder: whole takes against sim devices', () => {
     expect(m.devices[0]!.download.sha256).toBe(a.recordings[0]!.sha256);
     // Nothing more owed: a third instance recovers nothing.
     const third = new Recorder({ recordingsDir: first.recordingsDir, send });
-    recorders.push(third);
+    rig.track(third);
     expect(await third.recoverTakes()).toEqual([]);
   });
 });

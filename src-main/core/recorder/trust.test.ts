@@ -1,47 +1,26 @@
 /**
- * What a take says about itself must follow from what happened (real sims over loopback TCP):
- * the outcome in take.json, Stop during the countdown as an abort, and a take picked up again
+ * What a take says about itself must follow from what happened (real sims over loopback TCP, on
+ * virtual time): the outcome in take.json, Stop during the countdown as an abort, and a take picked up again
  * after a controller crash (its wording, its `.part` files, its re-download names).
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimDevice, type SimDevice, type SimDeviceOptions } from '../../../sim/index';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SimDeviceOptions } from '../../../sim/index';
 import { takeDeviceState, takeProblems, takeStateWord } from '../../../src-shared/states';
-import { download, send } from '../device-client/index';
-import { DownloadQueue } from '../downloads/queue';
 import { readManifest, updateTake } from '../takes/manifest';
-import { Recorder, type RecorderOptions } from './recorder';
-import type { RecorderDevice } from './types';
+import type { RecorderOptions } from './recorder';
+import { makeDeviceEntry, startRecorderRig, type RecorderRig } from './recorder.testing';
 
-const sims: SimDevice[] = [];
-const dirs: string[] = [];
-const recorders: Recorder[] = [];
-
-afterEach(async () => {
-  recorders.splice(0).forEach((r) => r.dispose());
-  await Promise.all(sims.splice(0).map((d) => d.kill().catch(() => undefined)));
-  // A take's last writes may still be landing as the recorders let go: retry a folder that fills meanwhile.
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true, maxRetries: 5 })));
+let rig: RecorderRig;
+beforeEach(() => {
+  rig = startRecorderRig();
 });
+afterEach(() => rig.stop());
 
-async function sim(o: SimDeviceOptions): Promise<SimDevice> {
-  const d = await startSimDevice(o);
-  sims.push(d);
-  return d;
-}
-const entry = (d: SimDevice, name: string): RecorderDevice => ({ key: `${d.host}:${d.port}`, name, host: d.host, port: d.port });
-
-async function setup(extra: Partial<RecorderOptions> = {}) {
-  const root = await mkdtemp(join(tmpdir(), 'mc-trust-'));
-  dirs.push(root);
-  const recordingsDir = join(root, 'recordings');
-  const downloads = new DownloadQueue({ download, maxConcurrent: 3, headerTimeoutMs: 10_000, stallTimeoutMs: 5_000 });
-  const rec = new Recorder({ recordingsDir, send, downloads, timeouts: { stopMs: 15_000, stopBackoffMs: [100, 100], confirmIntervalMs: 400 }, ...extra });
-  recorders.push(rec);
-  return { root, recordingsDir, downloads, rec };
-}
+const sim = (o: SimDeviceOptions) => rig.sim(o);
+const setup = (extra: Partial<RecorderOptions> = {}) => rig.recorder(extra);
+const entry = makeDeviceEntry;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('take outcome', () => {
