@@ -40,7 +40,7 @@ export default async function pollingBench(ctx: BenchContext): Promise<void> {
       const timer = setTimeout(() => fail(new Error(`sims did not start within 60 s: ${stderr.slice(0, 300)}`)), 60_000);
       const rl = createInterface({ input: child.stdout });
       rl.on('line', (line) => {
-        const m = /^\S+ (\S+:\d+)\s*$/.exec(line);
+        const m = /^\S+ (\S+:\d+)(?: mdns \S+)?\s*$/.exec(line);
         if (m) addresses.push(m[1]!);
         if (addresses.length === N) {
           clearTimeout(timer);

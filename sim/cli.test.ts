@@ -3,7 +3,8 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { parseFault, parseSimArgs, simCommand } from './cli';
+import { parseFault, parseSimArgs, simCommand, simLine } from './cli';
+import { READY_LINE } from './lab/lab';
 import { ask, command } from './client.testing';
 
 const root = resolve(import.meta.dirname, '..');
@@ -103,21 +104,35 @@ describe('simCommand in process', () => {
     expect(out.text()).toMatch(/usage: multicam sim/);
   });
 
-  it('prints `name host:port` per device, serves, and stops cleanly when aborted', async () => {
+  it('prints `deviceId host:port` per device (the name status shows), serves, and stops cleanly when aborted', async () => {
     const out = sink();
     const ac = new AbortController();
     const run = simCommand(['--count', '2', '--personality', 'oak'], { stdout: out.stream, stderr: sink().stream, signal: ac.signal });
     for (let i = 0; i < 500 && out.text().split('\n').length < 3; i++) await new Promise((r) => setTimeout(r, 10));
     const lines = out.text().trim().split('\n');
     expect(lines).toHaveLength(2);
-    const ports = lines.map((l) => {
-      const m = /^(multiCam-oak-[0-9a-f-]{36}) 127\.0\.0\.1:(\d+)$/.exec(l);
-      expect(m).not.toBeNull();
-      return Number(m![2]);
-    });
-    for (const p of ports) expect((await ask(p, command('DEVICE_STATUS'))).deviceType).toBe('Oak');
+    for (const l of lines) {
+      const m = /^(\S+) 127\.0\.0\.1:(\d+)$/.exec(l);
+      expect(m, l).not.toBeNull();
+      const reply = await ask(Number(m![2]), command('DEVICE_STATUS'));
+      expect(reply.deviceType).toBe('Oak');
+      expect(reply.deviceId).toBe(m![1]); // not the mDNS instance `multiCam-oak-<uuid>`
+    }
     ac.abort();
     expect(await run).toBe(0);
+  });
+});
+
+describe('the line multicam sim prints per device', () => {
+  it('is `deviceId host:port`, with ` mdns <instance>` when advertised; the lab reads both back', () => {
+    const d = { deviceId: 'Forest-1A2B3C4D', name: 'multiCam-Forest-1A2B3C4D', host: '127.0.0.1', port: 40001 };
+    expect(simLine(d, false)).toBe('Forest-1A2B3C4D 127.0.0.1:40001');
+    expect(simLine({ ...d, host: '::1' }, false)).toBe('Forest-1A2B3C4D [::1]:40001');
+    const line = simLine({ ...d, name: 'multiCam-oak-ea5026ca-5ad0-42c3-ba5a-7dd3053edcdd' }, true);
+    expect(line).toBe('Forest-1A2B3C4D 127.0.0.1:40001 mdns multiCam-oak-ea5026ca-5ad0-42c3-ba5a-7dd3053edcdd');
+    const m = READY_LINE.exec(line)!;
+    expect([m[1], m[2], m[3], m[4]]).toEqual(['Forest-1A2B3C4D', '127.0.0.1', '40001', 'multiCam-oak-ea5026ca-5ad0-42c3-ba5a-7dd3053edcdd']);
+    expect(READY_LINE.exec(simLine(d, false))![4]).toBeUndefined();
   });
 });
 

@@ -1,5 +1,6 @@
 /**
- * `multicam sim …`: start virtual devices, print `name host:port` per device once it listens,
+ * `multicam sim …`: start virtual devices, print `deviceId host:port` per device once it listens
+ * (` mdns <instance name>` after it with --mdns),
  * run until SIGINT/SIGTERM (or `io.signal`), then stop them cleanly and return 0.
  */
 import { startSimFleet, type SimFleetOptions } from './fleet';
@@ -7,7 +8,9 @@ import { FAULT_NAMES, PERSONALITIES, type Fault, type FaultName, type Personalit
 
 export const SIM_USAGE = `usage: multicam sim [options]
 
-Start virtual MultiCam devices on this machine (for tests, benchmarks, demos).
+Start virtual MultiCam devices on this machine (for tests, benchmarks, demos). Prints one
+line per device once it listens: its device id (the name status, record and the app show)
+and host:port, then 'mdns <instance name>' when it advertises itself.
 
 options:
   --count N                 number of devices (default 1)
@@ -159,6 +162,12 @@ export interface SimIo {
   signal?: AbortSignal;
 }
 
+/** `deviceId host:port`, plus ` mdns <instance>` when the device advertises itself. */
+export function simLine(d: Pick<SimDevice, 'deviceId' | 'name' | 'host' | 'port'>, mdns: boolean): string {
+  const host = d.host.includes(':') ? `[${d.host}]` : d.host;
+  return `${d.deviceId} ${host}:${d.port}${mdns ? ` mdns ${d.name}` : ''}`;
+}
+
 export async function simCommand(argv: string[], io: SimIo): Promise<number> {
   let opts: FleetArgs | null;
   try {
@@ -179,7 +188,9 @@ export async function simCommand(argv: string[], io: SimIo): Promise<number> {
     io.stderr.write(`multicam sim: cannot start devices: ${(e as Error).message}\n`);
     return 2;
   }
-  for (const d of devices) io.stdout.write(`${d.name} ${d.host}:${d.port}\n`);
+  // The device's own id first: the name `status`, `record` and the app show once it answers. The
+  // mDNS instance name (what a browser finds before it asks) follows when it is advertised.
+  for (const d of devices) io.stdout.write(`${simLine(d, opts.mdns !== undefined)}\n`);
 
   await new Promise<void>((resolve) => {
     const done = () => {

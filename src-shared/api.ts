@@ -42,7 +42,11 @@ export interface ClockView {
 export interface DeviceView {
   /** Fleet key: mDNS instance name, or `host:port` for a manual entry. */
   id: string;
-  /** What the operator sees: their label, else the instance name. */
+  /**
+   * What the operator sees: their label, else the id the device reports about itself once it has
+   * answered (the name `multicam sim`, `status` and `record` use too), else its mDNS instance
+   * name (or address) until then.
+   */
   name: string;
   /** Operator-chosen label colour (CSS colour) or null. */
   color: string | null;
@@ -55,8 +59,10 @@ export interface DeviceView {
   deviceId: string | null;
   deviceType: string | null;
   state: DeviceState;
-  /** Why it is in that state (e.g. "no reply for 5 s: connection refused"). */
+  /** Why it is in that state, in plain words (e.g. "no reply for over 5 s: connection refused"). */
   stateReason: string | null;
+  /** The technical line behind `stateReason` (socket error, device-client code), for a tooltip; null when none. */
+  stateDetail?: string | null;
   /** ms epoch of the last good reply. */
   lastSeen: number | null;
   /** 0–100, or null when unknown. */

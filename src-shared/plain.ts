@@ -53,6 +53,46 @@ export function plainDeviceProblem(code: string | null | undefined): string {
   }
 }
 
+/** Node socket errnos that reach a recorded error line, as the device-client code they mean. */
+const ERRNO_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection_refused',
+  ECONNRESET: 'connection_reset',
+  ECONNABORTED: 'connection_reset',
+  EPIPE: 'closed_early',
+  ETIMEDOUT: 'connect_timeout',
+  EHOSTUNREACH: 'host_unreachable',
+  ENETUNREACH: 'host_unreachable',
+  EHOSTDOWN: 'host_unreachable',
+  EADDRNOTAVAIL: 'host_unreachable',
+  ENOSPC: 'ENOSPC',
+};
+
+const CODE_PATTERN =
+  /\b(connection_refused|connect_timeout|host_unreachable|connection_reset|closed_early|reply_timeout|stalled|network_error|reply_too_large|header_too_large|not_json_object|malformed_json|invalid_utf8|invalid_reply|invalid_header|invalid_file_size|command_too_large|size_mismatch|write_failed|ECONNREFUSED|ECONNRESET|ECONNABORTED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EHOSTDOWN|EADDRNOTAVAIL|ENOSPC)\b/;
+
+/** Longest recorded error text looked at (error lines are bounded where they are made; this bounds the regex too). */
+const MAX_RAW = 4096;
+
+/**
+ * A recorded error line (`take.json`'s `start.error`, a poll failure…) as the operator reads it:
+ * `text` is a few plain words ("connection reset"), `detail` the raw line for a tooltip or a
+ * disclosure, or null when the line was plain already. The device-client code or socket errno
+ * in the line decides the words; a line without one is shown as it is (the device's own words,
+ * or a sentence the controller wrote). Linear in the (bounded) input.
+ */
+export function plainError(raw: string | null | undefined): { text: string; detail: string | null } | null {
+  if (raw === null || raw === undefined || raw.trim() === '') return null;
+  const line = raw.length > MAX_RAW ? raw.slice(0, MAX_RAW) : raw;
+  const m = CODE_PATTERN.exec(line);
+  if (m) {
+    const code = ERRNO_CODES[m[1]!] ?? m[1]!;
+    return { text: plainDeviceProblem(code), detail: line };
+  }
+  const first = line.split('\n')[0]!.trim();
+  if (first.length <= 200 && first === line.trim()) return { text: first, detail: null };
+  return { text: `${first.slice(0, 200)}${first.length > 200 ? '…' : ''}`, detail: line };
+}
+
 /**
  * A failed transfer in one line: "connection reset after 97 KiB of 2.9 MiB — partial kept".
  * `diskFull` wins over the transport code (the device was fine, our disk was not).

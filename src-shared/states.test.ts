@@ -172,3 +172,20 @@ describe('plain words', async () => {
     expect(plainIssue(p.error!.issues[0]!)).toBe('Status poll interval must be a whole number.');
   });
 });
+
+describe('plain words in the problems of a take', () => {
+  it('a START reset or a refused stop reads as plain words; the socket line is only the detail', () => {
+    const startRaw = 'connection_reset: START_RECORDING to 127.0.0.1:4000 (attempt 1 of 2): connection reset by the device after 0 reply bytes';
+    const stopRaw = 'no reply to DEVICE_STATUS: connection_refused: DEVICE_STATUS to 127.0.0.1:4000: connection refused';
+    const t = take({
+      devices: [
+        td({ deviceKey: 'a', start: 'failed', startError: startRaw, stop: 'not_sent', downloadState: 'none', downloadId: null }),
+        td({ deviceKey: 'b', start: 'failed', startError: startRaw, stop: 'unreachable', stopError: stopRaw, mayStillBeRecording: true }),
+      ],
+    });
+    const [a, b] = takeProblems(t);
+    expect(a).toMatchObject({ text: 'failed to start: connection reset', detail: startRaw, retryStop: false });
+    expect(b).toMatchObject({ text: 'may still be recording — stop did not get through (connection refused).', detail: stopRaw, retryStop: true });
+    expect(takeDeviceState(t, t.devices[0]!).detail).toBe('connection reset');
+  });
+});

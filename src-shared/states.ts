@@ -7,6 +7,7 @@
  * short label, `tone` how loud it is, `detail` one plain sentence or null.
  */
 import type { DeviceView, TakeDeviceView, TakeOutcome, TakePhase, TakeView } from './api';
+import { plainError } from './plain';
 
 export type Tone = 'ok' | 'live' | 'wait' | 'warn' | 'bad' | 'dim' | 'unknown';
 
@@ -146,7 +147,8 @@ export type TakeDeviceState =
 
 /** One device's state in one take (roll list, takes panel rows, CLI lines). */
 export function takeDeviceState(take: Pick<TakeView, 'phase' | 'aborted' | 'recovered'>, d: TakeDeviceView): StateWord<TakeDeviceState> {
-  const detailOf = (s: string | null) => (s ? s : null);
+  // Plain words only: the recorded technical line stays behind a disclosure (plainError's `detail`).
+  const detailOf = (s: string | null) => plainError(s)?.text ?? null;
   if (d.start === 'skipped') {
     switch (d.skipReason) {
       case 'left_out':
@@ -174,11 +176,12 @@ export function takeDeviceState(take: Pick<TakeView, 'phase' | 'aborted' | 'reco
         tone: 'bad',
         detail: 'The controller restarted during this take: this device may still be recording.',
       };
+    const why = plainError(d.stopError)?.text;
     return {
       state: 'may-still-be-recording',
       word: 'May still be recording',
       tone: 'bad',
-      detail: `Stop did not get through${d.stopError ? ` (${d.stopError})` : ''}.`,
+      detail: `Stop did not get through${why ? ` (${why})` : ''}.`,
     };
   }
   if (d.start === 'failed') return { state: 'failed-to-start', word: 'Failed to start', tone: 'bad', detail: detailOf(d.startError) };
@@ -219,7 +222,10 @@ export function takeDeviceState(take: Pick<TakeView, 'phase' | 'aborted' | 'reco
 /** A device of a take that needs the operator (the record panel's and the takes panel's alert list). */
 export interface TakeProblem {
   device: TakeDeviceView;
+  /** Plain words (plain.ts): never a socket or errno line. */
   text: string;
+  /** The recorded technical line behind it, for a disclosure; null when there is none. */
+  detail: string | null;
   /** A STOP could still help. */
   retryStop: boolean;
 }
@@ -236,17 +242,28 @@ export function takeProblems(take: Pick<TakeView, 'phase' | 'aborted' | 'recover
     switch (s.state) {
       case 'unknown-after-restart':
       case 'may-still-be-recording':
-        out.push({ device: d, text: `may still be recording — ${s.detail!.charAt(0).toLowerCase()}${s.detail!.slice(1)}`, retryStop: true });
+        out.push({
+          device: d,
+          text: `may still be recording — ${s.detail!.charAt(0).toLowerCase()}${s.detail!.slice(1)}`,
+          detail: s.state === 'may-still-be-recording' ? (plainError(d.stopError)?.detail ?? null) : null,
+          retryStop: true,
+        });
         break;
-      case 'failed-to-start':
-        out.push({ device: d, text: `failed to start${d.startError ? `: ${d.startError}` : ''}`, retryStop: false });
+      case 'failed-to-start': {
+        const why = plainError(d.startError);
+        out.push({ device: d, text: `failed to start${why ? `: ${why.text}` : ''}`, detail: why?.detail ?? null, retryStop: false });
         break;
-      case 'stop-failed':
-        out.push({ device: d, text: `stop failed${d.stopError ? `: ${d.stopError}` : ''}`, retryStop: true });
+      }
+      case 'stop-failed': {
+        const why = plainError(d.stopError);
+        out.push({ device: d, text: `stop failed${why ? `: ${why.text}` : ''}`, detail: why?.detail ?? null, retryStop: true });
         break;
-      case 'not-confirmed':
-        out.push({ device: d, text: `not confirmed recording${d.warnings[0] ? ` (${d.warnings[0]})` : ''}`, retryStop: false });
+      }
+      case 'not-confirmed': {
+        const why = plainError(d.warnings[0]);
+        out.push({ device: d, text: `not confirmed recording${why ? ` (${why.text})` : ''}`, detail: why?.detail ?? null, retryStop: false });
         break;
+      }
       default:
         break;
     }

@@ -10,7 +10,10 @@
  *   stall timer);
  * - `escapes`: every string it sends (deviceId, deviceType, messages, file names, the GET_VIDEO
  *   error) carries terminal escape sequences (clear screen, OSC window title, bidi override);
- * - `get-error`: GET_VIDEO answers an error reply instead of the file.
+ * - `get-error`: GET_VIDEO answers an error reply instead of the file;
+ * - `start-reset`: answers status polls, but resets the connection (RST) when START arrives;
+ * - `start-refuse`: like an app that crashes on START: the listener closes and the START
+ *   connection is reset, so any retry and every later command is refused.
  *
  * A `good` device does none of this, so one fleet can mix both and a test can check that the
  * good device's file arrives intact. Node and `src-shared` constants only (house rule for sim/).
@@ -18,8 +21,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 
-export type HostileBehaviour = 'huge' | 'trickle' | 'escapes' | 'get-error';
-export const HOSTILE_BEHAVIOURS: readonly HostileBehaviour[] = ['huge', 'trickle', 'escapes', 'get-error'];
+export type HostileBehaviour = 'huge' | 'trickle' | 'escapes' | 'get-error' | 'start-reset' | 'start-refuse';
+export const HOSTILE_BEHAVIOURS: readonly HostileBehaviour[] = ['huge', 'trickle', 'escapes', 'get-error', 'start-reset', 'start-refuse'];
 
 export interface HostileDeviceOptions {
   /** Default 'hostile-N' / 'good-N' style names are the caller's business; default 'device'. */
@@ -92,6 +95,8 @@ export async function startHostileDevice(options: HostileDeviceOptions = {}): Pr
       case 'HEARTBEAT':
         return reply(socket, { status: recording ? 'recording' : 'ready', isRecording: recording });
       case 'START_RECORDING':
+        if (behaviours.has('start-refuse') && server.listening) server.close();
+        if (behaviours.has('start-reset') || behaviours.has('start-refuse')) return socket.resetAndDestroy();
         recording = true;
         return reply(socket, { status: 'scheduled_recording_accepted', message: `armed${esc}` });
       case 'STOP_RECORDING': {
@@ -168,7 +173,7 @@ export async function startHostileDevice(options: HostileDeviceOptions = {}): Pr
     async close() {
       for (const t of timers) clearInterval(t);
       for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => (server.listening ? server.close(() => r()) : r()));
     },
   };
 }

@@ -41,6 +41,8 @@ export interface LabHost {
   port: number;
   /** mDNS instance name from the sim's stdout (changes on restart: the sim picks a new device id). */
   instance: string;
+  /** The id the device reports (its name in the app and the CLI), from the sim's stdout. */
+  deviceId: string;
   personality: LabPersonality;
   /** Process id of the running device, null when it is not running. */
   readonly pid: number | null;
@@ -77,7 +79,8 @@ export interface CreateLabOptions {
 }
 
 const BIN = resolve(import.meta.dirname, '../../bin/multicam.js');
-const READY_LINE = /^(\S+) (\S+):(\d+)\s*$/m;
+/** `multicam sim`'s line per device: `deviceId host:port`, then ` mdns <instance>` when advertised. */
+export const READY_LINE = /^(\S+) (\S+):(\d+)(?: mdns (\S+))?\s*$/m;
 
 // ---------------------------------------------------------------------------------------------
 // small helpers
@@ -254,6 +257,7 @@ async function probeNetem(ns: string): Promise<boolean> {
 class Host implements LabHost {
   port = DEFAULT_DEVICE_PORT;
   instance = '';
+  deviceId = '';
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
 
@@ -314,14 +318,15 @@ class Host implements LabHost {
       const text = this.readLog();
       const m = READY_LINE.exec(text);
       if (m) {
-        this.instance = m[1]!;
+        this.deviceId = m[1]!;
+        this.instance = m[4] ?? m[1]!;
         this.port = Number(m[3]);
         return;
       }
       if (this.child !== child) throw new Error(`${this.ns}: device exited before listening:\n${text.slice(-2000)}`);
       if (Date.now() > deadline) {
         await this.kill();
-        throw new Error(`${this.ns}: device did not print 'name host:port' within ${this.startTimeoutMs} ms:\n${text.slice(-2000)}`);
+        throw new Error(`${this.ns}: device did not print 'deviceId host:port' within ${this.startTimeoutMs} ms:\n${text.slice(-2000)}`);
       }
       await sleep(50);
     }

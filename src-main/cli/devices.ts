@@ -1,5 +1,5 @@
 /** `multicam devices`: what is out there (mDNS and/or --device), with each device's status. */
-import { EXIT_OK, EXIT_PARTIAL, UsageError, parse, parseDeviceArg, parseSeconds, runCommand } from './common';
+import { EXIT_OK, EXIT_PARTIAL, UsageError, parse, parseDeviceArg, parseSeconds, printable, runCommand } from './common';
 import { discoverDevices } from './discover';
 import type { CliIo } from './common';
 import { formatStatusLine, queryStatus } from './status';
@@ -19,6 +19,8 @@ options:
 exit: 0 every listed device answered, 2 some did not (or none found), 1 usage error
 `;
 
+const formatAddress = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+
 export async function devicesCommand(argv: string[], io: CliIo): Promise<number> {
   return runCommand('devices', DEVICES_USAGE, io, async () => {
     const { values } = parse(argv, {
@@ -32,18 +34,25 @@ export async function devicesCommand(argv: string[], io: CliIo): Promise<number>
       return EXIT_OK;
     }
     const seconds = parseSeconds('--discover-seconds', values['discover-seconds'], 0, 120) ?? 3;
-    const list: Array<{ key: string; name: string; host: string; port: number; source: 'mdns' | 'manual' }> = (values.device ?? [])
+    const list: Array<{ key: string; instance: string | null; host: string; port: number; source: 'mdns' | 'manual' }> = (values.device ?? [])
       .map(parseDeviceArg)
-      .map((d) => ({ key: d.key, name: d.key, host: d.host, port: d.port, source: 'manual' }));
+      .map((d) => ({ key: d.key, instance: null, host: d.host, port: d.port, source: 'manual' }));
     if (seconds > 0) {
       for (const s of await discoverDevices({ seconds, interfaces: values.interface ?? [] })) {
-        if (!list.some((d) => d.host === s.host && d.port === s.port)) list.push({ ...s, source: 'mdns' });
+        if (!list.some((d) => d.host === s.host && d.port === s.port))
+          list.push({ key: s.key, instance: s.instance, host: s.host, port: s.port, source: 'mdns' });
       }
     } else if (list.length === 0) throw new UsageError('--discover-seconds 0 needs at least one --device');
-    const results = await Promise.all(list.map(async (d) => ({ ...d, ...(await queryStatus(d.host, d.port, d.key, 1, 3000)), device: d.name })));
+    // Listed like `status` (address, then the id the device reports: its one name); the mDNS
+    // instance name it was found under comes last.
+    const results = await Promise.all(
+      list.map(async (d) => ({ ...d, ...(await queryStatus(d.host, d.port, d.key, 1, 3000)), device: formatAddress(d.host, d.port) })),
+    );
     if (values.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else if (results.length === 0) io.stdout.write('no devices found\n');
-    else for (const r of results) io.stdout.write(`${formatStatusLine(r)}  (${r.source} ${r.host}:${r.port})\n`);
+    else
+      for (const r of results)
+        io.stdout.write(`${formatStatusLine(r)}  (${r.source === 'mdns' ? `mdns ${printable(r.instance ?? '')}` : 'added by address'})\n`);
     return results.length > 0 && results.every((r) => r.ok) ? EXIT_OK : EXIT_PARTIAL;
   });
 }

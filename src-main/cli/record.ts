@@ -5,7 +5,8 @@ import { DownloadQueue } from '../core/downloads/queue';
 import { Recorder } from '../core/recorder/recorder';
 import type { RecorderDevice } from '../core/recorder/types';
 import { readManifest, toTakeView, type TakeManifest } from '../core/takes/manifest';
-import { takeStateWord } from '../../src-shared/states';
+import { plainError } from '../../src-shared/plain';
+import { takeDeviceState, takeStateWord } from '../../src-shared/states';
 import { redactSecrets, uploadAfterStop } from '../core/uploads';
 import type { StorageSettings } from '../../src-shared/api';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, isTty, parse, parseDeviceArg, parseSeconds, printable, runCommand } from './common';
@@ -202,17 +203,21 @@ async function uploadTakeFiles(io: CliIo, folder: string, storage: StorageSettin
 function summary(io: CliIo, m: TakeManifest, downloaded: boolean, folder: string): void {
   const ok = m.devices.filter((d) => d.start.status === 'accepted' && d.stop.status === 'stopped' && (!downloaded || d.download.ok === true));
   // The same words as the app's take chip ("Done — 7 of 9 files"): one derivation for both.
-  const word = takeStateWord(toTakeView(m, folder)).word;
+  const view = toTakeView(m, folder);
+  const word = takeStateWord(view).word;
   io.stderr.write(`\n${printable(word)} — ${folder}/take.json\n`);
   for (const d of m.devices) {
     if (ok.includes(d)) continue;
     if (d.start.skipReason === 'left_out') continue;
-    const why =
-      d.start.status !== 'accepted'
-        ? `${d.start.status}: ${d.start.error ?? ''}`
-        : d.stop.status !== 'stopped'
-          ? `stop ${d.stop.status}: ${d.stop.error ?? ''}${d.mayStillBeRecording ? ' (may still be recording)' : ''}`
-          : `download: ${d.download.error ?? 'not downloaded'}${d.download.partial ? ' (partial kept)' : ''}`;
-    io.stderr.write(`  ${printable(`${d.name}: ${why}`)}\n`);
+    // One plain line per device (the app's words); the technical line, when there is one, under it.
+    const state = takeDeviceState(view, view.devices.find((v) => v.deviceKey === d.deviceKey)!);
+    const stopProblem = state.state === 'may-still-be-recording' || state.state === 'stop-failed' || d.start.status === 'accepted';
+    const inDownload = d.start.status === 'accepted' && d.stop.status === 'stopped';
+    const why = plainError(inDownload ? d.download.error : stopProblem ? d.stop.error : d.start.error);
+    const text = inDownload
+      ? `download: ${why?.text ?? 'not downloaded'}${d.download.partial && !/partial kept/.test(why?.text ?? '') ? ' (partial kept)' : ''}`
+      : `${state.word}${why ? ` — ${why.text}` : ''}`;
+    io.stderr.write(`  ${printable(`${d.name}: ${text}`)}\n`);
+    if (why?.detail) io.stderr.write(`    ${printable(`detail: ${why.detail}`)}\n`);
   }
 }

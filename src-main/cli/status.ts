@@ -1,4 +1,5 @@
 /** `multicam status`: what each device says, and its clock offset from a few DEVICE_STATUS samples. */
+import { plainError } from '../../src-shared/plain';
 import { deviceStatus } from '../../src-shared/protocol';
 import { send } from '../core/device-client/index';
 import type { TimedReply } from '../core/device-client/types';
@@ -64,7 +65,9 @@ export function formatStatusLine(r: DeviceStatusResult): string {
 }
 
 function statusLine(r: DeviceStatusResult): string {
-  if (!r.ok) return `${r.device}  unreachable: ${r.error}`;
+  // Plain words first; the technical line (in --json as `error`) after a dash.
+  const why = plainError(r.error);
+  if (!r.ok) return `${r.device}  unreachable — ${why?.text ?? 'no reply'}${why?.detail ? `  (${why.detail})` : ''}`;
   const clock = r.clock ? `clock ${r.clock.offsetMs >= 0 ? '+' : ''}${r.clock.offsetMs} ms ±${r.clock.uncertaintyMs} ms` : 'clock unknown (no timestamp)';
   return `${r.device}  ${r.deviceId ?? '?'}  ${r.status}  battery ${r.battery === null ? '?' : `${Math.round(r.battery)}%`}  ${r.deviceType ?? '?'}  ${clock}`;
 }

@@ -4,6 +4,7 @@
  * in place. Not a TTY: plain lines only, one per change, so logs stay readable.
  */
 import type { DownloadView, TakeDeviceView, TakeView } from '../../src-shared/api';
+import { plainError } from '../../src-shared/plain';
 import { formatBytes, printable, progressBar } from './common';
 
 const CLEAR_LINE = '\x1b[2K\r';
@@ -87,17 +88,19 @@ export class TakeProgress {
 
   private deviceLine(d: TakeDeviceView): string | null {
     const parts: string[] = [];
-    if (d.start === 'skipped') parts.push(`skipped (${d.startError})`);
-    else if (d.start === 'failed') parts.push(`START failed: ${d.startError}`);
+    // Plain words (plain.ts): the technical lines are in take.json and the final summary.
+    const plain = (raw: string | null) => plainError(raw)?.text ?? '';
+    if (d.start === 'skipped') parts.push(`skipped (${plain(d.startError)})`);
+    else if (d.start === 'failed') parts.push(`START failed: ${plain(d.startError)}`);
     else if (d.start === 'accepted') parts.push('START accepted');
     else return null;
     if (d.confirmedRecording === true) parts.push('rolling');
     if (d.confirmedRecording === false) parts.push('NOT confirmed recording');
     if (d.stop === 'stopped') parts.push(`stopped: ${d.fileName ?? '(no file name)'}${d.fileSize ? ` (${formatBytes(d.fileSize)})` : ''}`);
-    if (d.stop === 'failed') parts.push(`STOP failed: ${d.stopError}`);
-    if (d.stop === 'unreachable') parts.push(`STOP not delivered: ${d.stopError}${d.mayStillBeRecording ? ' — MAY STILL BE RECORDING' : ''}`);
-    if (d.stop === 'not_sent' && d.stopError) parts.push(d.stopError);
-    const warnings = d.warnings.length ? ` [${d.warnings.join('; ')}]` : '';
+    if (d.stop === 'failed') parts.push(`STOP failed: ${plain(d.stopError)}`);
+    if (d.stop === 'unreachable') parts.push(`STOP not delivered: ${plain(d.stopError)}${d.mayStillBeRecording ? ' — MAY STILL BE RECORDING' : ''}`);
+    if (d.stop === 'not_sent' && d.stopError) parts.push(plain(d.stopError));
+    const warnings = d.warnings.length ? ` [${d.warnings.map(plain).join('; ')}]` : '';
     return parts.join(', ') + warnings;
   }
 

@@ -211,10 +211,21 @@ export class ControllerServices {
   }
 
   protected recorderDevices(): RecorderDevice[] {
-    return this.fleet
-      .list()
-      .filter((d) => d.host !== null && d.port !== null)
-      .map((d) => ({ key: d.id, name: d.name, host: d.host!, port: d.port!, deviceType: d.deviceType, included: d.included }));
+    return (
+      this.fleet
+        .list()
+        .filter((d) => d.host !== null && d.port !== null)
+        // A device that has not answered yet (no label, no reported id) gets no name here: the take
+        // names it by the id it reports at pre-flight, as the fleet will.
+        .map((d) => ({
+          key: d.id,
+          name: d.deviceId === null && d.name === d.id ? '' : d.name,
+          host: d.host!,
+          port: d.port!,
+          deviceType: d.deviceType,
+          included: d.included,
+        }))
+    );
   }
 
   protected guard<T>(f: () => T | Promise<T>, code = 'failed'): Promise<Result<T>> {

@@ -327,7 +327,7 @@ function DeviceCardImpl({ id }: { id: string }) {
         )}
       </div>
       {problem && device.stateReason && (
-        <p className="card-reason" title={device.stateReason}>
+        <p className="card-reason" title={device.stateDetail ?? device.stateReason}>
           {device.stateReason}
         </p>
       )}

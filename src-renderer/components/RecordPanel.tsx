@@ -78,6 +78,12 @@ export function TakeProblems({ take }: { take: TakeView }) {
         {problems.map((p) => (
           <li key={p.device.deviceKey}>
             <strong>{p.device.name}</strong> {p.text}
+            {p.detail && (
+              <details className="detail">
+                <summary>Details</summary>
+                <span className="mono small">{p.detail}</span>
+              </details>
+            )}
             {p.retryStop && <RetryStopButton take={take} device={p.device} />}
           </li>
         ))}

@@ -1,6 +1,7 @@
 import { memo, useEffect, useId, useState, type DragEvent } from 'react';
 import { TAKE_NOTE_MAX, type DownloadView, type TakeDeviceView, type TakeView } from '../../src-shared/api';
 import { formatBytes, formatDuration, formatEta, formatRate, shortSha } from '../lib/format';
+import { plainError } from '../../src-shared/plain';
 import { useAction } from '../lib/useAction';
 import { useShallow } from 'zustand/react/shallow';
 import {
@@ -283,17 +284,27 @@ function TakeDeviceRow({ take, device }: { take: TakeView; device: TakeDeviceVie
       </li>
     );
   const s = rollState(take, device);
+  // Plain words in the row; the recorded technical lines only behind the disclosure.
+  const start = plainError(device.startError);
+  const stop = plainError(device.stopError);
+  const raw = [start?.detail, stop?.detail].filter((t): t is string => !!t).join('\n');
   return (
     <li className={`file-row file-none roll-${s.tone}`}>
       <span className="file-device" title={device.name}>
         {device.name}
       </span>
-      <span className="small" title={s.detail ?? undefined}>
+      <span className="small" title={raw || (s.detail ?? undefined)}>
         {s.word}
         {device.fileName ? ` · ${device.fileName}` : ''}
-        {device.startError ? ` · ${device.startError}` : ''}
-        {device.stopError ? ` · ${device.stopError}` : ''}
+        {start ? ` · ${start.text}` : ''}
+        {stop ? ` · ${stop.text}` : ''}
       </span>
+      {raw && (
+        <details className="detail">
+          <summary>Details</summary>
+          <span className="mono small">{raw}</span>
+        </details>
+      )}
     </li>
   );
 }

@@ -123,6 +123,29 @@ describe('hostile devices through the real CLI', () => {
     expect(dl.stderr).not.toMatch(CONTROL);
   }, 120_000);
 
+  it('a device that resets or refuses in the middle of the START fan-out is named in plain words; the socket text is only the detail', async () => {
+    const good = await device('good');
+    const resetter = await device('resetter', ['start-reset']);
+    const refuser = await device('refuser', ['start-refuse']);
+    const rec = await cli(['record', ...[good, resetter, refuser].flatMap((d) => ['--device', d.address]), '--delay', '1', '--duration', '1', '--out', out]);
+    expect(rec.code).toBe(2);
+    const [{ folder, m }] = (await manifests()) as [{ folder: string; m: any }];
+    await expectGoodFileIntact(good, folder, m);
+    // take.json keeps the technical line…
+    const devices = m.devices as Array<{ address: string; start: { error: string | null } }>;
+    expect(devices.find((x) => x.address === resetter.address)!.start.error).toMatch(/connection_reset/);
+    // …the operator reads one plain line per device, the raw text only on the `detail:` line under it.
+    const lines = rec.stderr.split('\n');
+    const at = (name: string) => lines.findIndex((l) => l.startsWith(`  ${name}: `));
+    expect(lines[at('resetter')]).toBe('  resetter: Failed to start — connection reset');
+    expect(lines[at('resetter') + 1]).toMatch(/^ {4}detail: connection_reset: START_RECORDING to /);
+    // START was reset, then its port closed: the check at stop was refused, so it may still be recording.
+    expect(lines[at('refuser')]).toBe('  refuser: May still be recording — connection refused');
+    expect(lines[at('refuser') + 1]).toMatch(/^ {4}detail: .*connection_refused/);
+    // Live progress lines too: never an errno or a device-client code as the message.
+    for (const l of lines.filter((l) => /^(resetter|refuser): /.test(l))) expect(l).not.toMatch(/ECONN|connection_reset|connection_refused|attempt \d/);
+  }, 120_000);
+
   it('SIGTERM mid-take is handled like Ctrl-C: STOP to every recording device, downloads finished, final take.json, no .part left', async () => {
     const good = await device('good');
     const bad = await device('bad', ['huge', 'escapes']);

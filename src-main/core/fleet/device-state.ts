@@ -5,6 +5,7 @@
  */
 import type { ClockView, DeviceState, DeviceView } from '../../../src-shared/api';
 import { displayText } from '../../../src-shared/format';
+import { plainDeviceProblem, plainError } from '../../../src-shared/plain';
 import { isProtocolError, type UploadItem } from '../../../src-shared/protocol';
 import { ClockEstimator, isClockFlagged, type ClockEstimatorOptions } from '../clock/estimator';
 import type { DeviceAddress, TimedReply } from '../device-client/types';
@@ -44,8 +45,10 @@ export interface Entry {
   uploadQueue: UploadItem[];
   failedUploadQueue: UploadItem[];
   lastSeen: number | null;
-  /** Why the latest poll since lastSeen failed. */
+  /** Why the latest poll since lastSeen failed, in plain words. */
   lastError: string | null;
+  /** The technical line behind `lastError` (for the card's tooltip). */
+  lastErrorDetail: string | null;
   /** When the current polling run began (deadline for a device that never answers). */
   pollingSince: number | null;
   state: DeviceState;
@@ -64,6 +67,9 @@ export interface StateThresholds {
   offlineAfterMs: number;
   goneGraceMs: number;
 }
+
+/** A reported id longer than this is cut for display (the card, file names). */
+const MAX_NAME_CHARS = 128;
 
 export const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 
@@ -99,6 +105,7 @@ export function applyReply(e: Entry, timed: TimedReply, isStatusPoll: boolean, a
   }
   e.lastSeen = at;
   e.lastError = null;
+  e.lastErrorDetail = null;
 }
 
 /** The state machine (see fleet.ts's file comment): state, reason, and the next instant it may change by itself. */
@@ -165,6 +172,7 @@ export function newEntry(id: string, p: DevicePreferences, estimatorOptions: Clo
     failedUploadQueue: [],
     lastSeen: null,
     lastError: null,
+    lastErrorDetail: null,
     pollingSince: null,
     state: 'discovered',
     stateReason: null,
@@ -206,10 +214,11 @@ export function deviceView(e: Entry, clockThresholdMs: number): DeviceView {
     : null;
   return {
     id: e.id,
-    // The operator's label, else the device's own name: its mDNS instance, or for a device added
-    // by address the id it reports once it answers (not its address). Never raw control or bidi
-    // characters: a name must not reorder or hide the text around it.
-    name: displayText(e.label ?? e.instance ?? e.deviceId ?? e.id),
+    // The operator's label, else the device's own name: the id it reports once it answers (what
+    // `multicam sim`/`status`/`record` call it, and what its file names start with), its mDNS
+    // instance or address only until then. Never raw control or bidi characters: a name must not
+    // reorder or hide the text around it.
+    name: displayText(e.label ?? (e.deviceId ? e.deviceId.slice(0, MAX_NAME_CHARS) : null) ?? e.instance ?? e.id),
     color: e.color,
     source: e.manual?.source === 'virtual' ? 'virtual' : e.instance !== null ? 'mdns' : 'manual',
     host: addr?.host ?? null,
@@ -219,6 +228,7 @@ export function deviceView(e: Entry, clockThresholdMs: number): DeviceView {
     deviceType: e.deviceType,
     state: e.state,
     stateReason: e.stateReason,
+    stateDetail: e.state === 'discovered' || e.state === 'stale' || e.state === 'offline' ? e.lastErrorDetail : null,
     lastSeen: e.lastSeen,
     battery: e.battery,
     deviceStatus: e.deviceStatus,
@@ -254,28 +264,15 @@ export function entryAt(entries: Iterable<Entry>, host: string, port: number): E
   return null;
 }
 
-/** Short reason for a failed poll, for `stateReason`. */
-export function describeFailure(err: unknown, statusTimeoutMs: number): string {
+/** Short reason for a failed poll in plain words (plain.ts), for `stateReason`; `detail` is the technical line. */
+export function describeFailure(err: unknown, statusTimeoutMs: number): { text: string; detail: string | null } {
   if (isProtocolError(err)) {
-    switch (err.code) {
-      case 'connection_refused':
-        return 'connection refused';
-      case 'reply_timeout':
-      case 'aborted':
-        return `no reply within ${seconds(statusTimeoutMs)}`;
-      case 'connect_timeout':
-        return 'connection timed out';
-      case 'host_unreachable':
-        return 'host unreachable';
-      case 'connection_reset':
-      case 'closed_early':
-        return 'connection closed without a reply';
-      default:
-        return `${err.code.replace(/_/g, ' ')}`;
-    }
+    const detail = `${err.code}: ${err.message.split('\n')[0]!.slice(0, 300)}`;
+    if (err.code === 'reply_timeout' || err.code === 'aborted') return { text: `no reply within ${seconds(statusTimeoutMs)}`, detail };
+    return { text: plainDeviceProblem(err.code), detail };
   }
   const msg = err instanceof Error ? err.message : String(err);
-  return msg.slice(0, 160);
+  return plainError(msg.slice(0, 300)) ?? { text: 'failed', detail: null };
 }
 
 /** The event rule (see the file comment). */

@@ -65,7 +65,7 @@ describe.skipIf(!labReady)('fleet in the lab (real multicast, real TCP across na
     );
     for (const h of lab.hosts) {
       const d = fleet.get(h.instance)!;
-      expect(d).toMatchObject({ source: 'mdns', host: h.address, port: 8080, state: 'online', name: h.instance });
+      expect(d).toMatchObject({ source: 'mdns', host: h.address, port: 8080, state: 'online', name: h.deviceId });
       expect(d.deviceType).toBe({ ios: 'iOS:iPhone', android: 'Android:Quest', oak: 'Oak', spec: 'Spec' }[h.personality]);
     }
     expect(fleet.get(manualId)).toMatchObject({ source: 'manual', state: 'online', host: '127.0.0.1' });
@@ -94,7 +94,7 @@ describe.skipIf(!labReady)('fleet in the lab (real multicast, real TCP across na
     await waitFor('victim online again', () => entryFor(victim.address)?.state === 'online', 30_000);
     // Same card: the new instance joined the known entry; nothing is shown twice.
     expect(entryFor(victim.address)!.id).toBe(id);
-    await waitFor('new instance name shown', () => fleet.get(id)!.name === victim.instance, 30_000);
+    await waitFor('new device id shown', () => fleet.get(id)!.name === victim.deviceId, 30_000);
     expect(fleet.list()).toHaveLength(9);
     expect(fleet.list().every((d) => d.state === 'online')).toBe(true);
   }, 90_000);

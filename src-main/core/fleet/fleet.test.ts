@@ -41,9 +41,11 @@ describe('Fleet: discovery to online', () => {
     discovery.see('multiCam-Mountain-A1', ['10.0.0.1', 'fe80::1'], 8080, time.t);
     expect(changes[0]).toMatchObject({ id: 'multiCam-Mountain-A1', state: 'discovered', source: 'mdns', host: '10.0.0.1', port: 8080 });
     await time.advance(0);
+    expect(changes[0]!.name).toBe('multiCam-Mountain-A1'); // the instance name until it answers
     const d = fleet.get('multiCam-Mountain-A1')!;
     expect(d).toMatchObject({
-      name: 'multiCam-Mountain-A1',
+      name: 'Mountain-A1', // then the id it reports: one name with the CLI and its file names
+      id: 'multiCam-Mountain-A1', // the key never changes under a take
       state: 'online',
       stateReason: 'answering status polls',
       deviceId: 'Mountain-A1',
@@ -160,7 +162,7 @@ describe('Fleet: state machine and deadlines', () => {
     fleet.start();
     const id = fleet.addManual(A).id;
     await time.advance(5000);
-    expect(fleet.get(id)!).toMatchObject({ state: 'offline', stateReason: 'no reply for over 5 s: invalid reply' });
+    expect(fleet.get(id)!).toMatchObject({ state: 'offline', stateReason: 'no reply for over 5 s: the device sent a reply that is not a MultiCam answer' });
   });
 
   it('thresholds grow with a long poll interval so a healthy device never looks stale', async () => {
@@ -328,6 +330,41 @@ describe('Fleet: events', () => {
   });
 });
 
+describe('Fleet: one name per device', () => {
+  it('an address, or an mDNS instance, names a device only until it answers; then the id it reports; a label wins over both', async () => {
+    const { time, devices, discovery, fleet } = setup();
+    devices.set(A, { kind: 'refuse' });
+    devices.ok(B, { deviceId: 'Forest-9B01' });
+    fleet.start();
+    const manual = fleet.addManual(A);
+    discovery.see('multiCam-Forest-9B01', ['10.0.0.2'], 8080, time.t);
+    expect(fleet.get(manual.id)!.name).toBe(A);
+    expect(fleet.get('multiCam-Forest-9B01')!.name).toBe('multiCam-Forest-9B01');
+    await time.advance(0);
+    expect(fleet.get(manual.id)!.name).toBe(A); // refused: still its address
+    expect(fleet.get('multiCam-Forest-9B01')!.name).toBe('Forest-9B01');
+    devices.ok(A, { deviceId: 'Glacier-4F2A' });
+    await time.advance(1000);
+    expect(fleet.get(manual.id)!.name).toBe('Glacier-4F2A');
+    expect(fleet.rename(manual.id, 'Cam A').name).toBe('Cam A');
+    expect(fleet.get(manual.id)!.deviceId).toBe('Glacier-4F2A');
+  });
+
+  it('a failed poll reads as plain words; the technical line is only the detail', async () => {
+    const { time, devices, fleet } = setup();
+    devices.set(A, { kind: 'invalid' });
+    fleet.start();
+    const id = fleet.addManual(A).id;
+    await time.advance(0);
+    const d = fleet.get(id)!;
+    expect(d.stateReason).toBe('not answering yet: the device sent a reply that is not a MultiCam answer');
+    expect(d.stateDetail).toBe(`invalid_reply: DEVICE_STATUS to ${A}: device reply is not valid`);
+    devices.ok(A);
+    await time.advance(1000);
+    expect(fleet.get(id)!.stateDetail).toBeNull();
+  });
+});
+
 describe('Fleet: merging mDNS and manual entries', () => {
   it('a sighting at a manual entry address is the same device (key kept, source mdns)', async () => {
     const { time, devices, discovery, fleet, changes } = setup();
@@ -338,8 +375,9 @@ describe('Fleet: merging mDNS and manual entries', () => {
     await time.advance(0);
     discovery.see('multiCam-Dev1', ['10.0.0.1'], 8080, time.t);
     expect(fleet.list()).toHaveLength(1);
-    expect(fleet.get('10.0.0.1:8080')!).toMatchObject({ source: 'mdns', name: 'multiCam-Dev1', state: 'online' });
-    expect(changes.at(-1)!.name).toBe('multiCam-Dev1');
+    // It answered as `dev-10.0.0.1:8080` before mDNS named it: the reported id stays its name.
+    expect(fleet.get('10.0.0.1:8080')!).toMatchObject({ source: 'mdns', name: 'dev-10.0.0.1:8080', state: 'online' });
+    expect(changes.at(-1)!.name).toBe('dev-10.0.0.1:8080');
     expect(fleet.manualAddresses()).toEqual(['10.0.0.1:8080']);
     // A goodbye does not stop a manual device's polling; an answer keeps it online.
     discovery.gone('multiCam-Dev1');

@@ -400,6 +400,7 @@ export class Fleet {
     const address = entryAddress(e);
     if (!address) {
       e.lastError = 'no usable address';
+      e.lastErrorDetail = null;
       return;
     }
     const abort = new AbortController();
@@ -428,7 +429,9 @@ export class Fleet {
     } catch (err) {
       if (this.entries.get(e.id) !== e) return;
       if (!this.running && abort.signal.aborted) return; // stopped, not a device failure
-      e.lastError = describeFailure(err, this.statusTimeoutMs);
+      const failure = describeFailure(err, this.statusTimeoutMs);
+      e.lastError = failure.text;
+      e.lastErrorDetail = failure.detail;
     } finally {
       cancelDeadline();
       deadline.catch(() => undefined);
