@@ -1,5 +1,5 @@
 /**
- * Browser mode, runnable: `npm run serve -- [--port P] [--host H] [--demo N] [--open] [--static DIR]`
+ * Browser mode, runnable: `npm run serve -- [--port P] [--host H] [--allow-host NAME]… [--demo N] [--open] [--static DIR]`
  * (scripts/serve.js, the built copy) or `npx tsx src-main/bridge/serve.ts …` from the sources.
  * Creates the real controller, starts the bridge, prints the URL (with its token).
  */
@@ -17,13 +17,20 @@ export interface ServeArgs {
   staticDir: string;
   /** Settings folder (default: the desktop app's). */
   userData: string | null;
+  /** Extra Host names to answer to (`--allow-host`, repeatable): `name` or `name:port`. */
+  allowHosts: string[];
 }
+
+/** A host name, IPv4 address or `[v6]` address, with an optional port: never a wildcard or a URL. */
+const HOST_NAME = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)(?::(\d{1,5}))?$/i;
+
+export const SERVE_USAGE = 'usage: serve.ts [--port P] [--host H] [--allow-host NAME[:PORT]]… [--demo N] [--open] [--static DIR] [--user-data DIR]';
 
 // From the sources (src-main/bridge/) or from the build (dist-cli/, scripts/build-cli.mjs).
 export const DEFAULT_STATIC_DIR = resolve(import.meta.dirname, basename(import.meta.dirname) === 'dist-cli' ? '..' : '../..', 'dist/renderer');
 
 export function parseServeArgs(argv: string[]): ServeArgs | { error: string } {
-  const out: ServeArgs = { port: 0, host: '127.0.0.1', demo: 0, open: false, staticDir: DEFAULT_STATIC_DIR, userData: null };
+  const out: ServeArgs = { port: 0, host: '127.0.0.1', demo: 0, open: false, staticDir: DEFAULT_STATIC_DIR, userData: null, allowHosts: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | undefined => argv[++i];
@@ -40,6 +47,14 @@ export function parseServeArgs(argv: string[]): ServeArgs | { error: string } {
       const h = value();
       if (!h) return { error: '--host needs an address' };
       out.host = h;
+    } else if (a === '--allow-host') {
+      // Browser mode answers only to 127.0.0.1/localhost (DNS rebinding); a name the operator
+      // really uses (a reverse proxy, /etc/hosts, a .local name) must be named one by one.
+      const h = value();
+      const m = h ? HOST_NAME.exec(h) : null;
+      if (!h || !m || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)))
+        return { error: `--allow-host needs a host name or address, optionally with :port (not '${(h ?? '').slice(0, 100)}')` };
+      out.allowHosts.push(h.toLowerCase());
     } else if (a === '--static') {
       const d = value();
       if (!d) return { error: '--static needs a directory' };
@@ -67,7 +82,7 @@ export async function main(): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const args = parseServeArgs(process.argv.slice(2));
   if ('error' in args) {
-    process.stderr.write(`${args.error}\nusage: serve.ts [--port P] [--host H] [--demo N] [--open] [--static DIR] [--user-data DIR]\n`);
+    process.stderr.write(`${args.error}\n${SERVE_USAGE}\n`);
     return 1;
   }
   if (!existsSync(join(args.staticDir, 'index.html'))) {
@@ -93,7 +108,14 @@ export async function main(): Promise<number> {
     const r = await api.addVirtualDevices(args.demo);
     if (!r.ok) process.stderr.write(`demo devices: ${r.error.message}\n`);
   }
-  const bridge = await startBridge({ api, host: args.host, port: args.port, staticDir: args.staticDir, resolveFile: (id) => api.resolveDownloadPath(id) });
+  const bridge = await startBridge({
+    api,
+    host: args.host,
+    port: args.port,
+    staticDir: args.staticDir,
+    allowedHosts: args.allowHosts,
+    resolveFile: (id) => api.resolveDownloadPath(id),
+  });
   process.stdout.write(`MultiCam Controller (browser mode): ${bridge.url}\n`);
   if (args.open) openInBrowser(bridge.url);
 

@@ -158,6 +158,38 @@ describe('static files', () => {
     expect((await get('/index.html', 'GET', { Host: `LOCALHOST:${bridge.port}` })).status).toBe(200);
     expect((await get('/index.html')).status).toBe(200);
   });
+  it('answers to a name the operator allowed (at its port), and still to nothing else', async () => {
+    const extra = await startBridge({ api, staticDir, allowedHosts: ['Studio.local', 'proxy.example:8443'] });
+    try {
+      const at = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port: extra.port, path: '/index.html', headers: { Host: host } }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      expect(await at(`studio.local:${extra.port}`)).toBe(200);
+      expect(await at('proxy.example:8443')).toBe(200);
+      expect(await at(`127.0.0.1:${extra.port}`)).toBe(200);
+      for (const host of [`studio.local:${extra.port + 1}`, 'studio.local', `evil.example:${extra.port}`, `proxy.example:${extra.port}`]) {
+        expect(await at(host), host).toBe(421);
+      }
+      // The app opened under that name can open its socket (Origin and Host both that name).
+      const ws = new WebSocket(`ws://127.0.0.1:${extra.port}/api?token=${extra.token}`, {
+        headers: { Origin: `http://studio.local:${extra.port}`, Host: `studio.local:${extra.port}` },
+      });
+      await opened(ws);
+      ws.close();
+      const foreign = new WebSocket(`ws://127.0.0.1:${extra.port}/api?token=${extra.token}`, {
+        headers: { Origin: `http://evil.example:${extra.port}`, Host: `studio.local:${extra.port}` },
+      });
+      expect(await refused(foreign)).toBe(403);
+    } finally {
+      await extra.close();
+    }
+  });
   it('allows only GET and HEAD', async () => {
     expect((await get('/', 'POST')).status).toBe(405);
     const head = await get('/', 'HEAD');

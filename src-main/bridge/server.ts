@@ -2,8 +2,8 @@
  * Browser-mode bridge: the ControllerApi over one WebSocket (src-shared/bridge-protocol.ts),
  * plus the built renderer over plain HTTP, on 127.0.0.1 by default.
  *
- * Guards: a Host check on every request (only `127.0.0.1:PORT` / `localhost:PORT`, so a page on a
- * DNS-rebound name cannot read even the static files), a random token (constant-time compare), an
+ * Guards: a Host check on every request (only `127.0.0.1:PORT` / `localhost:PORT`, plus names the
+ * operator allowed explicitly, so a page on a DNS-rebound name cannot read even the static files), a random token (constant-time compare), an
  * Origin check (the bridge's own origin only),
  * a message size cap, strict message parsing, `validateArgs` before the controller sees anything.
  */
@@ -32,7 +32,11 @@ export interface BridgeOptions {
   resolveFile?: ResolveFile;
   /** Extra Origins allowed to open the socket (besides http://127.0.0.1:PORT and http://localhost:PORT). */
   allowedOrigins?: string[];
-  /** Extra `host:port` values accepted in the Host header (besides 127.0.0.1:PORT, localhost:PORT and the listen address). */
+  /**
+   * Extra names accepted in the Host header (besides 127.0.0.1:PORT, localhost:PORT and the listen
+   * address): `name:port`, or a bare `name` (`[v6]`) meaning that name at the bridge's port. Each is
+   * also accepted as the page's Origin (`http://name:port`), so the app opened under it can connect.
+   */
   allowedHosts?: string[];
   /** Calls a single connection may have in flight. Default 64. */
   maxInFlightPerClient?: number;
@@ -92,6 +96,11 @@ export async function dispatchCall(api: ControllerApi, method: string, args: unk
 function rejectUpgrade(socket: Duplex, status: 400 | 401 | 403 | 404, text: string): void {
   socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
   socket.destroy();
+}
+
+/** `name` → `name:port`; `name:p` and `[v6]:p` stay; a bare `[v6]` gets the port. */
+function withPort(host: string, port: number): string {
+  return /:\d+$/.test(host) && (!host.startsWith('[') || host.includes(']:')) ? host : `${host}:${port}`;
 }
 
 export async function startBridge(options: BridgeOptions): Promise<BridgeHandle> {
@@ -223,7 +232,12 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
   });
   const port = (server.address() as AddressInfo).port;
   allowed = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, ...(options.allowedOrigins ?? [])]);
-  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase())]);
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  for (const extra of options.allowedHosts ?? []) {
+    const h = withPort(extra.toLowerCase(), port);
+    allowedHosts.add(h);
+    allowed.add(`http://${h}`);
+  }
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') {
     const own = `${host.includes(':') ? `[${host}]` : host}:${port}`.toLowerCase();
     allowed.add(`http://${own}`);
