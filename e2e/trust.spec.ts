@@ -7,23 +7,15 @@
  * Screenshots: test-results/screenshots/trust-*.png (1280×800 and 1920×1080).
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { refusedPort } from '../src-main/core/device-client/servers.testing';
 import { expect, openCardMenu, stopTake, test } from './fixtures/controller';
 
 const recording = (page: Page) => page.getByRole('region', { name: 'Recording' });
 const takes = (page: Page) => page.getByRole('region', { name: 'Takes' });
 const card = (page: Page, name: string) => page.getByRole('region', { name: 'Devices' }).getByRole('article', { name });
 const tally = (page: Page, name: string) => card(page, name).locator('.tally');
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 function manifestOf(folder: string): {
   outcome: string | null;
@@ -165,7 +157,7 @@ test.describe('5: add device', () => {
     await mc.open();
     const input = page.getByRole('textbox', { name: 'Device address' });
     const add = page.getByRole('button', { name: 'Add device' });
-    const port = await closedPort();
+    const port = await refusedPort();
     await input.fill(`127.0.0.1:${port}`);
     await add.click();
     await expect(page.getByRole('status').filter({ hasText: `Added 127.0.0.1:${port} — not answering: connection refused` })).toBeVisible({ timeout: 3_000 });

@@ -12,7 +12,7 @@ import { startSimDevice, type SimDevice, type SimDeviceOptions } from '../../sim
 import { readManifestUploads } from '../core/uploads/manifest';
 import { startS3Server, type TestS3Server } from '../core/uploads/s3-server.testing';
 import { writeFixtureTake, type FixtureDevice } from '../core/uploads/take-fixture.testing';
-import { closedPort } from '../core/uploads/ports.testing';
+import { refusedPort } from '../core/device-client/servers.testing';
 import { uploadCommand } from './upload';
 
 const CRED_ENV = [
@@ -137,7 +137,7 @@ describe('multicam upload', { timeout: 60_000 }, () => {
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe(`multicam upload: bucket 'no-such-bucket' does not exist at ${s3.endpoint}\n`);
 
-    const port = await closedPort();
+    const port = await refusedPort();
     const unreachable = await run(['--take', folder, '--bucket', s3.bucket, '--endpoint', `http://127.0.0.1:${port}`, '--path-style']);
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(new RegExp(`^multicam upload: cannot reach the storage endpoint http://127\\.0\\.0\\.1:${port}: ECONNREFUSED\\n$`));

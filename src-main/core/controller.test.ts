@@ -2,65 +2,28 @@
  * The controller end to end in Node: real sim devices over loopback TCP, real take folders,
  * real settings files. (The browser e2e drives the same object through the bridge.)
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ControllerEvent, DeviceView, TakeView, UploadView } from '../../src-shared/api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TakeView, UploadView } from '../../src-shared/api';
 import { Emitter } from '../../src-shared/event';
 import { startVirtualDevices } from '../../sim/demo';
 import { ControllerClock } from './clock';
 import { spawnSync } from 'node:child_process';
-import { Controller, createController, defaultUserDataDir, type ControllerOptions, type UploadsPort } from './controller';
+import { Controller, defaultUserDataDir, type ControllerOptions, type UploadsPort } from './controller';
+import { onlineDevices, startControllerRig, waitForEvent, type ControllerDirs, type ControllerRig } from './controller.testing';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+let rig: ControllerRig;
+beforeEach(() => {
+  rig = startControllerRig('mc-controller-');
 });
+afterEach(() => rig.stop());
 
-function dirs() {
-  const root = mkdtempSync(join(tmpdir(), 'mc-controller-'));
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  return { userDataDir: join(root, 'user'), recordingsDir: join(root, 'takes') };
-}
-
-async function make(d: ReturnType<typeof dirs>, extra: Partial<ControllerOptions> = {}): Promise<Controller> {
-  const c = await createController({
-    ...extra,
-    userDataDir: d.userDataDir,
-    settingsOverride: { recordingsDir: d.recordingsDir, ...extra.settingsOverride },
-    discovery: false,
-    // No SNTP traffic from tests: an empty server disables it.
-    clock: new ControllerClock({ server: '' }),
-    virtualDevices: startVirtualDevices,
-    recorderTimeouts: { stopMs: 15_000 },
-  });
-  cleanups.push(() => c.shutdown());
-  return c;
-}
-
-function waitFor<T>(c: Controller, pick: (e: ControllerEvent) => T | undefined, timeoutMs = 20_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error('timed out waiting for a controller event'));
-    }, timeoutMs);
-    const off = c.subscribe((e) => {
-      const v = pick(e);
-      if (v !== undefined) {
-        clearTimeout(timer);
-        off();
-        resolve(v);
-      }
-    });
-  });
-}
-
-async function allOnline(c: Controller, n: number): Promise<DeviceView[]> {
-  const online = () => (c as unknown as { fleet: { list(): DeviceView[] } }).fleet.list().filter((d) => d.state === 'online');
-  while (online().length < n) await waitFor(c, (e) => (e.type === 'deviceChanged' ? true : undefined));
-  return online();
-}
+const dirs = () => rig.dirs();
+const make = (d: ControllerDirs, extra: Partial<ControllerOptions> = {}): Promise<Controller> =>
+  rig.controller(d, { virtualDevices: startVirtualDevices, recorderTimeouts: { stopMs: 15_000 }, ...extra });
+const waitFor = waitForEvent;
+const allOnline = onlineDevices;
 
 describe('Controller', () => {
   it('records a take with virtual cameras and downloads every file into the take folder', async () => {
@@ -105,7 +68,7 @@ describe('Controller', () => {
   it('remembers manual devices, labels and settings across a restart, and shows earlier takes', async () => {
     const d = dirs();
     const [sim] = await startVirtualDevices(1, 'spec');
-    cleanups.push(() => sim!.stop());
+    rig.defer(() => sim!.stop());
     const a = await make(d);
     const added = await a.addDevice(`${sim!.host}:${sim!.port}`);
     if (!added.ok) throw new Error(added.error.message);
@@ -227,7 +190,7 @@ describe('Controller', () => {
         }));
       },
     });
-    cleanups.push(() => fake.shutdown());
+    rig.defer(() => fake.shutdown());
     expect((await fake.addVirtualDevices(100)).ok).toBe(true);
     const more = await fake.addVirtualDevices(1);
     expect(more.ok ? '' : more.error.code).toBe('limit');
@@ -237,7 +200,7 @@ describe('Controller', () => {
   it('fetches the files a recovered take still owes after a restart', async () => {
     const d = dirs();
     const [sim] = await startVirtualDevices(1, 'spec');
-    cleanups.push(() => sim!.stop());
+    rig.defer(() => sim!.stop());
     // First run: the take stops, but nothing is downloaded (as if the app quit right after Stop).
     const a = await make(d, { settingsOverride: { autoDownload: false } });
     const added = await a.addDevice(`${sim!.host}:${sim!.port}`);

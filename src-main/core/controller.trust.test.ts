@@ -2,53 +2,30 @@
  * Add device says what it found, a duplicate is refused, an IPv6 entry survives a restart
  * unchanged and Remove forgets it (real controller, real sims on loopback, real settings files).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startSimDevice } from '../../sim/index';
-import { ControllerClock } from './clock';
-import { createController, type Controller } from './controller';
+import type { Controller } from './controller';
+import { startControllerRig, type ControllerDirs, type ControllerRig } from './controller.testing';
+import { refusedPort } from './device-client/servers.testing';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+let rig: ControllerRig;
+beforeEach(() => {
+  rig = startControllerRig('mc-ctl-trust-');
 });
+afterEach(() => rig.stop());
 
-function dirs() {
-  const root = mkdtempSync(join(tmpdir(), 'mc-ctl-trust-'));
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  return { userDataDir: join(root, 'user'), recordingsDir: join(root, 'takes') };
-}
+const dirs = () => rig.dirs();
+const make = (d: ControllerDirs, recordingsDir = d.recordingsDir): Promise<Controller> => rig.controller({ ...d, recordingsDir });
 
-async function make(d: ReturnType<typeof dirs>, recordingsDir = d.recordingsDir): Promise<Controller> {
-  const c = await createController({
-    userDataDir: d.userDataDir,
-    settingsOverride: { recordingsDir },
-    discovery: false,
-    clock: new ControllerClock({ server: '' }),
-  });
-  cleanups.push(() => c.shutdown());
-  return c;
-}
-
-/** A loopback port nobody listens on (refuses at once). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-const saved = (d: ReturnType<typeof dirs>) => JSON.parse(readFileSync(join(d.userDataDir, 'settings.json'), 'utf8')) as { manualDevices: string[] };
+const saved = (d: ControllerDirs) => JSON.parse(readFileSync(join(d.userDataDir, 'settings.json'), 'utf8')) as { manualDevices: string[] };
 
 describe('add device', () => {
   it('answers with what the device said: a refusal at once, an answer with its own name', async () => {
     const d = dirs();
     const c = await make(d);
-    const port = await closedPort();
+    const port = await refusedPort();
     const t0 = Date.now();
     const refused = await c.addDevice(`127.0.0.1:${port}`);
     expect(Date.now() - t0).toBeLessThan(1500); // known at once, not after the 5 s offline deadline
@@ -57,7 +34,7 @@ describe('add device', () => {
     expect(refused.value.stateReason).toBe('not answering yet: connection refused');
 
     const sim = await startSimDevice({ personality: 'spec', host: '127.0.0.1' });
-    cleanups.push(() => sim.stop());
+    rig.defer(() => sim.stop());
     const ok = await c.addDevice(`127.0.0.1:${sim.port}`);
     if (!ok.ok) throw new Error(ok.error.message);
     expect(ok.value.lastSeen).not.toBeNull();
@@ -71,7 +48,7 @@ describe('add device', () => {
   it('an IPv6 [::1]:port entry survives a restart unchanged, and Remove removes it from the saved settings', async () => {
     const d = dirs();
     const sim = await startSimDevice({ personality: 'spec', host: '::1' });
-    cleanups.push(() => sim.stop());
+    rig.defer(() => sim.stop());
     const address = `[::1]:${sim.port}`;
     const a = await make(d);
     const added = await a.addDevice(address);
@@ -114,7 +91,7 @@ describe('settings are checked when saved; starting a take is bounded', () => {
   it('a take whose folder cannot be made fails at once with the reason, and Record is free again', async () => {
     const d = dirs();
     const sim = await startSimDevice({ personality: 'spec', host: '127.0.0.1' });
-    cleanups.push(() => sim.stop());
+    rig.defer(() => sim.stop());
     // Valid when saved; later something else took its place (a vanished mount, a file).
     mkdirSync(join(d.recordingsDir, '..'), { recursive: true });
     const c = await make(d, '/proc/multicam-test/takes');

@@ -3,58 +3,34 @@
  * devices added by address, status polling, a take through startTake/stopTake, downloads. A
  * ticker measures the longest gap of this event loop through the whole take.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ControllerEvent, TakeView } from '../../src-shared/api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TakeView } from '../../src-shared/api';
 import { startHostileDevice, type HostileDevice } from '../../sim/hostile/device';
-import { ControllerClock } from '../../src-main/core/clock';
-import { createController, type Controller } from '../../src-main/core/controller';
+import { startControllerRig, waitForEvent, type ControllerRig } from '../../src-main/core/controller.testing';
 import { download } from '../../src-main/core/device-client';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f();
+let rig: ControllerRig;
+beforeEach(() => {
+  rig = startControllerRig('hostile-controller-');
 });
-
-function waitFor<T>(c: Controller, pick: (e: ControllerEvent) => T | undefined, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error('timed out waiting for a controller event'));
-    }, timeoutMs);
-    const off = c.subscribe((e) => {
-      const v = pick(e);
-      if (v !== undefined) {
-        clearTimeout(timer);
-        off();
-        resolve(v);
-      }
-    });
-  });
-}
+afterEach(() => rig.stop());
+const waitFor = waitForEvent;
 
 describe('hostile devices through the real controller', () => {
   it('huge pathological replies, escapes and a trickle: the loop keeps ticking, the good file is intact, take.json says what happened', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'hostile-controller-'));
-    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
     const devices: HostileDevice[] = [
       await startHostileDevice({ name: 'good', fileSize: 150_000 }),
       await startHostileDevice({ name: 'loud', behaviours: ['huge', 'escapes'], fileSize: 150_000 }),
       await startHostileDevice({ name: 'slow', behaviours: ['trickle'], fileSize: 150_000, trickleMs: 20 }),
     ];
-    cleanups.push(() => Promise.all(devices.map((d) => d.close())));
-    const c = await createController({
-      userDataDir: join(root, 'user'),
-      settingsOverride: { recordingsDir: join(root, 'takes') },
-      discovery: false,
-      clock: new ControllerClock({ server: '' }),
+    rig.defer(() => Promise.all(devices.map((d) => d.close())));
+    const c = await rig.controller(undefined, {
       recorderTimeouts: { stopMs: 15_000 },
       // The production throughput rule (16 KiB/s per 60 s) scaled down to test time.
       download: (a, f, d, o) => download(a, f, d, { ...o, throughput: { minBytesPerSecond: 2000, windowMs: 500 } }),
     });
-    cleanups.push(() => c.shutdown());
 
     let last = performance.now();
     let worstGapMs = 0;
@@ -63,7 +39,7 @@ describe('hostile devices through the real controller', () => {
       worstGapMs = Math.max(worstGapMs, t - last);
       last = t;
     }, 20);
-    cleanups.push(() => clearInterval(ticker));
+    rig.defer(() => clearInterval(ticker));
 
     for (const d of devices) expect((await c.addDevice(d.address)).ok).toBe(true);
     const started = await c.startTake({ name: 'Hostile', delaySeconds: 1 });

@@ -4,61 +4,28 @@
  * and in a takeChanged event; then the take exports and has a contact sheet. Also the worker on
  * its own, on a folder without take.json.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ControllerEvent, TakeView } from '../../../src-shared/api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TakeView } from '../../../src-shared/api';
 import { startSceneCameras } from '../../../sim/demo';
 import { ffmpegAvailable, writeSceneRecording } from '../../../sim/scene/recording';
-import { ControllerClock } from '../clock';
-import { createController, type Controller } from '../controller';
+import { onlineDevices, startControllerRig, waitForEvent, type ControllerRig } from '../controller.testing';
 import { analyseTakeInWorker } from './run';
 
 const hasFfmpeg = await ffmpegAvailable();
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
+let rig: ControllerRig;
+beforeEach(() => {
+  rig = startControllerRig('mc-sync-service-');
 });
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'mc-sync-service-'));
-  cleanups.push(() => rmSync(d, { recursive: true, force: true }));
-  return d;
-}
-
-function waitFor<T>(c: Controller, pick: (e: ControllerEvent) => T | undefined, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error('timed out waiting for a controller event'));
-    }, timeoutMs);
-    const off = c.subscribe((e) => {
-      const v = pick(e);
-      if (v !== undefined) {
-        clearTimeout(timer);
-        off();
-        resolve(v);
-      }
-    });
-  });
-}
+afterEach(() => rig.stop());
+const waitFor = waitForEvent;
 
 describe.skipIf(!hasFfmpeg)('automatic sync after a take', { timeout: 180_000 }, () => {
   it('analyses the take in a worker once its downloads finish, records it in take.json, then exports and shows a contact sheet', async () => {
-    const root = tempDir();
-    const c = await createController({
-      userDataDir: join(root, 'user'),
-      settingsOverride: { recordingsDir: join(root, 'takes') },
-      discovery: false,
-      clock: new ControllerClock({ server: '' }),
-      virtualDevices: startSceneCameras,
-      recorderTimeouts: { stopMs: 30_000 },
-    });
-    cleanups.push(() => c.shutdown());
+    const c = await rig.controller(undefined, { virtualDevices: startSceneCameras, recorderTimeouts: { stopMs: 30_000 } });
     expect((await c.addVirtualDevices(3, 'mixed')).ok).toBe(true);
-    const online = () => (c as unknown as { fleet: { list(): { state: string }[] } }).fleet.list().filter((d) => d.state === 'online').length;
-    while (online() < 3) await waitFor(c, (e) => (e.type === 'deviceChanged' ? true : undefined), 20_000);
+    await onlineDevices(c, 3);
 
     const started = await c.startTake({ name: 'Synced', delaySeconds: 1 });
     expect(started.ok).toBe(true);
@@ -98,7 +65,7 @@ describe.skipIf(!hasFfmpeg)('automatic sync after a take', { timeout: 180_000 },
   });
 
   it('runs the analysis in a worker thread on a folder of videos', async () => {
-    const dir = tempDir();
+    const dir = rig.dirs().root;
     const t0 = Date.UTC(2026, 10, 21, 10, 0, 0);
     await writeSceneRecording(join(dir, 'a.mp4'), { trueStartMs: t0, durationMs: 6000, noiseSeed: 1 });
     await writeSceneRecording(join(dir, 'b.mp4'), { trueStartMs: t0 + 750, durationMs: 6000, noiseSeed: 2 });

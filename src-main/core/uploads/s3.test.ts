@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { expirySeconds, presignPut } from './presign';
 import { createS3Client, headObject, testConnection, StorageError } from './s3';
-import { closedPort } from './ports.testing';
+import { refusedPort } from '../device-client/servers.testing';
 import { startS3Server, type TestS3Server } from './s3-server.testing';
 
 const CRED_ENV = [
@@ -111,7 +111,7 @@ describe('testConnection and headObject', () => {
   });
 
   it('says an endpoint is unreachable (closed loopback port)', async () => {
-    const port = await closedPort();
+    const port = await refusedPort();
     const storage = s3.storage({ endpoint: `http://127.0.0.1:${port}` });
     const client = createS3Client(storage, { credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, maxAttempts: 1 });
     const e = await testConnection(client, storage).catch((x) => x);
