@@ -74,7 +74,9 @@ export async function buildCli({ outDir = CLI_OUT } = {}) {
     const top = readdirSync(tmp).filter((f) => statSync(join(tmp, f)).isFile() && f !== 'inputs.json');
     for (const f of [...top, 'inputs.json']) renameSync(join(tmp, f), join(outDir, f));
     pruneChunks(join(outDir, 'chunks'), new Set(Object.keys(r.metafile.outputs).map((o) => basename(o))));
-    return { outDir, entries: [join(outDir, 'multicam.mjs'), join(outDir, 'serve.mjs')], inputs };
+    // V8's code cache of the previous build's files (scripts/ensure-built.mjs): of no use now.
+    rmSync(join(outDir, '.compile-cache'), { recursive: true, force: true });
+    return { outDir, entries: [join(outDir, 'multicam.mjs'), join(outDir, 'serve.mjs')], inputs, metafile: r.metafile };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

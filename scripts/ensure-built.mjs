@@ -3,6 +3,7 @@
 // the sources say. The check is a stat per source file, about a millisecond; esbuild is loaded
 // only when a build is needed.
 import { readFileSync, statSync } from 'node:fs';
+import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -34,5 +35,9 @@ export async function ensureBuilt(entry) {
       throw new Error(`building ${join('dist-cli', entry)} failed (${e instanceof Error ? e.message.split('\n')[0] : e}); run \`npm install\` in ${ROOT}`);
     }
   }
+  // V8's compiled code for the bundle, kept between runs: a command's chunks (zod, the AWS SDK…)
+  // are then read, not compiled, at every start. Best effort (a read-only folder just skips it);
+  // NODE_COMPILE_CACHE / NODE_DISABLE_COMPILE_CACHE still rule, as everywhere in Node.
+  if (!process.env.NODE_COMPILE_CACHE) module.enableCompileCache?.(join(OUT, '.compile-cache'));
   return pathToFileURL(join(OUT, entry)).href;
 }

@@ -1,7 +1,8 @@
 /**
  * The `multicam` command runs as built JavaScript (dist-cli/, scripts/build-cli.mjs): `npm install`
  * builds it (the `prepare` script), bin/multicam.js runs it — rebuilt if a source is newer — and
- * it knows exactly the commands the sources define.
+ * it knows exactly the commands the sources define. What a command loads before its first output
+ * is read from esbuild's metafile: help from the entry alone, heavy packages only where needed.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -49,6 +50,57 @@ describe('the built multicam command', () => {
       for (const f of ['multicam.mjs', 'serve.mjs', 'inputs.json', 'assets/sample.mp4']) expect(existsSync(path.join(out, f)), f).toBe(true);
       const built = (await import(pathToFileURL(path.join(out, 'multicam.mjs')).href)) as { commandNames: () => Promise<string[]> };
       expect(await built.commandNames()).toEqual(await commandNames());
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('loads nothing heavy before the first output: help from the entry alone, the S3 client only to upload, mDNS only to discover', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cli-meta-'));
+    try {
+      type Output = { imports: Array<{ path: string; kind: string; external?: boolean }>; inputs: Record<string, unknown> };
+      const { buildCli } = (await import(pathToFileURL(path.join(root, 'scripts/build-cli.mjs')).href)) as {
+        buildCli: (o: { outDir: string }) => Promise<{ metafile: { outputs: Record<string, Output> } }>;
+      };
+      const { metafile } = await buildCli({ outDir: path.join(dir, 'dist-cli') });
+      // Output paths name the temporary folder the build ran in.
+      const rel = (p: string) => p.replace(/^.*\.tmp-\d+-\d+\//, '');
+      const outputs = new Map(Object.entries(metafile.outputs).map(([k, v]) => [rel(k), v]));
+      /** Source files and packages of `chunk` and everything it imports statically (loaded with it). */
+      const loadedWith = (chunk: string) => {
+        const files = new Set<string>();
+        const seen = new Set<string>();
+        const stack = [chunk];
+        while (stack.length > 0) {
+          const k = stack.pop()!;
+          if (seen.has(k)) continue;
+          seen.add(k);
+          const o = outputs.get(k);
+          expect(o, k).toBeDefined();
+          for (const f of Object.keys(o!.inputs)) files.add(f.replace(/^.*node_modules\/((@[^/]+\/)?[^/]+).*$/, 'npm:$1'));
+          for (const i of o!.imports) if (i.kind === 'import-statement' && !i.external) stack.push(rel(i.path));
+        }
+        return [...files];
+      };
+      const entry = outputs.get('multicam.mjs')!;
+      const chunkOf = (name: string) => {
+        const hit = entry.imports.find((i) => i.kind === 'dynamic-import' && path.basename(i.path).startsWith(`${name}-`));
+        expect(hit, name).toBeDefined();
+        return [...loadedWith('multicam.mjs'), ...loadedWith(rel(hit!.path))];
+      };
+      const npm = (files: string[]) => files.filter((f) => f.startsWith('npm:')).sort();
+
+      // `multicam X --help` runs the entry only: no package, no command module.
+      expect(npm(loadedWith('multicam.mjs'))).toEqual([]);
+      expect(loadedWith('multicam.mjs')).toContain('src-main/cli/usage.ts');
+      expect(loadedWith('multicam.mjs')).not.toContain('src-main/cli/record.ts');
+      // record: the S3 client only with --upload, mDNS only with --discover.
+      expect(npm(chunkOf('record')).filter((p) => /aws-sdk|smithy|bonjour|multicast-dns/.test(p))).toEqual([]);
+      // download draws its first progress line before the downloader (and zod) loads.
+      expect(npm(chunkOf('download'))).toEqual([]);
+      // The check sees packages where they are needed.
+      expect(npm(chunkOf('upload'))).toContain('npm:@aws-sdk/client-s3');
+      expect(npm(chunkOf('devices'))).toContain('npm:bonjour-service');
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

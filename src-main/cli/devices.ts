@@ -2,22 +2,8 @@
 import { EXIT_OK, EXIT_PARTIAL, UsageError, parse, parseDeviceArg, parseSeconds, printable, runCommand } from './common';
 import { discoverDevices } from './discover';
 import type { CliIo } from './common';
+import { DEVICES_USAGE } from './usage';
 import { formatStatusLine, queryStatus } from './status';
-
-export const DEVICES_USAGE = `usage: multicam devices [--discover-seconds S] [--interface ADDR …] [--device host:port …] [--json]
-
-List devices: browse mDNS (_multicam._tcp) for a few seconds, add any --device entries, and ask
-each one for its status (one DEVICE_STATUS).
-
-options:
-  --discover-seconds S  how long to browse (default 3; 0 = no mDNS, --device entries only)
-  --interface ADDR      confine mDNS to this local IPv4 address (repeatable)
-  --device host:port    a device to include without discovery (repeatable)
-  --json                print the list as JSON on stdout
-  -h, --help            this text
-
-exit: 0 every listed device answered, 2 some did not (or none found), 1 usage error
-`;
 
 const formatAddress = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 

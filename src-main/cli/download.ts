@@ -1,7 +1,6 @@
 /** `multicam download`: one file from one device, verified, never overwriting anything. */
 import { resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { download } from '../core/device-client/index';
 import { pickFreeName, remoteBasename } from '../core/downloads/naming';
 import { sanitizeComponent } from '../core/takes/folder';
 import {
@@ -19,24 +18,7 @@ import {
   runCommand,
 } from './common';
 import type { CliIo } from './common';
-
-export const DOWNLOAD_USAGE = `usage: multicam download --device host:port --file NAME [--out DIR]
-
-Fetch one file from a device (GET_VIDEO), verify its size, print its SHA-256. The local name is
-the file's base name (suffixed if it exists); nothing is ever overwritten. If the transfer fails,
-the bytes that arrived are kept as <name>.partial (an OAK device deletes its copy once sent).
-
-options:
-  --device host:port   the device (port defaults to 8080)
-  --file NAME          the file name on the device (from STOP or LIST_FILES)
-  --out DIR            destination folder (default: current folder)
-  --header-timeout S   seconds to wait for the file header (default 300: OAK packages first)
-  --stall-timeout S    seconds without data before giving up (default 30)
-  --json               print the result as JSON on stdout
-  -h, --help           this text
-
-exit: 0 downloaded and verified, 2 failed, 1 usage error
-`;
+import { DOWNLOAD_USAGE } from './usage';
 
 export async function downloadCommand(argv: string[], io: CliIo): Promise<number> {
   return runCommand('download', DOWNLOAD_USAGE, io, async () => {
@@ -68,6 +50,8 @@ export async function downloadCommand(argv: string[], io: CliIo): Promise<number
       drawn = true;
     }
     try {
+      // Loaded after the first progress line: the downloader brings the reply validation (zod).
+      const { download } = await import('../core/device-client/download');
       const r = await download({ host: dev.host, port: dev.port }, values.file, dir, {
         localName: name,
         headerTimeoutMs: headerTimeout * 1000,

@@ -6,24 +6,8 @@ import { ManifestError } from '../core/takes';
 import { resolveTakeDir } from '../core/sync/take';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, printable, runCommand } from './common';
 import type { CliIo } from './common';
+import { EXPORT_USAGE } from './usage';
 import { parseTakeArgs } from './sync';
-
-export const EXPORT_USAGE = `usage: multicam export TAKE_DIR --format fcpxml|xmeml|otio [--out FILE]
-
-Write an editor project of a take whose cameras were aligned by 'multicam sync':
-  fcpxml  Final Cut Pro (FCPXML 1.10): one multicam clip, an angle per camera
-  xmeml   Final Cut Pro 7 XML for Premiere Pro and DaVinci Resolve: a track per camera
-  otio    OpenTimelineIO JSON: a track per camera, offsets as gaps
-Cameras the sync could not align are left out (each is named with the reason).
-
-options:
-  --format F   fcpxml, xmeml or otio (required)
-  --out FILE   where to write (default: next to take.json)
-  --json       print { path, format, angles, skipped } as JSON on stdout
-  -h, --help   this text
-
-exit: 0 written with every camera, 2 written without some cameras or not written, 1 usage error
-`;
 
 export async function exportCommand(argv: string[], io: CliIo): Promise<number> {
   return runCommand('export', EXPORT_USAGE, io, async () => {

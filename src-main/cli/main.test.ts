@@ -1,7 +1,7 @@
 /** The dispatcher: a static table of lazily loaded commands; a module that fails to load is an error, not "unknown command". */
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, commandNames, dispatch, type Handler } from './main';
+import { COMMANDS, HELP, asksForHelp, commandNames, dispatch, type Handler } from './main';
 
 function io() {
   const stdout = new PassThrough();
@@ -55,5 +55,41 @@ describe('multicam dispatcher', () => {
   it('every command in the table loads', async () => {
     expect(await commandNames()).toEqual(['devices', 'download', 'export', 'record', 'sim', 'status', 'sync', 'upload']);
     for (const [name, load] of Object.entries(COMMANDS)) expect(typeof (await load()), name).toBe('function');
+  });
+
+  it("prints a command's --help without loading its module", async () => {
+    let loaded = 0;
+    const table: Record<string, () => Promise<Handler>> = {
+      hello: async () => {
+        loaded++;
+        return async () => 0;
+      },
+    };
+    for (const argv of [
+      ['hello', '--help'],
+      ['hello', '--device', 'x', '-h'],
+    ]) {
+      const t = io();
+      expect(await dispatch(table, argv, t.io, { hello: 'usage: hello\n' })).toBe(0);
+      expect(t.out()).toBe('usage: hello\n');
+    }
+    expect(loaded).toBe(0);
+    // After `--` it is an argument, not a request for help.
+    expect(asksForHelp(['--', '-h'])).toBe(false);
+    expect(asksForHelp(['a', '--help', '--'])).toBe(true);
+  });
+
+  it('the early help is what each command prints itself for --help', async () => {
+    const names = (await commandNames()).filter((n) => n !== 'sim');
+    expect(Object.keys(HELP).sort()).toEqual(names);
+    for (const name of names) {
+      const early = io();
+      expect(await dispatch(COMMANDS, [name, '--help'], early.io, HELP)).toBe(0);
+      const own = io();
+      const handler = await COMMANDS[name]!();
+      expect(await handler(['--help'], own.io), name).toBe(0);
+      expect(early.out(), name).toBe(own.out());
+      expect(own.out(), name).toMatch(new RegExp(`^usage: multicam ${name} `));
+    }
   });
 });

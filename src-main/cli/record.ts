@@ -7,44 +7,13 @@ import type { RecorderDevice } from '../core/recorder/types';
 import { readManifest, toTakeView, type TakeManifest } from '../core/takes/manifest';
 import { plainError } from '../../src-shared/plain';
 import { takeDeviceState, takeStateWord } from '../../src-shared/states';
-import { redactSecrets, uploadAfterStop } from '../core/uploads';
+import { redactSecrets } from '../../src-shared/redact';
 import type { StorageSettings } from '../../src-shared/api';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, isTty, parse, parseDeviceArg, parseSeconds, printable, runCommand } from './common';
-import { discoverDevices } from './discover';
 import type { CliIo } from './common';
+import { RECORD_USAGE } from './usage';
 import { TakeProgress } from './take-progress';
-import { STORAGE_OPTIONS, UploadProgress, storageFromOptions } from './upload';
-
-export const RECORD_USAGE = `usage: multicam record (--device host:port … | --discover) [options]
-
-Run one take on every device: pre-flight, one synchronized START, record, STOP, then download
-and verify every file into a new take folder with a take.json manifest.
-
-options:
-  --device host:port      a device (repeatable; port defaults to 8080)
-  --discover              find devices with mDNS (_multicam._tcp) first
-  --discover-seconds S    how long to browse (default 3)
-  --interface ADDR        confine mDNS to this local address (repeatable)
-  --delay S               seconds from now to the synchronized start (default 3)
-  --duration S            stop after S seconds of recording; without it, record until
-                          Enter or Ctrl-C
-  --out DIR               recordings folder (default ./recordings); the take gets a subfolder
-  --name NAME             take name (default "Take")
-  --no-download           stop without downloading (file names are still in take.json)
-  --stop-timeout S        seconds to wait for a STOP reply (default 90: Android trims first)
-  --upload                after the downloads, have every device upload its file to
-                          S3-compatible storage (needs --bucket; credentials from the
-                          standard AWS chain or --profile), confirmed with a HEAD
-  --bucket B, --prefix T, --endpoint URL, --region R, --profile P, --path-style
-                          the storage target (see 'multicam upload --help')
-  --json                  print the final take.json to stdout
-  -h, --help              this text
-
-SIGTERM is handled like Ctrl-C. A second Ctrl-C (or SIGTERM) while downloading cancels the
-downloads (received bytes are kept as .partial).
-exit: 0 every device recorded and every file downloaded and verified,
-      2 partial failure (the manifest says what and why), 1 usage error
-`;
+import { STORAGE_OPTIONS, UploadProgress, storageFromOptions } from './storage-options';
 
 /** 0 only when every device recorded, stopped with a file, and (when downloading) its file verified. */
 export function takeExitCode(m: TakeManifest, downloaded: boolean): number {
@@ -91,6 +60,7 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
     const devices: RecorderDevice[] = manual.map((d) => ({ key: d.key, name: '', host: d.host, port: d.port }));
     if (values.discover) {
       io.stderr.write(`discovering devices for ${discoverSeconds} s…\n`);
+      const { discoverDevices } = await import('./discover'); // mDNS only when asked for
       for (const s of await discoverDevices({ seconds: discoverSeconds, interfaces: values.interface ?? [] })) {
         if (!devices.some((d) => d.key === s.key || (d.host === s.host && d.port === s.port))) devices.push(s);
       }
@@ -188,6 +158,8 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
 async function uploadTakeFiles(io: CliIo, folder: string, storage: StorageSettings): Promise<boolean> {
   const progress = new UploadProgress(io.stderr, isTty(io.stderr));
   try {
+    // Loaded only now: the S3 client is the largest thing the CLI bundles.
+    const { uploadAfterStop } = await import('../core/uploads/take');
     const result = await uploadAfterStop(folder, storage, { onUpload: (v) => progress.onUpload(v) });
     progress.close();
     const done = result.uploads.filter((u) => u.state === 'done').length;

@@ -6,21 +6,7 @@ import type { TimedReply } from '../core/device-client/types';
 import { estimateClock } from '../core/clock/samples';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, oneLine, parse, parseDeviceArg, printable, runCommand } from './common';
 import type { CliIo } from './common';
-
-export const STATUS_USAGE = `usage: multicam status --device host:port [--device host:port …] [--samples N] [--json]
-
-Ask each device for its status and estimate its clock offset (device clock minus this
-computer's clock) from a few DEVICE_STATUS round trips, keeping the fastest one.
-
-options:
-  --device host:port   a device (repeatable; port defaults to 8080)
-  --samples N          DEVICE_STATUS round trips per device (default 4, 1–20)
-  --timeout S          seconds to wait for each reply (default 3)
-  --json               print the result as JSON on stdout
-  -h, --help           this text
-
-exit: 0 every device answered, 2 some did not, 1 usage error
-`;
+import { STATUS_USAGE } from './usage';
 
 export interface DeviceStatusResult {
   device: string;

@@ -7,23 +7,7 @@ import { join } from 'node:path';
 import type { TakeSync } from '../../src-shared/sync';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, printable, runCommand } from './common';
 import type { CliIo } from './common';
-
-export const SYNC_USAGE = `usage: multicam sync TAKE_DIR [--json]
-
-Measure, from the sound of each downloaded file, where every camera's first frame sits on one
-timeline: coarse loudness match, GCC-PHAT on windows along the clips, a drift fit and one
-least-squares solution over all camera pairs. Needs ffmpeg and ffprobe. The result is written
-into the take's take.json under "sync" (a folder without take.json: every video in it is
-analysed and nothing is written).
-
-options:
-  --json      print the result as JSON on stdout: { "devices": [ { "name", "file", "offsetMs",
-              "driftPpm", "score", "ok", "reason", ... } ], ... }
-  -h, --help  this text
-
-exit: 0 every file aligned, 2 any file not aligned (each says why) or the analysis failed,
-      1 usage error
-`;
+import { SYNC_USAGE } from './usage';
 
 /** Positional-argument parse shared by sync and export. */
 export function parseTakeArgs<O extends Record<string, { type: 'string' | 'boolean' }>>(argv: string[], options: O) {
