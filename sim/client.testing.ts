@@ -132,3 +132,9 @@ export const frameComplete = (data: Buffer): boolean => {
 };
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Poll `cond` every 10 ms until it holds; throws naming `what` after about `timeoutMs`. */
+export async function waitUntil(cond: () => boolean, what = 'condition', timeoutMs = 10_000): Promise<void> {
+  for (let i = 0; i < timeoutMs / 10 && !cond(); i++) await sleep(10);
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+}

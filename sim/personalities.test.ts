@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimDevice } from './device';
-import { ask, command, exchange, frameComplete, splitFrame, sleep } from './client.testing';
+import { ask, command, exchange, frameComplete, splitFrame, sleep, waitUntil } from './client.testing';
 import type { Personality, SimDevice, SimDeviceOptions } from './types';
 
 const started: SimDevice[] = [];
@@ -22,12 +22,8 @@ const QUIET = 400;
 
 async function recordOnce(d: SimDevice): Promise<Record<string, unknown>> {
   await ask(d.port, command('START_RECORDING', { timestamp: Date.now() / 1000 - 1 }));
-  await waitFor(() => d.state === 'recording');
+  await waitUntil(() => d.state === 'recording');
   return ask(d.port, command('STOP_RECORDING'));
-}
-async function waitFor(cond: () => boolean, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await sleep(10);
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('closing after a reply', () => {
@@ -258,7 +254,7 @@ describe('GET_VIDEO', () => {
     const { createHash } = await import('node:crypto');
     expect(createHash('sha256').update(f.body).digest('hex')).toBe(d.recordings[0]!.sha256);
     expect(r.open).toBe(true); // no close after the body: the client closes
-    await waitFor(() => (p === 'oak' ? d.files().length === 0 : true), 'oak to delete');
+    await waitUntil(() => (p === 'oak' ? d.files().length === 0 : true), 'oak to delete');
     const again = await exchange(d.port, command('GET_VIDEO', { fileName: name }), { until: frameComplete, quietMs: 5000 });
     if (p === 'oak') {
       expect(JSON.parse(again.data.toString())).toMatchObject({ status: 'error', message: expect.stringMatching(/^Failed to finalize/) });
@@ -340,7 +336,7 @@ describe('lifecycle', () => {
 
     const k = await device('ios');
     const held = exchange(k.port, command('DEVICE_STATUS'), { until: () => false, quietMs: 5000 });
-    await waitFor(() => k.received.length === 1);
+    await waitUntil(() => k.received.length === 1);
     await k.kill();
     const r = await held;
     expect(r.error === 'ECONNRESET' || r.ended).toBe(true);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeDeviceClock } from './clock';
 import { startSimDevice } from './device';
-import { ask, command, exchange, sleep } from './client.testing';
+import { ask, command, exchange, sleep, waitUntil } from './client.testing';
 import type { Personality, SimDevice, SimDeviceOptions, SimState } from './types';
 
 const SHIFT = 987_654_321; // true time ≠ wall clock
@@ -22,10 +22,6 @@ async function device(personality: Personality, extra: Partial<SimDeviceOptions>
 afterEach(async () => {
   await Promise.all(started.splice(0).map((d) => d.stop()));
 });
-async function waitFor(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000 && !cond(); i++) await sleep(10);
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
-}
 const start = (d: SimDevice, targetSec: number) => ask(d.port, command('START_RECORDING', { timestamp: targetSec }));
 const stop = (d: SimDevice) => ask(d.port, command('STOP_RECORDING'));
 
@@ -49,7 +45,7 @@ describe('state machine and true instants', () => {
     expect((await start(d, target)).status).toBe('scheduled_recording_accepted');
     expect(d.state).toBe('scheduled');
     expect(d.recordings).toHaveLength(0);
-    await waitFor(() => d.state === 'recording', 'recording');
+    await waitUntil(() => d.state === 'recording', 'recording');
     const rec = d.recordings[0]!;
     expect(rec.trueStartMs).toBeGreaterThanOrEqual(target * 1000);
     expect(rec.trueStartMs).toBeLessThan(target * 1000 + 10_000); // not 20 s late: the raw offset is not used
@@ -73,7 +69,7 @@ describe('state machine and true instants', () => {
     const t0 = now();
     const targetDevice = (t0 + 20_000 + 300) / 1000; // "300 ms from now" on a clock 20 s ahead
     await start(d, targetDevice);
-    await waitFor(() => d.state === 'recording', 'recording');
+    await waitUntil(() => d.state === 'recording', 'recording');
     const rec = d.recordings[0]!;
     expect(rec.trueStartMs).toBeGreaterThanOrEqual(t0 + 300 - 0.01);
     expect(rec.trueStartMs).toBeLessThan(targetDevice * 1000 - 10_000); // well before the target read as true time
@@ -90,7 +86,7 @@ describe('state machine and true instants', () => {
     expect(d.state).toBe('ready');
     const t0 = now();
     await start(d, (d.deviceNow() + 300) / 1000);
-    await waitFor(() => d.state === 'recording', 'recording');
+    await waitUntil(() => d.state === 'recording', 'recording');
     expect(d.recordings[0]!.trueStartMs).toBeGreaterThanOrEqual(t0 + 300 - 1);
   });
 
@@ -122,10 +118,10 @@ describe('state machine and true instants', () => {
     const watch = setInterval(() => seen.at(-1) !== d.state && seen.push(d.state), 2);
     try {
       await start(d, (d.deviceNow() + 200) / 1000);
-      await waitFor(() => d.state === 'recording', 'recording');
+      await waitUntil(() => d.state === 'recording', 'recording');
       const sent = Date.now();
       const stopping = stop(d);
-      await waitFor(() => d.state === 'stopping', 'stopping');
+      await waitUntil(() => d.state === 'stopping', 'stopping');
       expect((await ask(d.port, command('DEVICE_STATUS'))).status).toBe('stopping');
       const r = await stopping;
       expect(Date.now() - sent).toBeGreaterThanOrEqual(600 - 5); // a lower bound: the reply cannot come sooner
@@ -143,7 +139,7 @@ describe('state machine and true instants', () => {
     const t0 = now();
     expect((await start(d, (d.deviceNow() + 300) / 1000)).status).toBe('scheduled_recording_accepted');
     expect(d.state).toBe('scheduled');
-    await waitFor(() => d.state === 'recording', 'recording');
+    await waitUntil(() => d.state === 'recording', 'recording');
     expect(d.recordings[0]!.trueStartMs).toBeGreaterThanOrEqual(t0 + 300 - 1);
     expect(d.recordings[0]!.trueStartMs).toBeGreaterThan(d.recordings[0]!.receivedAtMs);
   });

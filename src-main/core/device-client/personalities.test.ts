@@ -19,6 +19,7 @@ import {
   uploadToCloud,
 } from '../../../src-shared/protocol';
 import { startSimDevice, type Fault, type Personality, type SimDevice, type SimDeviceOptions } from '../../../sim';
+import { waitUntil } from '../../../sim/client.testing';
 import { DownloadError, download, send, type DownloadOptions, type SendOptions } from './index';
 
 const FILE_SIZE = 300_000;
@@ -63,10 +64,6 @@ async function rejection<T extends ProtocolError>(p: Promise<unknown>): Promise<
   expect(e).toBeInstanceOf(ProtocolError);
   return e as T;
 }
-async function waitFor(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!cond()) throw new Error(`timed out waiting for ${what}`);
-}
 async function listing(): Promise<string[]> {
   expect(await fs.readdir(root)).toEqual(['take']);
   return (await fs.readdir(dest)).sort();
@@ -76,7 +73,7 @@ async function listing(): Promise<string[]> {
 async function recordOnce(d: SimDevice) {
   const start = await send(addr(d), startRecording(Date.now() / 1000 - 0.5), FAST);
   expect(isStartAccepted(start.reply.status)).toBe(true);
-  await waitFor(() => d.state === 'recording', 'recording');
+  await waitUntil(() => d.state === 'recording', 'recording');
   return send(addr(d), stopRecording(), FAST);
 }
 
@@ -123,7 +120,7 @@ for (const personality of ['ios', 'android', 'oak', 'spec'] as const) {
       expect(await listing()).toEqual([path.basename(r.path)]);
       if (personality === 'oak') {
         // The OAK server deletes its copy once sent: what we saved is all there is.
-        await waitFor(() => d.files().length === 0, 'OAK to delete the file');
+        await waitUntil(() => d.files().length === 0, 'OAK to delete the file');
         const again = await rejection<DownloadError>(download(addr(d), rec.fileName, dest, { ...DL, localName: 'again.zip' }));
         expect(again.code).toBe('device_error');
       } else {
