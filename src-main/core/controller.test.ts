@@ -15,7 +15,7 @@ import { onlineDevices, startControllerRig, waitForEvent, type ControllerDirs, t
 
 let rig: ControllerRig;
 beforeEach(() => {
-  rig = startControllerRig('mc-controller-');
+  rig = startControllerRig('mc-controller-', { virtualTime: true });
 });
 afterEach(() => rig.stop());
 

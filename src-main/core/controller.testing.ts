@@ -9,6 +9,7 @@ import type { ControllerEvent, DeviceView } from '../../src-shared/api';
 import { ControllerClock } from './clock';
 import { createController, type Controller } from './controller';
 import type { ControllerOptions } from './controller-options';
+import { startVirtualTime, type VirtualTime } from './timers.testing';
 
 export interface ControllerDirs {
   root: string;
@@ -25,12 +26,20 @@ export interface ControllerRig {
   controller(d?: ControllerDirs, extra?: Partial<ControllerOptions>): Promise<Controller>;
   /** Run `fn` at stop(), the last deferred first. */
   defer(fn: () => unknown): void;
+  /** Set when the rig runs on virtual time. */
+  readonly time: VirtualTime | null;
   stop(): Promise<void>;
 }
 
-export function startControllerRig(prefix = 'mc-controller-'): ControllerRig {
+/**
+ * `virtualTime`: the whole process on virtual time (timers.testing.ts) until stop(): countdowns,
+ * polls and trims cost nothing. Not for a test that measures real time (an event-loop ticker).
+ */
+export function startControllerRig(prefix = 'mc-controller-', opts: { virtualTime?: boolean } = {}): ControllerRig {
   const cleanups: Array<() => unknown> = [];
+  const time = opts.virtualTime ? startVirtualTime() : null;
   const rig: ControllerRig = {
+    time,
     dirs() {
       const root = mkdtempSync(join(tmpdir(), prefix));
       cleanups.push(() => rmSync(root, { recursive: true, force: true }));
@@ -52,7 +61,11 @@ export function startControllerRig(prefix = 'mc-controller-'): ControllerRig {
       cleanups.push(fn);
     },
     async stop() {
-      for (const fn of cleanups.splice(0).reverse()) await fn();
+      try {
+        for (const fn of cleanups.splice(0).reverse()) await fn();
+      } finally {
+        await time?.stop();
+      }
     },
   };
   return rig;

@@ -12,7 +12,7 @@ import { refusedPort } from './device-client/servers.testing';
 
 let rig: ControllerRig;
 beforeEach(() => {
-  rig = startControllerRig('mc-ctl-trust-');
+  rig = startControllerRig('mc-ctl-trust-', { virtualTime: true });
 });
 afterEach(() => rig.stop());
 

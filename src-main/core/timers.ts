@@ -1,6 +1,7 @@
 /**
  * The timer seam every service takes (fleet, controller clock, recorder): production hands in
- * real timers, tests virtual time (fleet/fleet.testing.ts `FakeTime`), so waits cost no real time.
+ * real timers, unit tests virtual time (fleet/fleet.testing.ts `FakeTime`), so waits cost no real time;
+ * tests over real I/O fake the timers themselves (timers.testing.ts `startVirtualTime`).
  */
 
 /** Run `fn` after `ms`; returns a cancel function. */
