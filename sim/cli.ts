@@ -3,6 +3,7 @@
  * (` mdns <instance name>` after it with --mdns),
  * run until SIGINT/SIGTERM (or `io.signal`), then stop them cleanly and return 0.
  */
+import { errorLine } from '../src-shared/error-line';
 import { startSimFleet, type SimFleetOptions } from './fleet';
 import { FAULT_NAMES, PERSONALITIES, type Fault, type FaultName, type Personality, type SimDevice } from './types';
 
@@ -185,7 +186,7 @@ export async function simCommand(argv: string[], io: SimIo): Promise<number> {
   try {
     devices = await startSimFleet(opts);
   } catch (e) {
-    io.stderr.write(`multicam sim: cannot start devices: ${(e as Error).message}\n`);
+    io.stderr.write(`multicam sim: cannot start devices: ${errorLine(e)}\n`);
     return 2;
   }
   // The device's own id first: the name `status`, `record` and the app show once it answers. The

@@ -4,6 +4,7 @@
  * faults. Instants handed to tests are TRUE time (from `now`); the wire carries the device's raw
  * clock.
  */
+import { errorLine } from '../src-shared/error-line';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
@@ -798,7 +799,7 @@ class Device implements SimDevice {
             },
           });
         } catch (e) {
-          error = (e as Error).message;
+          error = errorLine(e);
         }
         if (this.closed) return;
         this.uploadQueue.splice(this.uploadQueue.indexOf(item), 1);

@@ -3,6 +3,7 @@
  * (device-protocol-notes.md). Deliberately not the controller's framer: a framing bug on one
  * side must not be cancelled out by the same code on the other.
  */
+import { errorLine } from '../src-shared/error-line';
 import type { Personality } from './types';
 
 export type ReadOutcome =
@@ -22,7 +23,7 @@ export function decodeObject(bytes: Uint8Array): ReadOutcome {
   try {
     value = JSON.parse(utf8.decode(bytes));
   } catch (e) {
-    return { kind: 'undecodable', reason: (e as Error).message };
+    return { kind: 'undecodable', reason: errorLine(e) };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'undecodable', reason: 'not a JSON object' };
   return { kind: 'command', value: value as Record<string, unknown> };

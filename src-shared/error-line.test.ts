@@ -19,7 +19,14 @@ describe('errorLine', () => {
     const line = errorLine(new Error('x'.repeat(100_000)));
     expect(line.length).toBeLessThanOrEqual(500);
     expect(line.endsWith('…')).toBe(true);
-    expect(errorLine(new Error('abcdef'), 4)).toBe('abc…');
+    expect(errorLine(new Error('abcdef'), { max: 4 })).toBe('abc…');
+  });
+  it('puts the error code in front when asked, once', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    expect(errorLine(refused)).toBe('connect ECONNREFUSED 127.0.0.1:9');
+    expect(errorLine(refused, { withCode: true })).toBe('ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9');
+    expect(errorLine(Object.assign(new Error('ENOSPC: no space left'), { code: 'ENOSPC' }), { withCode: true })).toBe('ENOSPC: no space left');
+    expect(errorLine(Object.assign(new Error(''), { code: 'EPIPE' }), { withCode: true })).toBe('EPIPE');
   });
   it('survives a value whose text conversion throws', () => {
     const hostile = {

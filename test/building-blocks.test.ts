@@ -2,7 +2,8 @@
  * Shared building blocks, one name each (architecture.md): every service announces changes
  * through the one `Emitter` (src-shared/event.ts), with its one policy for a listener that
  * throws. This scan fails when a hand-written listener collection or a Node EventEmitter comes
- * back in production code.
+ * back in production code, and when an error is turned into text by hand instead of through
+ * the one `errorLine` (src-shared/error-line.ts).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
@@ -22,7 +23,7 @@ function walk(dir: string, out: string[] = []): string[] {
 
 const rel = (f: string) => relative(root, f).split(sep).join('/');
 const isTestFile = (r: string) => /\.test\.tsx?$|\.testing\.tsx?$/.test(r);
-const production = ['src-main', 'src-shared']
+const production = ['src-main', 'src-shared', 'src-renderer', 'sim']
   .flatMap((d) => walk(join(root, d)))
   .map((f) => ({ file: rel(f), source: readFileSync(f, 'utf8') }))
   .filter((f) => !isTestFile(f.file));
@@ -46,6 +47,40 @@ function handWrittenEmitters(files: Array<{ file: string; source: string }>): st
   return out;
 }
 
+/** `e instanceof Error ? e.message : String(e)`, `(e as Error).message`, `err.message.split('\n')[0]`. */
+const HAND_MADE_ERROR_LINE = [
+  /instanceof Error\s*\?\s*[\w.]+\.message\b/,
+  /\(\s*\w+\s+as\s+Error\s*\)\??\.message\b/,
+  /\b(?:e|err|error|cause)\??\.message\??\.split\(/,
+];
+const ERROR_LINE_HOME = 'src-shared/error-line.ts';
+
+function handMadeErrorLines(files: Array<{ file: string; source: string }>): string[] {
+  const out: string[] = [];
+  for (const { file, source } of files) {
+    if (file === ERROR_LINE_HOME) continue;
+    source.split('\n').forEach((line, i) => {
+      if (HAND_MADE_ERROR_LINE.some((re) => re.test(line)))
+        out.push(`${file}:${i + 1}: an error turned into text by hand (use errorLine from src-shared/error-line.ts)`);
+    });
+  }
+  return out;
+}
+
+describe('one errorLine', () => {
+  it('no production code turns an error into one line by hand', () => {
+    expect(handMadeErrorLines(production)).toEqual([]);
+  });
+
+  it('the scan can fail: each hand-made one-liner is caught', () => {
+    const one = (source: string) => handMadeErrorLines([{ file: 'src-main/core/x.ts', source }]);
+    expect(one('const text = e instanceof Error ? e.message : String(e);')).toHaveLength(1);
+    expect(one('reason = (e as Error).message;')).toHaveLength(1);
+    expect(one("const msg = err.message.split('\\n')[0]!;")).toHaveLength(1);
+    expect(one('const text = errorLine(e);')).toEqual([]);
+  });
+});
+
 describe('one Emitter', () => {
   it('scans the production sources', () => {
     expect(production.length).toBeGreaterThan(50);
@@ -53,7 +88,8 @@ describe('one Emitter', () => {
   });
 
   it('no service keeps its own listener collection or a Node EventEmitter', () => {
-    expect(handWrittenEmitters(production)).toEqual([]);
+    // The services: core and what it shares (the renderer's transports keep their own small sets).
+    expect(handWrittenEmitters(production.filter((f) => /^src-(main|shared)\//.test(f.file)))).toEqual([]);
   });
 
   it('the scan can fail: each way of hand-writing listeners is caught', () => {

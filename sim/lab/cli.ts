@@ -16,6 +16,7 @@
  * Delay/jitter come from the sim's own options: tc netem is usually missing from this kernel and
  * `up` says so.
  */
+import { errorLine } from '../../src-shared/error-line';
 import { execFileSync } from 'node:child_process';
 import { createLab, destroyLab, labAvailable, LAB_PERSONALITIES, subnetForPrefix, type LabHostSpec, type LabPersonality } from './lab';
 
@@ -55,7 +56,7 @@ export async function labCli(argv: string[]): Promise<number> {
   try {
     o = parse(rest);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n${USAGE}`);
+    process.stderr.write(`${errorLine(e)}\n${USAGE}`);
     return 1;
   }
   const prefix = o.get('prefix') ?? 'mc';
@@ -108,7 +109,7 @@ export async function labCli(argv: string[]): Promise<number> {
     process.stdout.write(`tear down with: npx tsx sim/lab/cli.ts down${prefix === 'mc' ? '' : ` --prefix ${prefix}`}\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(`lab up failed: ${(e as Error).message}\n`);
+    process.stderr.write(`lab up failed: ${errorLine(e)}\n`);
     return 2;
   }
 }

@@ -3,6 +3,7 @@
  * (scripts/serve.js, the built copy) or `npx tsx src-main/bridge/serve.ts …` from the sources.
  * Creates the real controller, starts the bridge, prints the URL (with its token).
  */
+import { errorLine } from '../../src-shared/error-line';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -138,7 +139,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
       if (code !== 0) process.exit(code);
     },
     (e: unknown) => {
-      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+      process.stderr.write(`${errorLine(e)}\n`);
       process.exit(1);
     },
   );

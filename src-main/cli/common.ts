@@ -1,4 +1,5 @@
 /** Shared bits of the `multicam` subcommands: argument parsing, device addresses, output. */
+import { errorLine } from '../../src-shared/error-line';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { displayText, formatBytes } from '../../src-shared/format';
 
@@ -70,7 +71,7 @@ export function parse<O extends Options>(argv: string[], options: O) {
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
   } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify .*$/, ''));
+    throw new UsageError(errorLine(e).replace(/\. To specify .*$/, ''));
   }
 }
 
@@ -85,15 +86,9 @@ export async function runCommand(name: string, _usage: string, io: CliIo, body: 
       return EXIT_USAGE;
     }
     // Error messages quote devices (their replies, names, file names): filtered like any device text.
-    io.stderr.write(`multicam ${name}: ${printable(oneLine(e))}\n`);
+    io.stderr.write(`multicam ${name}: ${printable(errorLine(e, { withCode: true }))}\n`);
     return EXIT_PARTIAL;
   }
-}
-
-export function oneLine(e: unknown): string {
-  const err = e as { code?: unknown; message?: unknown };
-  const msg = typeof err?.message === 'string' ? err.message.split('\n')[0]! : String(e);
-  return typeof err?.code === 'string' && !msg.startsWith(err.code) ? `${err.code}: ${msg}` : msg;
 }
 
 /**

@@ -1,22 +1,10 @@
 /** `multicam download`: one file from one device, verified, never overwriting anything. */
+import { errorLine } from '../../src-shared/error-line';
 import { resolve } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { pickFreeName, remoteBasename } from '../core/downloads/naming';
 import { sanitizeComponent } from '../core/takes/folder';
-import {
-  EXIT_OK,
-  EXIT_PARTIAL,
-  UsageError,
-  formatBytes,
-  isTty,
-  oneLine,
-  parse,
-  parseDeviceArg,
-  parseSeconds,
-  printable,
-  progressBar,
-  runCommand,
-} from './common';
+import { EXIT_OK, EXIT_PARTIAL, UsageError, formatBytes, isTty, parse, parseDeviceArg, parseSeconds, printable, progressBar, runCommand } from './common';
 import type { CliIo } from './common';
 import { DOWNLOAD_USAGE } from './usage';
 
@@ -71,8 +59,9 @@ export async function downloadCommand(argv: string[], io: CliIo): Promise<number
       if (drawn) io.stderr.write('\n');
       const kept = (e as { partialPath?: unknown }).partialPath;
       io.stderr.write(
-        printable(`multicam download: ${oneLine(e)}${typeof kept === 'string' && !oneLine(e).includes(kept) ? ` (received bytes kept at ${kept})` : ''}`) +
-          '\n',
+        printable(
+          `multicam download: ${errorLine(e, { withCode: true })}${typeof kept === 'string' && !errorLine(e, { withCode: true }).includes(kept) ? ` (received bytes kept at ${kept})` : ''}`,
+        ) + '\n',
       );
       return EXIT_PARTIAL;
     }

@@ -4,6 +4,7 @@
  * fails to load is that command's error (exit 1 with the reason), never "unknown command".
  * `multicam X --help` prints X's help from usage.ts without loading X's module at all.
  */
+import { errorLine } from '../../src-shared/error-line';
 import type { CliIo } from './common';
 import { DEVICES_USAGE, DOWNLOAD_USAGE, EXPORT_USAGE, RECORD_USAGE, STATUS_USAGE, SYNC_USAGE, UPLOAD_USAGE } from './usage';
 
@@ -92,7 +93,7 @@ export async function dispatch(
   try {
     handler = await load();
   } catch (e) {
-    io.stderr.write(`multicam ${name}: could not load the command: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
+    io.stderr.write(`multicam ${name}: could not load the command: ${errorLine(e)}\n`);
     return 1;
   }
   return handler(rest, io);

@@ -1,4 +1,5 @@
 /** `multicam record`: one whole take — pre-flight, START, record, STOP, download, verify. */
+import { errorLine } from '../../src-shared/error-line';
 import { resolve } from 'node:path';
 import { download, prepareConnection, send } from '../core/device-client/index';
 import { DownloadQueue } from '../core/downloads/queue';
@@ -78,7 +79,7 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
       downloads: queue,
       autoDownload: doDownload,
       timeouts: { stopMs: stopTimeout * 1000 },
-      onWriteError: (folder, e) => progress.line(`warning: could not write ${folder}/take.json: ${e.message}`),
+      onWriteError: (folder, e) => progress.line(`warning: could not write ${folder}/take.json: ${errorLine(e)}`),
     });
     const progress = new TakeProgress(io.stderr, tty);
     progress.setDuration(duration);
@@ -167,7 +168,7 @@ async function uploadTakeFiles(io: CliIo, folder: string, storage: StorageSettin
     return result.ok;
   } catch (e) {
     progress.close();
-    io.stderr.write(`multicam record: upload: ${printable(redactSecrets(e instanceof Error ? e.message : String(e)))}\n`);
+    io.stderr.write(`multicam record: upload: ${printable(redactSecrets(errorLine(e)))}\n`);
     return false;
   }
 }

@@ -1,10 +1,11 @@
 /** `multicam status`: what each device says, and its clock offset from a few DEVICE_STATUS samples. */
 import { plainError } from '../../src-shared/plain';
+import { errorLine } from '../../src-shared/error-line';
 import { deviceStatus } from '../../src-shared/protocol';
 import { send } from '../core/device-client/index';
 import type { TimedReply } from '../core/device-client/types';
 import { estimateClock } from '../core/clock/samples';
-import { EXIT_OK, EXIT_PARTIAL, UsageError, oneLine, parse, parseDeviceArg, printable, runCommand } from './common';
+import { EXIT_OK, EXIT_PARTIAL, UsageError, parse, parseDeviceArg, printable, runCommand } from './common';
 import type { CliIo } from './common';
 import { STATUS_USAGE } from './usage';
 
@@ -26,7 +27,7 @@ export async function queryStatus(host: string, port: number, key: string, sampl
     try {
       got.push(await send({ host, port }, deviceStatus(), { replyTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, tries: 1 }));
     } catch (e) {
-      error = oneLine(e);
+      error = errorLine(e, { withCode: true });
       if (got.length === 0) break; // unreachable: do not wait out every sample
     }
   }

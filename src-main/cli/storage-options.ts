@@ -2,10 +2,11 @@
  * The storage flags and upload progress lines shared by `multicam upload` and `multicam record
  * --upload`, apart from the upload code itself: `record` loads the S3 client only when it uploads.
  */
+import { errorLine } from '../../src-shared/error-line';
 import type { StorageSettings, UploadView } from '../../src-shared/api';
 import { redactSecrets, redactUrl } from '../../src-shared/redact';
 import { DEFAULT_PREFIX_TEMPLATE, KeyTemplateError, validateTemplate } from '../core/uploads/keys';
-import { UsageError, formatBytes, oneLine, printable, progressBar } from './common';
+import { UsageError, formatBytes, printable, progressBar } from './common';
 
 /** Storage flags, shared by `multicam upload` and `multicam record --upload`. */
 export const STORAGE_OPTIONS = {
@@ -89,6 +90,6 @@ function describe(v: UploadView): string {
     case 'done':
       return `${v.deviceName}: confirmed ${v.key} (${formatBytes(v.bytes)})`;
     case 'failed':
-      return `${v.deviceName}: FAILED ${v.fileName}: ${oneLine(v.error ?? 'unknown error')}`;
+      return `${v.deviceName}: FAILED ${v.fileName}: ${errorLine(v.error ?? 'unknown error')}`;
   }
 }

@@ -1,4 +1,5 @@
 /** `multicam sync TAKE_DIR`: measure from the files' sound where every camera sits on one timeline. */
+import { errorLine } from '../../src-shared/error-line';
 import { parseArgs } from 'node:util';
 import { analyseTake, resolveTakeDir, writeTakeSync } from '../core/sync/take';
 import { MANIFEST_FILE } from '../core/takes';
@@ -14,7 +15,7 @@ export function parseTakeArgs<O extends Record<string, { type: 'string' | 'boole
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
   } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]!);
+    throw new UsageError(errorLine(e));
   }
 }
 

@@ -4,6 +4,7 @@
  * handlers, the WebSocket bridge and tests all drive this one object. It maps the contract onto
  * the services; the work itself lives in them.
  */
+import { errorLine } from '../../src-shared/error-line';
 import { isAbsolute } from 'node:path';
 import { err, ok } from '../../src-shared/api';
 import type { ContactSheet, ControllerApi, ControllerClockView, ControllerEvent, DeviceView, DownloadView, ExportFormat } from '../../src-shared/api';
@@ -11,7 +12,7 @@ import type { Result, Settings, SettingsPatch, Snapshot, TakeView, UploadView } 
 import { addressKey, parseManualAddress } from './fleet/address';
 import { checkRecordingsFolder } from './takes/folder';
 import { plainIssue, type IssueLike } from '../../src-shared/plain';
-import { ControllerServices, operatorMessage } from './services';
+import { ControllerServices } from './services';
 import type { ControllerOptions } from './controller-options';
 import type { Personality } from './virtual-devices';
 import { TakeActions } from './takes/actions';
@@ -240,7 +241,7 @@ export class Controller extends ControllerServices implements ControllerApi {
       next = this.persist(patch);
     } catch (e) {
       const issue = (e as { issues?: IssueLike[] }).issues?.[0];
-      return err('invalid_argument', issue ? plainIssue(issue) : operatorMessage(e));
+      return err('invalid_argument', issue ? plainIssue(issue) : errorLine(e));
     }
     // Apply what can change while running.
     if (next.ntpServer !== before.ntpServer) this.clock.setServer(next.ntpServer);

@@ -5,6 +5,7 @@
  * missing method is `unsupported`, a non-Result answer or a thrown error is `internal`, as one
  * line without a stack.
  */
+import { errorLine } from '../../src-shared/error-line';
 import { API_METHODS, err, type ApiMethod, type ControllerApi, type Result } from '../../src-shared/api';
 
 const METHODS = new Set<string>(API_METHODS);
@@ -23,8 +24,7 @@ export function isResult(v: unknown): v is Result<unknown> {
 
 /** A thrown error as a Result: its first line, bounded, never the stack. */
 export function internalError(e: unknown): Result<never> {
-  const message = e instanceof Error ? e.message : String(e);
-  return err('internal', message.split('\n')[0]!.slice(0, 500) || 'internal error');
+  return err('internal', errorLine(e));
 }
 
 /** Call `method` with already-validated `args`; never throws. */

@@ -23,9 +23,6 @@ import { Thumbnails } from './thumbnails';
 import { VirtualDevices } from './virtual-devices';
 import type { ControllerOptions } from './controller-options';
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
-/** One line for the operator: no stack, no multi-line dumps, bounded. */
-export const operatorMessage = (e: unknown) => message(e).split('\n')[0]!.trim().slice(0, 500) || 'unexpected error';
 /** Past takes shown in the takes panel. */
 const HISTORY_LIMIT = 50;
 
@@ -113,7 +110,7 @@ export class ControllerServices {
       // Read at use time: a settings change applies to what comes next, a take in progress carries on.
       settings: () => this.settings,
       ...(options.recorderTimeouts ? { timeouts: options.recorderTimeouts } : {}),
-      onWriteError: (folder, e) => this.log(`could not write the manifest in ${folder}: ${e.message}`),
+      onWriteError: (folder, e) => this.log(`could not write the manifest in ${folder}: ${errorLine(e)}`),
     });
     this.subscriptions.add(this.recorder.onDidChangeTake((take) => this.onTakeChanged(take)));
     this.uploads = new UploadsLink(
@@ -130,7 +127,7 @@ export class ControllerServices {
       try {
         this.fleet.addManual(address);
       } catch (e) {
-        this.log(`manual device ${address} ignored: ${message(e)}`);
+        this.log(`manual device ${address} ignored: ${errorLine(e)}`);
       }
     }
     this.discovery.current?.start();
@@ -145,13 +142,13 @@ export class ControllerServices {
           try {
             this.recorder.downloadOwedFiles(r.take.takeId);
           } catch (e) {
-            this.log(`could not queue the files owed by take '${r.take.name}': ${message(e)}`);
+            this.log(`could not queue the files owed by take '${r.take.name}': ${errorLine(e)}`);
           }
         }
       }
       this.activeTakeId = this.recorder.activeTake?.takeId ?? null;
     } catch (e) {
-      this.log(`take recovery failed: ${message(e)}`);
+      this.log(`take recovery failed: ${errorLine(e)}`);
     }
   }
 
@@ -251,6 +248,6 @@ export async function guarded<T>(f: () => T | Promise<T>, code = 'failed'): Prom
     return ok(await f());
   } catch (e) {
     const c = (e as { code?: unknown }).code;
-    return err(typeof c === 'string' && /^[a-z_]+$/.test(c) ? c : code, operatorMessage(e));
+    return err(typeof c === 'string' && /^[a-z_]+$/.test(c) ? c : code, errorLine(e));
   }
 }

@@ -2,6 +2,7 @@
  * Virtual cameras for demo mode: in-process sim devices (the composition root passes the
  * factory in, so core never imports sim/), registered in the fleet and stopped with it.
  */
+import { errorLine } from '../../src-shared/error-line';
 import type { DeviceView } from '../../src-shared/api';
 import type { Fleet } from './fleet';
 
@@ -68,7 +69,7 @@ export class VirtualDevices {
         views.push(this.fleet.rename(v.id, s.name));
         void this.fleet.pollNow(v.id).catch(() => undefined);
       } catch (e) {
-        this.log(`virtual camera ${s.name} not added: ${e instanceof Error ? e.message : String(e)}`);
+        this.log(`virtual camera ${s.name} not added: ${errorLine(e)}`);
         unused.push(s);
       }
     }

@@ -3,6 +3,7 @@
  * (security, app-protocol, ipc-handlers, window-state, menu, lifecycle), which are unit-tested
  * without Electron. Bundled to dist-electron/main.cjs by scripts/build-electron.mjs.
  */
+import { errorLine } from '../../src-shared/error-line';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, protocol, screen, session, shell } from 'electron';
 import { join } from 'node:path';
 import type { ControllerApi } from '../../src-shared/api';
@@ -138,7 +139,7 @@ if (!app.requestSingleInstanceLock()) {
 } else {
   app.on('second-instance', focusWindow);
   start().catch((e: unknown) => {
-    dialog.showErrorBox(APP_NAME, `Could not start: ${e instanceof Error ? e.message : String(e)}`);
+    dialog.showErrorBox(APP_NAME, `Could not start: ${errorLine(e)}`);
     app.exit(1);
   });
 }

@@ -2,6 +2,7 @@
  * Electron transport: the preload exposes `window.multicam`, an object with every ControllerApi
  * method (returning Promise<Result>) plus `subscribe(listener) => unsubscribe`.
  */
+import { errorLine } from '../../src-shared/error-line';
 import { API_METHODS, err, type ControllerEvent, type Result } from '../../src-shared/api';
 import { createApiClient, type ApiCall } from '../../src-shared/api-client';
 import { ALWAYS_OPEN, type Transport } from './transport';
@@ -25,7 +26,7 @@ export function createElectronTransport(bridge: Bridge): Transport {
       if (r && typeof r === 'object' && 'ok' in r) return r;
       return err('bad_reply', `The controller gave an unreadable answer to ${method}.`);
     } catch (e) {
-      return err('ipc_error', `Could not reach the controller (${method}): ${e instanceof Error ? e.message : String(e)}`);
+      return err('ipc_error', `Could not reach the controller (${method}): ${errorLine(e)}`);
     }
   };
   const subscribe = bridge.subscribe as (l: (e: ControllerEvent) => void) => () => void;

@@ -7,6 +7,7 @@
  *   action may or may not have happened), and we reconnect with exponential backoff.
  * - Event listeners survive reconnects; the store re-takes a snapshot when `opens` grows.
  */
+import { errorLine } from '../../src-shared/error-line';
 import { err, type ControllerEvent, type Result } from '../../src-shared/api';
 import { createApiClient } from '../../src-shared/api-client';
 import { BRIDGE_FILES_PATH, BRIDGE_PATH, type BridgeClientMessage, type BridgeServerMessage } from '../../src-shared/bridge-protocol';
@@ -100,7 +101,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     try {
       s = factory(options.url);
     } catch (e) {
-      scheduleReconnect(`could not open a connection: ${e instanceof Error ? e.message : String(e)}`);
+      scheduleReconnect(`could not open a connection: ${errorLine(e)}`);
       return;
     }
     socket = s;
@@ -169,7 +170,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
           socket.send(text);
         } catch (e) {
           pending.delete(id);
-          resolve(err('disconnected', `Could not send to the controller: ${e instanceof Error ? e.message : String(e)}`));
+          resolve(err('disconnected', `Could not send to the controller: ${errorLine(e)}`));
         }
       } else if (socket) {
         // Socket still opening: send when it opens, fail if it closes first.

@@ -1,4 +1,5 @@
 /** Run a controller call from a component: pending flag and the Result's error message. */
+import { errorLine } from '../../src-shared/error-line';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Result } from '../../src-shared/api';
 
@@ -31,7 +32,7 @@ export function useAction<A extends unknown[], T>(fn: (...args: A) => Promise<Re
     try {
       r = await fnRef.current(...args);
     } catch (e) {
-      r = { ok: false, error: { code: 'client_error', message: e instanceof Error ? e.message : String(e) } };
+      r = { ok: false, error: { code: 'client_error', message: errorLine(e) } };
     }
     inFlight.current = false;
     if (mounted.current) {

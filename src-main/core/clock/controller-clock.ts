@@ -7,9 +7,10 @@
  * keeps being applied: a jump back to the raw local clock would be worse). A failed re-sync
  * while still `sntp` keeps the state and reports the error.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import type { ControllerClockView } from '../../../src-shared/api';
 import { Emitter } from '../../../src-shared/event';
-import { DEFAULT_SNTP_PORT, DEFAULT_SNTP_SERVER, localHighResNow, measureSntp, SntpError, type SntpMeasurement } from './sntp';
+import { DEFAULT_SNTP_PORT, DEFAULT_SNTP_SERVER, localHighResNow, measureSntp, type SntpMeasurement } from './sntp';
 
 import type { SetTimer } from '../timers';
 export type { SetTimer } from '../timers';
@@ -150,8 +151,7 @@ export class ControllerClock {
       nextIn = this.resyncIntervalMs;
     } catch (e) {
       if (gen !== this.generation) return this.state();
-      const msg = e instanceof SntpError || e instanceof Error ? e.message : String(e);
-      this.error = `${this.server || '(none)'}: ${msg}`;
+      this.error = `${this.server || '(none)'}: ${errorLine(e)}`;
     }
     this.publish();
     if (this.running && gen === this.generation) {

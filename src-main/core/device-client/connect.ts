@@ -3,6 +3,7 @@
  * signal, and the protocol's retry loop (connection-level failures only, backing off between
  * tries, abortable while waiting).
  */
+import { errorLine } from '../../../src-shared/error-line';
 import net from 'node:net';
 import { DEFAULT_RETRY_TRIES, ProtocolError, RETRY_BACKOFF_MS } from '../../../src-shared/protocol';
 import { classifySocketError } from './errors';
@@ -45,7 +46,7 @@ export function openConnection(
     try {
       socket = net.connect({ host: address.host, port: address.port });
     } catch (cause) {
-      reject(new ProtocolError('network_error', `${context}: cannot connect: ${(cause as Error).message}`, { cause }));
+      reject(new ProtocolError('network_error', `${context}: cannot connect: ${errorLine(cause)}`, { cause }));
       return;
     }
     socket.on('error', () => {});

@@ -5,6 +5,7 @@
  * final name, the `.part` is gone, and body bytes that did arrive are kept at `<final>.partial`
  * (an OAK device deletes its file once sent, so they may be all there is).
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import type net from 'node:net';
@@ -254,13 +255,13 @@ function describeFailure(
     reply = e.reply;
   } else if (writeError !== null && e === writeError) {
     code = 'write_failed';
-    reason = `cannot write ${f.partPath}: ${(e as Error).message}`;
+    reason = `cannot write ${f.partPath}: ${errorLine(e)}`;
   } else if ((e as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
     code = 'closed_early';
     reason = 'the connection closed before the transfer completed';
   } else if (isFsError(e)) {
     code = 'write_failed';
-    reason = (e as Error).message;
+    reason = errorLine(e);
   } else {
     ({ code, text: reason } = classifySocketError(e));
   }
@@ -286,7 +287,7 @@ async function pathExists(p: string, context: string): Promise<boolean> {
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new DownloadError('write_failed', `${context}: cannot check ${p}: ${(e as Error).message}`, { cause: e });
+    throw new DownloadError('write_failed', `${context}: cannot check ${p}: ${errorLine(e)}`, { cause: e });
   }
 }
 

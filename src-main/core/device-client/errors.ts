@@ -2,6 +2,7 @@
  * Turning socket and file-system failures into `ProtocolError`s whose message names the device
  * and the command, so a log line or a UI toast says what happened without a stack trace.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { ProtocolError, type ProtocolErrorCode } from '../../../src-shared/protocol';
 import type { DeviceAddress } from './types';
 
@@ -54,7 +55,7 @@ export function classifySocketError(err: unknown): { code: ProtocolErrorCode; te
   const errno = (err as NodeJS.ErrnoException | null)?.code;
   const known = errno ? ERRNO_CODES[errno] : undefined;
   if (known) return known;
-  const msg = err instanceof Error ? err.message : String(err);
+  const msg = errorLine(err);
   return { code: 'network_error', text: errno ? `${errno}: ${msg}` : msg };
 }
 

@@ -6,6 +6,7 @@
  * (the same limits as `boundDeviceValue`), so only a small value comes back. Small replies — all
  * of a well-behaved device's — are parsed in place, with no hop.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { Worker } from 'node:worker_threads';
 import {
   MAX_DEVICE_DEPTH,
@@ -82,7 +83,7 @@ function getWorker(): Worker {
     if (worker === w) worker = null;
     for (const [id, p] of pending) {
       pending.delete(id);
-      p.reject(new ProtocolError('network_error', `reply decoder stopped: ${(e as Error)?.message ?? String(e)}`, { cause: e }));
+      p.reject(new ProtocolError('network_error', `reply decoder stopped: ${errorLine(e)}`, { cause: e }));
     }
   };
   w.on('error', fail);

@@ -3,6 +3,7 @@
  * complete JSON object (never wait for EOF: the iPhone app never closes), validate, close.
  * A device answer of any status is returned, never thrown; callers classify `status`.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import type net from 'node:net';
 import {
   CONNECT_TIMEOUT_MS,
@@ -36,7 +37,7 @@ export async function send(address: DeviceAddress, command: Command, options: Se
   } catch (e) {
     if (e instanceof ProtocolError) throw withContext(e, context);
     // Not a device failure: the caller built an unencodable command (a bug), so no ProtocolError.
-    throw new TypeError(`${context}: cannot encode the command: ${(e as Error).message}`, { cause: e });
+    throw new TypeError(`${context}: cannot encode the command: ${errorLine(e)}`, { cause: e });
   }
   const now = options.now ?? defaultNow;
   const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
@@ -154,7 +155,7 @@ function exchange(
 }
 
 function asNetworkError(e: unknown, context: string): ProtocolError {
-  return new ProtocolError('network_error', `${context}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+  return new ProtocolError('network_error', `${context}: ${errorLine(e)}`, { cause: e });
 }
 
 /**

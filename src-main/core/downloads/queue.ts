@@ -7,6 +7,7 @@
  * device that deleted its copy after sending) are never deleted or overwritten — a retry writes
  * to a fresh name. Retrying is always manual; nothing here re-requests a file on its own.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { randomBytes } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import type { DownloadView } from '../../../src-shared/api';
@@ -293,7 +294,7 @@ export class DownloadQueue {
             diskFull,
             deviceMessage: err.code === 'device_error' ? err.message : null,
           });
-      view.errorDetail = signal.aborted ? null : oneLine(err);
+      view.errorDetail = signal.aborted ? null : errorLine(err, { withCode: true });
       view.rateBps = 0;
       view.etaSeconds = null;
       job.info.seconds = (Date.now() - started) / 1000;
@@ -307,9 +308,4 @@ export class DownloadQueue {
   private release(folder: string, name: string): void {
     this.reserved.get(folder)?.delete(name);
   }
-}
-
-function oneLine(e: Error & { code?: string }): string {
-  const msg = (e.message || String(e)).split('\n')[0]!.slice(0, 500);
-  return e.code && !msg.startsWith(e.code) ? `${e.code}: ${msg}` : msg;
 }

@@ -3,6 +3,7 @@
  * instant (the state machine described in fleet.ts), its address and the view the operator sees.
  * No timers and no I/O here — the fleet owns those (polling, deadlines, discovery).
  */
+import { errorLine } from '../../../src-shared/error-line';
 import type { ClockView, DeviceState, DeviceView } from '../../../src-shared/api';
 import { displayText } from '../../../src-shared/format';
 import { plainDeviceProblem, plainError } from '../../../src-shared/plain';
@@ -267,12 +268,11 @@ export function entryAt(entries: Iterable<Entry>, host: string, port: number): E
 /** Short reason for a failed poll in plain words (plain.ts), for `stateReason`; `detail` is the technical line. */
 export function describeFailure(err: unknown, statusTimeoutMs: number): { text: string; detail: string | null } {
   if (isProtocolError(err)) {
-    const detail = `${err.code}: ${err.message.split('\n')[0]!.slice(0, 300)}`;
+    const detail = errorLine(err, { max: 300, withCode: true });
     if (err.code === 'reply_timeout' || err.code === 'aborted') return { text: `no reply within ${seconds(statusTimeoutMs)}`, detail };
     return { text: plainDeviceProblem(err.code), detail };
   }
-  const msg = err instanceof Error ? err.message : String(err);
-  return plainError(msg.slice(0, 300)) ?? { text: 'failed', detail: null };
+  return plainError(errorLine(err, { max: 300 })) ?? { text: 'failed', detail: null };
 }
 
 /** The event rule (see the file comment). */

@@ -60,14 +60,6 @@ export function classifyStart(reply: DeviceReply): { accepted: boolean; error: s
   };
 }
 
-/** One line for an error thrown by the device client (no stack). */
-export function errorLine(e: unknown): string {
-  const err = e as { code?: unknown; message?: unknown };
-  const msg = typeof err?.message === 'string' ? err.message.split('\n')[0]!.slice(0, 500) : String(e).slice(0, 500);
-  const code = typeof err?.code === 'string' ? err.code : null;
-  return code && !msg.startsWith(code) ? `${code}: ${msg}` : msg;
-}
-
 /**
  * A STOP reply that failed validation may still name the file (e.g. a wrong-typed `fileSize`).
  * Salvage `fileName` (or `fileId`) and a sane `fileSize` from the raw reply.

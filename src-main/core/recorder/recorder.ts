@@ -7,6 +7,7 @@
  * so a controller restart can pick the take up again (`recoverTakes`). One device's failure is
  * recorded on that device and never blocks the others.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { randomUUID } from 'node:crypto';
 import type { DownloadView, TakeView } from '../../../src-shared/api';
 import { Emitter, nextEvent, type Disposable } from '../../../src-shared/event';
@@ -14,7 +15,7 @@ import { isProtocolError, startRecording } from '../../../src-shared/protocol';
 import type { DownloadInfo } from '../downloads/queue';
 import { redactValue } from '../../../src-shared/redact';
 import { downloadChanged, settleOutcome, toTakeView, TakeStore, type ManifestDevice, type OwedWork, type TakeManifest } from '../takes';
-import { classifyStart, errorLine, targetFor } from './classify';
+import { classifyStart, targetFor } from './classify';
 import { enqueueDownload } from './downloads-link';
 import { FOLDER_DEADLINE_MS, withDeadline } from '../takes/folder';
 import { DeviceSteps } from './steps';
@@ -237,7 +238,7 @@ export class Recorder {
     for (const [i, { e, buildError }] of plan.entries()) {
       if (pending[i] !== null) continue;
       // Never sent (a bug or an impossible target): the device cannot have started.
-      Object.assign(e.start, { status: 'failed', error: `START not sent: ${errorLine(buildError)}`, transportError: false });
+      Object.assign(e.start, { status: 'failed', error: `START not sent: ${errorLine(buildError, { withCode: true })}`, transportError: false });
       e.stop.status = 'not_sent';
     }
     for (const { e, r, err } of await Promise.all(pending.filter((p) => p !== null))) {
@@ -255,7 +256,7 @@ export class Recorder {
       } else {
         e.start.status = 'failed';
         e.start.transportError = !refusedBeforeSending(err);
-        e.start.error = errorLine(err);
+        e.start.error = errorLine(err, { withCode: true });
         if (isProtocolError(err) && err.reply && typeof err.reply === 'object') e.start.reply = redactValue(err.reply) as Record<string, unknown>;
         if (e.start.transportError) e.warnings.push('START got no usable reply: the device may have started anyway (checked at stop)');
         else e.stop.status = 'not_sent';

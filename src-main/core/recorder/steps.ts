@@ -2,12 +2,13 @@
  * What the recorder does with one device: ask its status, pre-flight it, stop it. Each step
  * records its outcome on the device's entry and announces the change; none throws.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { plainDeviceProblem } from '../../../src-shared/plain';
 import { deviceStatus, isFailureStatus, isProtocolError, stopRecording } from '../../../src-shared/protocol';
 import type { TimedReply } from '../device-client/types';
 import type { ManifestDevice } from '../takes';
 import { estimateClock } from '../clock/samples';
-import { clip, describeReplyFailure, errorLine, salvageStopReply, schedulesOnRawClock } from './classify';
+import { clip, describeReplyFailure, salvageStopReply, schedulesOnRawClock } from './classify';
 import { MAX_REMOTE_NAME_CHARS, isRecordingReply, parseAddress, sec, type Session } from './take-state';
 import { recorderSetting, type ControllerClock, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './types';
 
@@ -42,7 +43,7 @@ export class DeviceSteps {
     try {
       first = await this.status(e, this.t.preflightMs);
     } catch (err) {
-      e.preflight = { reachable: false, status: null, battery: null, error: errorLine(err) };
+      e.preflight = { reachable: false, status: null, battery: null, error: errorLine(err, { withCode: true }) };
       e.start.status = 'skipped';
       e.start.skipReason = 'unreachable';
       // Plain words for the operator; the technical line stays in `preflight.error`.
@@ -112,7 +113,7 @@ export class DeviceSteps {
           return;
         }
       } catch (err) {
-        Object.assign(e.stop, { status: 'unreachable', error: `no reply to DEVICE_STATUS: ${errorLine(err)}` });
+        Object.assign(e.stop, { status: 'unreachable', error: `no reply to DEVICE_STATUS: ${errorLine(err, { withCode: true })}` });
         e.mayStillBeRecording = true;
         this.changed(s);
         return;
@@ -155,12 +156,12 @@ export class DeviceSteps {
       if (salvaged) {
         Object.assign(e.stop, { status: 'stopped', error: null, fileName: salvaged.fileName, fileSize: salvaged.fileSize });
         e.mayStillBeRecording = false;
-        e.warnings.push(`STOP reply failed validation (${errorLine(err)}); file name salvaged`);
+        e.warnings.push(`STOP reply failed validation (${errorLine(err, { withCode: true })}); file name salvaged`);
       } else if (isProtocolError(err) && err.code === 'device_error') {
-        Object.assign(e.stop, { status: 'failed', error: errorLine(err) });
+        Object.assign(e.stop, { status: 'failed', error: errorLine(err, { withCode: true }) });
         e.mayStillBeRecording = false;
       } else {
-        Object.assign(e.stop, { status: 'unreachable', error: errorLine(err) });
+        Object.assign(e.stop, { status: 'unreachable', error: errorLine(err, { withCode: true }) });
         e.mayStillBeRecording = true;
       }
     }
@@ -192,7 +193,7 @@ export class DeviceSteps {
             e.confirmedRecording = true;
             e.confirmStatus = clip(r.reply.status, 200);
           } else {
-            e.confirmStatus = r ? describeReplyFailure(r.reply) : `no reply: ${errorLine(err)}`;
+            e.confirmStatus = r ? describeReplyFailure(r.reply) : `no reply: ${errorLine(err, { withCode: true })}`;
           }
         }
         pending = pending.filter((e) => e.confirmedRecording !== true);

@@ -10,6 +10,7 @@
  *     the earliest file's own media time.
  * Memory is the envelopes (200 values a second) plus a fixed number of windows per pair.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import type { SyncDevice, TakeSync } from '../../../src-shared/sync';
@@ -280,7 +281,7 @@ export async function analyseFiles(inputs: SyncInput[], opts: SyncOptions = {}):
           progress(`decoding ${f.input.name}`);
           await firstPass(f, tools);
         } catch (e) {
-          f.error = e instanceof MediaError ? e.message : `cannot read the file: ${(e as Error).message}`;
+          f.error = e instanceof MediaError ? e.message : `cannot read the file: ${errorLine(e)}`;
         }
       }),
     ),
@@ -313,7 +314,7 @@ export async function analyseFiles(inputs: SyncInput[], opts: SyncOptions = {}):
         try {
           await secondPass(f, tools);
         } catch (e) {
-          f.error = e instanceof MediaError ? e.message : `cannot read the file: ${(e as Error).message}`;
+          f.error = e instanceof MediaError ? e.message : `cannot read the file: ${errorLine(e)}`;
         }
       }),
     ),

@@ -4,6 +4,7 @@
  * all aligned cameras were filming; each camera's frames come from one ffmpeg run that seeks to
  * each instant on that file's own clock and stacks the frames side by side.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { spawn } from 'node:child_process';
 import type { ContactSheet } from '../../../src-shared/api';
 import type { TakeSync } from '../../../src-shared/sync';
@@ -80,7 +81,7 @@ export async function contactSheet(
     try {
       strips.push({ deviceKey: d.deviceKey, name: d.name, url: await strip(path, times, opts.height ?? 135, opts.timeoutMs ?? 30_000), error: null });
     } catch (e) {
-      strips.push({ deviceKey: d.deviceKey, name: d.name, url: null, error: (e as Error).message });
+      strips.push({ deviceKey: d.deviceKey, name: d.name, url: null, error: errorLine(e) });
     }
   }
   return { instantsMs, strips };

@@ -3,6 +3,7 @@
  * mode, tests) the worker boots tsx and loads ./worker.ts (worker-boot.mjs); the Electron bundle ships it built as
  * `sync-worker.cjs` next to main.cjs.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +28,7 @@ export function analyseTakeInWorker(
     const { file, execArgv } = workerEntry();
     worker = new Worker(file, { workerData: { folder }, execArgv });
   } catch (e) {
-    return { result: Promise.resolve(failedSync(`the analysis could not start: ${(e as Error).message}`)), cancel: () => undefined };
+    return { result: Promise.resolve(failedSync(`the analysis could not start: ${errorLine(e)}`)), cancel: () => undefined };
   }
   let timer: NodeJS.Timeout | undefined;
   const result = new Promise<TakeSync>((resolve) => {
@@ -48,7 +49,7 @@ export function analyseTakeInWorker(
       else if (m.type === 'result' && m.result) finish(m.result);
       else if (m.type === 'error') finish(failedSync(m.message ?? 'the analysis failed'));
     });
-    worker.on('error', (e) => finish(failedSync(`the analysis failed: ${e.message.split('\n')[0]}`)));
+    worker.on('error', (e) => finish(failedSync(`the analysis failed: ${errorLine(e)}`)));
     worker.on('exit', (code) => finish(failedSync(`the analysis stopped unexpectedly (exit ${code})`)));
   });
   return { result, cancel: () => void worker.terminate() };

@@ -4,6 +4,7 @@
  * the take store; `running` is written first so every viewer sees the analysis is under way.
  * A take is analysed again when the set of downloaded files changes (a retried download).
  */
+import { errorLine } from '../../../src-shared/error-line';
 import type { TakeView } from '../../../src-shared/api';
 import type { TakeSync } from '../../../src-shared/sync';
 import { analyseTakeInWorker } from './run';
@@ -67,7 +68,7 @@ export class SyncService {
     await this.write(takeId, folder, running);
     let result: TakeSync;
     if (this.opts.analyse) {
-      result = await this.opts.analyse(folder).catch((e: unknown) => failedSync((e as Error).message));
+      result = await this.opts.analyse(folder).catch((e: unknown) => failedSync(errorLine(e)));
     } else {
       const job = analyseTakeInWorker(folder);
       this.current = job;
@@ -85,7 +86,7 @@ export class SyncService {
       await (this.opts.write ?? writeTakeSync)(folder, sync);
       this.opts.onChanged(takeId, sync);
     } catch (e) {
-      this.opts.log?.(`could not record the sync of ${folder}: ${(e as Error).message}`);
+      this.opts.log?.(`could not record the sync of ${folder}: ${errorLine(e)}`);
     }
   }
 

@@ -4,6 +4,7 @@
  * maps the contract onto these; the collaborators (take store, downloads, thumbnails, sync, the
  * opener) are passed in, so this module owns no state beyond the clip lengths it has probed.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -11,7 +12,7 @@ import { err, ok, type ContactSheet, type ExportFormat, type Result, TAKE_NOTE_M
 import type { ControllerEventInput } from '../controller-events';
 import type { DownloadQueue } from '../downloads';
 import { ExportError, exportTake as writeExport } from '../export';
-import { guarded, operatorMessage } from '../services';
+import { guarded } from '../services';
 import { contactSheet as makeContactSheet } from '../sync/contact-sheet';
 import type { SyncService } from '../sync/service';
 import type { Thumbnails } from '../thumbnails';
@@ -181,7 +182,7 @@ export class TakeActions {
       const r = await writeExport(take.folder, format);
       return ok({ path: r.path, angles: r.angles, skipped: r.skipped });
     } catch (e) {
-      return err(e instanceof ExportError ? 'not_ready' : 'failed', operatorMessage(e));
+      return err(e instanceof ExportError ? 'not_ready' : 'failed', errorLine(e));
     }
   }
 

@@ -3,6 +3,7 @@
  * Names are sanitised (no separators, no dot-leading names) and collision-free: `mkdir` without
  * `recursive` fails on an existing folder, so two takes started in the same second get `_2`, `_3`.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, realpath, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
@@ -67,7 +68,7 @@ export function folderProblem(e: unknown, path: string): string {
     case 'ETIMEDOUT':
       return `${path} did not answer within ${FOLDER_DEADLINE_MS / 1000} s (a disconnected network or removable drive?)`;
     default:
-      return `${path} cannot be used (${err?.code ?? (err instanceof Error ? err.message.split('\n')[0] : String(e))})`;
+      return `${path} cannot be used (${err?.code ?? errorLine(e)})`;
   }
 }
 

@@ -2,6 +2,7 @@
  * Reading takes back after a controller restart: which devices may still be recording and
  * which files are owed. Pure functions over validated manifests; the recorder acts on them.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { lstat, readdir, rename, unlink } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { ManifestError, readManifest, type TakeManifest } from './manifest';
@@ -31,7 +32,7 @@ export async function listTakes(recordingsDir: string): Promise<{ takes: StoredT
     } catch (e) {
       // A folder without take.json is not a take; anything else is worth telling the operator.
       if (e instanceof ManifestError && /cannot read/.test(e.message)) continue;
-      invalid.push({ folder, error: (e as Error).message });
+      invalid.push({ folder, error: errorLine(e) });
     }
   }
   return { takes, invalid };

@@ -5,6 +5,7 @@
  * schema (recovery): a manifest is a file on disk, so it is validated like any input, and
  * `download.path` is never used without re-checking it is inside the take folder.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -156,7 +157,7 @@ export async function loadManifestFile(folder: string): Promise<TakeManifest> {
   try {
     raw = await readFile(join(folder, MANIFEST_FILE), 'utf8');
   } catch (e) {
-    throw new ManifestError(folder, `cannot read ${MANIFEST_FILE}: ${(e as Error).message}`);
+    throw new ManifestError(folder, `cannot read ${MANIFEST_FILE}: ${errorLine(e)}`);
   }
   let value: unknown;
   try {

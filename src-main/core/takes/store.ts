@@ -3,6 +3,7 @@
  * past takes shown in the takes panel, their downloads, and the takes a restart must pick up.
  * Every change to a take goes through the one writer in ./manifest (`TakeFiles`).
  */
+import { errorLine } from '../../../src-shared/error-line';
 import type { DownloadView, TakeView } from '../../../src-shared/api';
 import { createTakeFolder, realInside } from './folder';
 import { takeFiles as defaultFiles, type TakeChange, type TakeFiles, type TakeHandle } from './manifest';
@@ -84,7 +85,7 @@ export class TakeStore {
         if (!this.known.has(t.manifest.takeId)) this.known.set(t.manifest.takeId, { folder: t.folder, manifest: this.files.peek(t.folder) ?? t.manifest });
       }
     } catch (e) {
-      this.opts.log?.(`could not list takes in ${dir}: ${(e as Error).message}`);
+      this.opts.log?.(`could not list takes in ${dir}: ${errorLine(e)}`);
     }
   }
 

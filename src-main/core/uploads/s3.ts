@@ -4,6 +4,7 @@
  * operator sentence. Credentials come from the standard AWS chain (env, shared files, SSO, …)
  * or a named profile; they are never in settings, manifests or logs.
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { StorageSettings } from '../../../src-shared/api';
 import { redactSecrets, redactUrl } from '../../../src-shared/redact';
@@ -76,7 +77,7 @@ export function describeStorageError(e: unknown, storage: StorageSettings, bucke
   const name = err?.name ?? '';
   const code = err?.code ?? err?.Code ?? '';
   const status = err?.$metadata?.httpStatusCode;
-  const msg = typeof err?.message === 'string' ? err.message.split('\n')[0]! : String(e);
+  const msg = errorLine(e);
   if (name === 'CredentialsProviderError' || /could not load credentials|credential.*(missing|not found)|profile .* could not be found/i.test(msg)) {
     return new StorageError(
       'missing_credentials',

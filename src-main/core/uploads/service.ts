@@ -10,6 +10,7 @@
  * The presigned URL is a bearer credential: it is kept in memory only, and every message that
  * leaves this module goes through redactSecrets().
  */
+import { errorLine } from '../../../src-shared/error-line';
 import { Emitter } from '../../../src-shared/event';
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -119,7 +120,7 @@ export function parseDeviceAddress(a: string | DeviceAddress): DeviceAddress {
 const isActive = (v: UploadView) => v.state === 'queued' || v.state === 'uploading' || v.state === 'verifying';
 export { summariseDeviceError } from './device-queue';
 
-const errorText = (e: unknown) => redactSecrets(typeof (e as Error)?.message === 'string' ? (e as Error).message.split('\n')[0]! : String(e));
+const errorText = (e: unknown) => redactSecrets(errorLine(e));
 
 export class UploadService {
   private readonly entries = new Map<string, Entry>();
