@@ -5,6 +5,8 @@
  * connect or write request pending, and no I/O callback for a few event-loop turns and a real
  * millisecond. I/O takes the real time it takes; waits (countdowns, a device trimming, back-offs,
  * confirmation polls) take none. A timeout fires only when nothing could have answered before it.
+ * The flip side: a request that never completes (a file call on a hung mount) holds time still,
+ * so a deadline against one is tested in real time.
  */
 import { createHook } from 'node:async_hooks';
 import { setImmediate as realSetImmediate, setTimeout as realSetTimeout } from 'node:timers';
