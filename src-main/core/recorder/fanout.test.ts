@@ -7,7 +7,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProtocolError, parseReply, type Command } from '../../../src-shared/protocol';
 import type { DeviceAddress, SendOptions, TimedReply } from '../device-client/types';
 import { readManifest } from '../takes/manifest';
+import { FakeTime } from '../fleet/fleet.testing';
 import { Recorder } from './recorder';
+import { wallClock } from './types';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -268,6 +270,41 @@ describe('recorder: retryStop', () => {
     await again;
     expect(stops()).toBe(2);
     expect(t.devices[0]).toMatchObject({ stop: 'stopped', fileName: 'f1000.mp4', mayStillBeRecording: false });
+    await rec.flush();
+    rec.dispose();
+  });
+});
+
+describe('recorder: confirmation on the timer seam (FakeTime)', () => {
+  it('polls at the target plus the grace, then every interval, and flags a device that never says recording', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mc-fanout-'));
+    dirs.push(dir);
+    const time = new FakeTime();
+    const polls: number[] = [];
+    let started = false;
+    const send = async (_address: DeviceAddress, command: Command): Promise<TimedReply> => {
+      const now = time.now();
+      if (command.command === 'START_RECORDING') started = true;
+      else if (command.command === 'DEVICE_STATUS' && started) polls.push(now);
+      const status = command.command === 'START_RECORDING' ? 'scheduled_recording_accepted' : 'ready';
+      return { reply: parseReply({ status, timestamp: now / 1000 }), sentAt: now, receivedAt: now, attempts: 1 };
+    };
+    // Production timings: grace 250 ms, 3 polls 800 ms apart.
+    const rec = new Recorder({ recordingsDir: dir, send, setTimer: time.setTimer, clock: { now: time.now, state: wallClock.state } });
+    const t = await rec.startTake({ devices: devices(1), delaySeconds: 3 });
+    const sinceTarget = () => polls.map((p) => Math.round(p - t.targetStart * 1000));
+    await time.advance(3_249);
+    expect(sinceTarget()).toEqual([]);
+    await time.advance(1);
+    expect(sinceTarget()).toEqual([250]);
+    await time.advance(1_600);
+    expect(sinceTarget()).toEqual([250, 1_050, 1_850]);
+    const c = await rec.confirmed();
+    expect(c.devices[0]!.confirmedRecording).toBe(false);
+    expect(c.devices[0]!.warnings.join(' ')).toMatch(/did not report recording after the target instant/);
+    await time.advance(60_000);
+    expect(polls).toHaveLength(3);
+    await rec.stopTake();
     await rec.flush();
     rec.dispose();
   });
