@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_REPLY_BYTES } from './constants';
 import { ProtocolError } from './errors';
-import { JsonObjectFramer, concat, decodeFirstObject, type FramerResult } from './framer';
+import { boundDeviceValue } from './bound';
+import { DEVICE_STRING_KEEP_BYTES, JsonObjectFramer, concat, decodeFirstObject, decodeJsonObject, type FramerResult } from './framer';
 import { mulberry32 } from '../prng';
 import { bytes, catchError, perByte, splitAt } from './bytes.testing';
 
@@ -440,5 +441,56 @@ describe('JsonObjectFramer: property-style round trip', () => {
       expect(f.bufferedBytes).toBe(bytes(text).length);
     }
     expect(sawExponent).toBe(true);
+  });
+});
+
+describe('cutting long strings while framing (maxStringBytes)', () => {
+  const rnd = mulberry32(7); // the same cases every run
+  const pieces = ['a', 'é', '€', '😀', '\\"', '\\\\', '\\n', '\\u00e9', '\\ud83d\\ude00', '<X-Amz-', '"'];
+  /** The JSON text of a string of about `n` raw bytes, from pieces that stress every boundary. */
+  function rawString(n: number): string {
+    const enc = new TextEncoder();
+    let out = '';
+    let size = 0;
+    while (size < n) {
+      const p = pieces[Math.floor(rnd() * (pieces.length - 1))]!;
+      out += p;
+      size += enc.encode(p).length;
+    }
+    return out;
+  }
+  function frame(bytes: Uint8Array, chunkSize: number, maxStringBytes: number): Record<string, unknown> {
+    const f = new JsonObjectFramer(MAX_REPLY_BYTES, { maxStringBytes });
+    for (let i = 0; i < bytes.length; i += chunkSize) {
+      const r = f.pushBytes(bytes.subarray(i, i + chunkSize));
+      if (r.done) return decodeJsonObject(r.bytes);
+    }
+    throw new Error('incomplete');
+  }
+
+  it('bounding the cut reply gives exactly what bounding the whole reply gives, whatever the chunking', () => {
+    for (let k = 0; k < 40; k++) {
+      const text = `{"status":"ready","message":"${rawString(20_000 + Math.floor(rnd() * 60_000))}","n":[1,2,{"k":"${rawString(100)}"}],"tail":"${rawString(30_000)}"}`;
+      const bytes = new TextEncoder().encode(text);
+      const whole = boundDeviceValue(JSON.parse(text));
+      const chunk = 1 + Math.floor(rnd() * 70_000);
+      expect(boundDeviceValue(frame(bytes, chunk, DEVICE_STRING_KEEP_BYTES)), `case ${k}, chunks of ${chunk}`).toEqual(whole);
+    }
+  });
+
+  it('keeps a ~1 MiB pathological reply to a few KiB, and still counts every byte against the cap', () => {
+    const big = `{"status":"ready","message":"${'<X-Amz-Signature>X-Amz-\\"aws'.repeat(36_000)}"}`;
+    const bytes = new TextEncoder().encode(big);
+    const f = new JsonObjectFramer(MAX_REPLY_BYTES, { maxStringBytes: DEVICE_STRING_KEEP_BYTES });
+    let r: ReturnType<JsonObjectFramer['pushBytes']> = { done: false };
+    for (let i = 0; i < bytes.length && !r.done; i += 65_536) r = f.pushBytes(bytes.subarray(i, i + 65_536));
+    if (!r.done) throw new Error('incomplete');
+    expect(r.bytes.length).toBeLessThan(2 * DEVICE_STRING_KEEP_BYTES); // from ~1 MiB
+    expect(decodeJsonObject(r.bytes).status).toBe('ready');
+    const over = new TextEncoder().encode(`{"message":"${'x'.repeat(MAX_REPLY_BYTES)}"}`);
+    const g = new JsonObjectFramer(MAX_REPLY_BYTES, { maxStringBytes: DEVICE_STRING_KEEP_BYTES });
+    expect(() => {
+      for (let i = 0; i < over.length; i += 65_536) g.pushBytes(over.subarray(i, i + 65_536));
+    }).toThrow(/exceeds/);
   });
 });

@@ -4,6 +4,7 @@
  * end of the reply is found by brace depth, aware of strings and escapes. Scanning bytes is
  * safe for UTF-8: every byte of a multi-byte sequence is ≥ 0x80, never `{ } " \`.
  */
+import { MAX_DEVICE_STRING_CHARS } from './bound';
 import { MAX_REPLY_BYTES } from './constants';
 import { ProtocolError } from './errors';
 
@@ -29,9 +30,35 @@ export type FramerResult =
 /** Like FramerResult, but the object's bytes undecoded (the caller decides where to parse them). */
 export type FramerBytesResult = { done: false } | { done: true; bytes: Uint8Array; rest: Uint8Array };
 
+export interface FramerOptions {
+  /**
+   * Keep at most about this many raw bytes of any one string (the rest of it is read past, never
+   * buffered): a device can send one 1 MiB string, and nothing reads more than its first 4096
+   * characters (bound.ts), so copying, decoding and parsing the rest is pure cost on the event
+   * loop. The cut is always at a character and escape boundary, so the kept bytes stay valid JSON.
+   * Default: keep everything.
+   */
+  maxStringBytes?: number;
+}
+
+/**
+ * Raw bytes of a string to keep so that it still decodes to more than MAX_DEVICE_STRING_CHARS
+ * UTF-16 units (a unit takes at most 6 raw bytes, `\uXXXX`): bounding the cut string then gives
+ * exactly what bounding the whole string gives.
+ */
+export const DEVICE_STRING_KEEP_BYTES = 6 * MAX_DEVICE_STRING_CHARS + 16;
+
 export class JsonObjectFramer {
   private readonly chunks: Uint8Array[] = [];
+  /** Bytes kept (what the object's bytes will be). */
   private size = 0;
+  /** Bytes read since the opening brace (what the reply cap counts). */
+  private scanned = 0;
+  private readonly maxStringBytes: number;
+  /** Raw bytes of the current string seen so far (an undercount by its escaped quotes: the cut only comes later). */
+  private stringBytes = 0;
+  /** The current string was cut: its bytes are being read past until it closes. */
+  private skipping = false;
   private depth = 0;
   private inString = false;
   private escaped = false;
@@ -40,9 +67,14 @@ export class JsonObjectFramer {
   /** Set once a push has failed: the framer is poisoned and keeps failing the same way. */
   private failure: unknown = null;
 
-  constructor(private readonly maxBytes: number = MAX_REPLY_BYTES) {}
+  constructor(
+    private readonly maxBytes: number = MAX_REPLY_BYTES,
+    options: FramerOptions = {},
+  ) {
+    this.maxStringBytes = options.maxStringBytes ?? Number.POSITIVE_INFINITY;
+  }
 
-  /** Bytes buffered so far, from the opening brace (leading whitespace is not kept). */
+  /** Bytes buffered so far, from the opening brace (leading whitespace is not kept; nor are cut string tails). */
   get bufferedBytes(): number {
     return this.size;
   }
@@ -96,6 +128,11 @@ export class JsonObjectFramer {
     let depth = this.depth;
     let inString = this.inString;
     let escaped = this.escaped;
+    let stringBytes = this.stringBytes;
+    let skipping = this.skipping;
+    const limit = this.maxStringBytes;
+    /** The first byte of this chunk not yet kept. */
+    let keepFrom = 0;
     const n = chunk.length;
     for (; i < n; i++) {
       if (inString) {
@@ -107,6 +144,14 @@ export class JsonObjectFramer {
         // precedes it. Each byte is looked at a bounded number of times: linear.
         const q = chunk.indexOf(QUOTE, i);
         const stop = q < 0 ? n : q;
+        if (!skipping && stringBytes + (stop - i) > limit) {
+          const cut = safeCut(chunk, Math.max(i, i + (limit - stringBytes), 6), stop);
+          if (cut >= 0) {
+            this.keep(chunk.subarray(keepFrom, cut));
+            skipping = true;
+          }
+        }
+        stringBytes += stop - i;
         let run = 0;
         while (stop - 1 - run >= i && chunk[stop - 1 - run] === BACKSLASH) run++;
         if (q < 0) {
@@ -116,7 +161,15 @@ export class JsonObjectFramer {
           break;
         }
         i = q; // the quote: escaped by an odd run, else the string's end
-        if (run % 2 === 0) inString = false;
+        if (run % 2 === 0) {
+          inString = false;
+          stringBytes = 0;
+          if (skipping) {
+            // Kept again from the closing quote on.
+            skipping = false;
+            keepFrom = q;
+          }
+        }
         continue;
       }
       const b = chunk[i]!;
@@ -126,10 +179,9 @@ export class JsonObjectFramer {
         this.depth = 0;
         this.inString = false;
         this.escaped = false;
-        const head = chunk.subarray(0, i + 1);
-        this.checkSize(head.length);
-        this.chunks.push(head);
-        this.size += head.length;
+        // The cap counts every byte read (cut string tails too), up to the closing brace.
+        this.checkSize(i + 1);
+        this.keep(chunk.subarray(keepFrom, i + 1));
         this.finished = true;
         return { done: true, bytes: concat(this.chunks, this.size), rest: chunk.subarray(i + 1) };
       }
@@ -137,17 +189,49 @@ export class JsonObjectFramer {
     this.depth = depth;
     this.inString = inString;
     this.escaped = escaped;
-    this.checkSize(chunk.length);
-    this.chunks.push(chunk);
-    this.size += chunk.length;
+    this.stringBytes = stringBytes;
+    this.skipping = skipping;
+    this.checkSize(n);
+    this.scanned += n;
+    if (!skipping) this.keep(chunk.subarray(keepFrom));
     return { done: false };
   }
 
+  private keep(piece: Uint8Array): void {
+    if (piece.length === 0) return;
+    this.chunks.push(piece);
+    this.size += piece.length;
+  }
+
   private checkSize(adding: number): void {
-    if (this.size + adding > this.maxBytes) {
+    if (this.scanned + adding > this.maxBytes) {
       throw new ProtocolError('reply_too_large', `reply exceeds ${this.maxBytes} bytes without completing a JSON object`);
     }
   }
+}
+
+/**
+ * The first index in [from, stop) where a string's bytes can be cut and stay valid JSON text: not
+ * inside a UTF-8 sequence (no continuation byte) and not inside an escape (no backslash in the
+ * 6 bytes before it; `from` ≥ 6 so those are in this chunk). -1 when there is none. Linear: the
+ * index only moves forward.
+ */
+function safeCut(chunk: Uint8Array, from: number, stop: number): number {
+  let p = from;
+  outer: while (p < stop) {
+    if ((chunk[p]! & 0xc0) === 0x80) {
+      p++;
+      continue;
+    }
+    for (let j = p - 1; j >= p - 6; j--) {
+      if (chunk[j] === BACKSLASH) {
+        p = j + 7;
+        continue outer;
+      }
+    }
+    return p;
+  }
+  return -1;
 }
 
 /** UTF-8 bytes of one JSON object → the object; `invalid_utf8` / `malformed_json` otherwise. */

@@ -6,7 +6,7 @@
  */
 import { MAX_HEADER_BYTES, MAX_REPLY_BYTES } from './constants';
 import { ProtocolError } from './errors';
-import { JsonObjectFramer, concat } from './framer';
+import { DEVICE_STRING_KEEP_BYTES, JsonObjectFramer, concat } from './framer';
 import { parseReply, parseVideoHeader, type DeviceReply, type VideoHeader } from './replies';
 
 export type VideoFrameEvent =
@@ -71,7 +71,7 @@ export class VideoFrameDecoder {
           // A valid header length is < 64 KiB, so its first byte is 0x00: `{` or whitespace means a JSON error reply.
           if (b === 0x7b || b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
             this.state = 'error-reply';
-            this.framer = new JsonObjectFramer(MAX_REPLY_BYTES);
+            this.framer = new JsonObjectFramer(MAX_REPLY_BYTES, { maxStringBytes: DEVICE_STRING_KEEP_BYTES });
           } else {
             this.state = 'length';
           }

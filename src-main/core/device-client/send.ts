@@ -7,6 +7,7 @@ import { errorLine } from '../../../src-shared/error-line';
 import type net from 'node:net';
 import {
   CONNECT_TIMEOUT_MS,
+  DEVICE_STRING_KEEP_BYTES,
   JsonObjectFramer,
   MAX_REPLY_BYTES,
   ProtocolError,
@@ -69,7 +70,9 @@ function exchange(
   opts: ExchangeOptions,
 ): Promise<{ reply: DeviceReply; sentAt: number; receivedAt: number }> {
   return new Promise((resolve, reject) => {
-    const framer = new JsonObjectFramer(MAX_REPLY_BYTES);
+    // Long strings are cut while framing (to what bound.ts keeps anyway): a hostile ~1 MiB reply
+    // becomes a few KiB before any copy, decode or parse.
+    const framer = new JsonObjectFramer(MAX_REPLY_BYTES, { maxStringBytes: DEVICE_STRING_KEEP_BYTES });
     let received = 0;
     let settled = false;
     let sentAt = 0;
