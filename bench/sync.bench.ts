@@ -2,15 +2,15 @@
  * `npm run bench sync`: the sync analysis against the shared-scene sim's ground truth.
  * 8 cameras, 10-minute clips (--quick: 2 minutes), random start offsets 0–3 s, clock drift
  * ±100 ppm, 10 dB SNR. Reports offset error (p50, max) and drift error against the truth, wall
- * time of the whole analysis including decoding (and its ratio to a plain decode of the same
- * files), peak memory of the analysis process, and how that memory grows with clip length (the
- * same cameras at a quarter of the length). Then a negative set — no shared sound, silence, a
+ * time of the whole analysis including decoding (and its ratio to a plain ffmpeg decode of the
+ * same files' audio, measured before and after it), the load average, peak memory of the
+ * analysis process and how it grows with clip length (the same cameras at a quarter of the length). Then a negative set — no shared sound, silence, a
  * looped 1 s sound — where no camera may be reported ok. Clips are generated into a temp dir
  * first; generation is not timed.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TakeSync } from '../src-shared/sync';
 import { mulberry32 } from '../src-shared/prng';
@@ -20,9 +20,18 @@ import type { BenchContext } from './run';
 const repoRoot = resolve(import.meta.dirname, '..');
 const child = join(import.meta.dirname, 'sync-child.ts');
 
-function runChild(mode: 'analyse' | 'decode', files: string[]): Promise<{ seconds: number; maxRssBytes: number; result?: TakeSync }> {
+interface ChildResult {
+  seconds: number;
+  cpuSeconds: number;
+  startRssBytes: number;
+  peakRssBytes: number;
+  maxRssBytes: number;
+  result?: TakeSync;
+}
+
+function runChild(mode: 'analyse' | 'decode', files: string[]): Promise<ChildResult> {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, mode, ...files], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', child, mode, ...files], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -43,6 +52,7 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
   }
   const dir = await mkdtemp(join(tmpdir(), 'bench-sync-'));
   try {
+    const cores = availableParallelism();
     const rand = mulberry32(20261121);
     const T0 = Date.UTC(2026, 10, 21, 10, 0, 0);
     const minutes = ctx.quick ? 2 : 10;
@@ -62,18 +72,20 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
       `generated 8 × ${minutes} min + 8 × ${minutes / 4} min clips (160×90 H.264, AAC 48 kHz) in ${((performance.now() - g0) / 1000).toFixed(0)} s (not timed below)`,
     );
 
-    const base = await runChild(
-      'decode',
-      cams.map((c) => c.file),
-    );
-    const run = await runChild(
-      'analyse',
-      cams.map((c) => c.file),
-    );
+    // The machine is shared: the load goes with the figures, and the baseline is measured on
+    // both sides of the analysis (the mean is the ratio's base).
+    const load = () => loadavg()[0]!.toFixed(1);
+    const loadBefore = load();
+    const files = cams.map((c) => c.file);
+    const base1 = await runChild('decode', files);
+    const run = await runChild('analyse', files);
+    const base2 = await runChild('decode', files);
     const small = await runChild(
       'analyse',
       short.map((c) => c.file),
     );
+    const loadAfter = load();
+    const base = (base1.seconds + base2.seconds) / 2;
     const r = run.result!;
     const ref = cams.reduce((a, b) => (b.trueStartMs < a.trueStartMs ? b : a));
     const kRef = ref.driftPpm! * 1e-6;
@@ -95,10 +107,15 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
       ctx.report(`drift error vs truth: p50 ${pct(driftErr, 0.5).toFixed(3)} ppm, max ${Math.max(...driftErr).toFixed(3)} ppm (goal ≤ 2 ppm)`);
     }
     ctx.report(
-      `wall time, whole analysis incl. decoding: ${run.seconds.toFixed(1)} s (goal ≤ 30 s); a plain decode of the same files: ${base.seconds.toFixed(1)} s → ratio ${(run.seconds / base.seconds).toFixed(2)}`,
+      `wall time, whole analysis incl. decoding: ${run.seconds.toFixed(1)} s (goal ≤ 30 s; ${cores} cores, load average ${loadBefore} before, ${loadAfter} after); ` +
+        `a plain ffmpeg decode of every file's audio alone: ${base1.seconds.toFixed(1)} s / ${base2.seconds.toFixed(1)} s before/after → ratio ${(run.seconds / base).toFixed(2)}`,
     );
+    ctx.report(`CPU of the analysis process itself (JavaScript, not ffmpeg): ${run.cpuSeconds.toFixed(1)} s`);
+    const grew = (r: ChildResult) => (r.peakRssBytes - r.startRssBytes) / MB;
     ctx.report(
-      `peak RSS of the analysis process: ${(run.maxRssBytes / MB).toFixed(0)} MiB at ${minutes} min, ${(small.maxRssBytes / MB).toFixed(0)} MiB at ${minutes / 4} min → ×${(run.maxRssBytes / small.maxRssBytes).toFixed(2)} for ×4 the length`,
+      `peak RSS during the analysis: ${(run.peakRssBytes / MB).toFixed(0)} MiB at ${minutes} min (+${grew(run).toFixed(0)} MiB over the idle process), ` +
+        `${(small.peakRssBytes / MB).toFixed(0)} MiB at ${minutes / 4} min (+${grew(small).toFixed(0)} MiB) → ×${(run.peakRssBytes / small.peakRssBytes).toFixed(2)} for ×4 the length ` +
+        `(process high-water mark incl. start-up: ${(run.maxRssBytes / MB).toFixed(0)} / ${(small.maxRssBytes / MB).toFixed(0)} MiB)`,
     );
 
     // Negative set: nothing here may come back ok.

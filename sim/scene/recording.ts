@@ -196,7 +196,7 @@ export async function writeSceneRecording(path: string, spec: SceneRecordingSpec
 }
 
 /** Replace `file` by an uncompressed (stored) zip archive holding it as `member`. */
-async function wrapInZip(file: string, member: string): Promise<void> {
+export async function wrapInZip(file: string, member: string): Promise<void> {
   const data = await readFile(file);
   const name = Buffer.from(member, 'utf8');
   const crc = crc32(data);

@@ -24,11 +24,28 @@ export function nextPow2(n: number): number {
 }
 
 /** Full complex spectrum of a real signal zero-padded to `n` (interleaved re/im). */
+/**
+ * Work buffers by role and size, reused from call to call (the analysis is one synchronous caller
+ * at a time): thousands of FFTs would otherwise leave hundreds of MB of arrays for the collector.
+ */
+const scratchBuffers = new Map<string, Float64Array>();
+function scratch(role: string, size: number): Float64Array {
+  const key = `${role}:${size}`;
+  let b = scratchBuffers.get(key);
+  if (!b) {
+    if (scratchBuffers.size > 24) scratchBuffers.clear();
+    b = new Float64Array(size);
+    scratchBuffers.set(key, b);
+  }
+  return b;
+}
+
 export function spectrum(x: ArrayLike<number>, n: number): Float64Array {
   const f = fftOf(n);
-  const input = new Float64Array(n);
+  const input = scratch('in', n);
   const len = Math.min(n, x.length);
   for (let i = 0; i < len; i++) input[i] = x[i]!;
+  input.fill(0, len);
   const out = new Float64Array(2 * n);
   f.realTransform(out, input);
   f.completeSpectrum(out);
@@ -37,11 +54,12 @@ export function spectrum(x: ArrayLike<number>, n: number): Float64Array {
 
 /**
  * Circular cross-correlation r[k] = Σ a[t]·b[t+k] from two spectra (conj(A)·B), optionally
- * PHAT-weighted (unit magnitude per bin: every frequency votes equally, the peak is sharp).
+ * PHAT-weighted (unit magnitude per bin: every frequency votes equally, the peak is sharp). The
+ * result is a work buffer, valid until the next call.
  */
 export function correlate(A: Float64Array, B: Float64Array, phat: boolean): Float64Array {
   const n = A.length / 2;
-  const prod = new Float64Array(2 * n);
+  const prod = scratch('prod', 2 * n);
   for (let i = 0; i < 2 * n; i += 2) {
     const ar = A[i]!;
     const ai = A[i + 1]!;
@@ -50,7 +68,7 @@ export function correlate(A: Float64Array, B: Float64Array, phat: boolean): Floa
     let re = ar * br + ai * bi;
     let im = ar * bi - ai * br;
     if (phat) {
-      const m = Math.hypot(re, im);
+      const m = Math.sqrt(re * re + im * im);
       if (m > 1e-20) {
         re /= m;
         im /= m;
@@ -62,9 +80,9 @@ export function correlate(A: Float64Array, B: Float64Array, phat: boolean): Floa
     prod[i] = re;
     prod[i + 1] = im;
   }
-  const out = new Float64Array(2 * n);
+  const out = scratch('out', 2 * n);
   fftOf(n).inverseTransform(out, prod);
-  const r = new Float64Array(n);
+  const r = scratch('r', n); // valid until the next call
   for (let i = 0; i < n; i++) r[i] = out[2 * i]!;
   return r;
 }
@@ -76,6 +94,24 @@ export function parabolicPeak(a: number, b: number, c: number): number {
   return Math.max(-0.5, Math.min(0.5, (0.5 * (a - c)) / d));
 }
 
+let taper: Float64Array | null = null;
+function hann(n: number): Float64Array {
+  if (taper?.length !== n) {
+    taper = new Float64Array(n);
+    for (let i = 0; i < n; i++) taper[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1));
+  }
+  return taper;
+}
+
+/** Spectrum of a Hann-tapered window (its length a power of two): reusable as gccPhat's `a`. */
+export function taperedSpectrum(x: Float32Array): Float64Array {
+  const n = x.length;
+  const w = hann(n);
+  const t = scratch('taper', n);
+  for (let i = 0; i < n; i++) t[i] = x[i]! * w[i]!;
+  return spectrum(t, n);
+}
+
 export interface GccResult {
   /** Content of `a` at sample t is found in `b` at t + lag (fractional samples). */
   lag: number;
@@ -85,18 +121,13 @@ export interface GccResult {
 
 /**
  * GCC-PHAT between two windows of equal length `n` (a power of two), searching lags within
- * ±maxLag. A Hann taper keeps the window edges from correlating with themselves.
+ * ±maxLag. A Hann taper keeps the window edges from correlating with themselves. `a` may be
+ * given as its taperedSpectrum (one window compared with many).
  */
-export function gccPhat(a: Float32Array, b: Float32Array, maxLag: number): GccResult {
-  const n = a.length;
-  const ta = new Float64Array(n);
-  const tb = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (n - 1));
-    ta[i] = a[i]! * w;
-    tb[i] = b[i]! * w;
-  }
-  const r = correlate(spectrum(ta, n), spectrum(tb, n), true);
+export function gccPhat(a: Float32Array | Float64Array, b: Float32Array, maxLag: number): GccResult {
+  const A = a instanceof Float64Array ? a : taperedSpectrum(a);
+  const n = b.length;
+  const r = correlate(A, taperedSpectrum(b), true);
   const lim = Math.min(maxLag, n / 2 - 2);
   const at = (k: number) => r[((k % n) + n) % n]!;
   let best = 0;
@@ -140,8 +171,11 @@ export function coarseCorrelate(a: Float32Array, b: Float32Array, minOverlap: nu
   const nb = b.length;
   if (na < minOverlap || nb < minOverlap) return null;
   const n = nextPow2(na + nb);
-  // r[k] = Σ a[t]·b[t+k]; negative k wrap around.
-  const r = correlate(spectrum(a, n), spectrum(b, n), false);
+  // r[k] = Σ a[t]·b[t+k]; negative k wrap around. A narrow window of lags is cheaper directly.
+  const r =
+    window && (window[1] - window[0] + 3) * Math.min(na, nb) < 8 * n * Math.log2(n)
+      ? directCorrelation(a, b, n, window)
+      : correlate(spectrum(a, n), spectrum(b, n), false);
   // Prefix sums of squares: the energy of each side inside the overlap of a given lag.
   const pa = new Float64Array(na + 1);
   for (let i = 0; i < na; i++) pa[i + 1] = pa[i]! + a[i]! * a[i]!;
@@ -188,6 +222,19 @@ export function coarseCorrelate(a: Float32Array, b: Float32Array, minOverlap: nu
   };
 }
 
+/** r[k] = Σ a[t]·b[t+k] for k within `window` (rounded out), laid out like the circular correlation of size n. */
+function directCorrelation(a: Float32Array, b: Float32Array, n: number, window: [number, number]): Float64Array {
+  const r = new Float64Array(n);
+  for (let k = Math.floor(window[0]) - 1; k <= Math.ceil(window[1]) + 1; k++) {
+    const t0 = Math.max(0, -k);
+    const t1 = Math.min(a.length, b.length - k);
+    let c = 0;
+    for (let t = t0; t < t1; t++) c += a[t]! * b[t + k]!;
+    r[((k % n) + n) % n] = c;
+  }
+  return r;
+}
+
 /** Subtract a centred moving average (`width` samples) and scale to unit RMS. */
 export function highPass(x: Float32Array, width: number): Float32Array {
   const n = x.length;
@@ -205,5 +252,17 @@ export function highPass(x: Float32Array, width: number): Float32Array {
   }
   const rms = Math.sqrt(s2 / Math.max(1, n));
   if (rms > 0) for (let i = 0; i < n; i++) out[i] = out[i]! / rms;
+  return out;
+}
+
+/** Means of consecutive groups of `factor` samples (a box low-pass, then every factor-th): a shorter envelope for a wide search. */
+export function decimate(x: Float32Array, factor: number): Float32Array {
+  if (factor <= 1) return x;
+  const out = new Float32Array(Math.floor(x.length / factor));
+  for (let i = 0; i < out.length; i++) {
+    let s = 0;
+    for (let k = 0; k < factor; k++) s += x[i * factor + k]!;
+    out[i] = s / factor;
+  }
   return out;
 }

@@ -168,40 +168,48 @@ export async function probe(path: string, tools: MediaTools = DEFAULT_TOOLS, tim
   };
 }
 
+/** Receives decoded samples; the array is reused for the next chunk (copy what you keep). */
+type Chunk = (samples: Float32Array) => void;
+
 /**
- * Decode the first audio track to mono 32-bit float at `rate`, handing chunks to `onChunk` as
- * they arrive (nothing accumulates here: memory stays flat however long the clip).
+ * Run ffmpeg writing raw mono PCM (`s16le` or `f32le`) to stdout and hand it on as floats, chunk
+ * by chunk (nothing accumulates here). Resolves with the number of samples delivered.
  */
-export async function decodeAudio(
-  path: string,
-  rate: number,
-  onChunk: (samples: Float32Array) => void,
-  opts: { tools?: MediaTools; timeoutMs?: number } = {},
-): Promise<number> {
-  const tools = opts.tools ?? DEFAULT_TOOLS;
-  const input = await mediaInput(path);
-  const args = ['-v', 'error', '-nostdin', '-i', input.url, '-map', '0:a:0', '-ac', '1', '-ar', String(rate), '-f', 'f32le', 'pipe:1'];
+function runPcm(tools: MediaTools, args: string[], format: 's16' | 'f32', onChunk: Chunk, timeoutMs: number): Promise<number> {
+  // (`-flush_packets 0` in `args`: ffmpeg fills its 32 KiB buffer before writing, instead of one
+  // small write per audio frame; thirty times fewer wake-ups here.)
+  const width = format === 's16' ? 2 : 4;
   return new Promise((resolve, reject) => {
     const p = spawn(tools.ffmpeg, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     let total = 0;
     let carry: Buffer | null = null;
     let failed: Error | null = null;
+    let floats = new Float32Array(0);
     const timer = setTimeout(() => {
-      failed = new MediaError(`decoding took longer than ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s`);
+      failed = new MediaError(`decoding took longer than ${Math.round(timeoutMs / 1000)} s`);
       p.kill('SIGKILL');
-    }, opts.timeoutMs ?? 600_000);
+    }, timeoutMs);
     p.stdout.on('data', (d: Buffer) => {
       if (failed) return;
-      let buf = carry ? Buffer.concat([carry, d]) : d;
-      const whole = buf.length - (buf.length % 4);
+      const buf = carry ? Buffer.concat([carry, d]) : d;
+      const whole = buf.length - (buf.length % width);
       carry = whole < buf.length ? Buffer.from(buf.subarray(whole)) : null;
-      buf = buf.subarray(0, whole);
       if (whole === 0) return;
-      // Copy into an aligned Float32Array (the chunk's byteOffset may not be a multiple of 4).
-      const f = new Float32Array(whole / 4);
-      Buffer.from(f.buffer).set(buf);
-      total += f.length;
+      const n = whole / width;
+      // One float buffer reused for every chunk (onChunk consumes it synchronously): a long
+      // decode leaves nothing behind for the collector but the pipe's own chunks.
+      if (floats.length < n) floats = new Float32Array(n);
+      const f = floats.subarray(0, n);
+      if (format === 's16') {
+        // Little-endian hosts only (every platform the app ships for); a copy when unaligned.
+        const src = buf.byteOffset % 2 === 0 ? buf : Buffer.from(buf.subarray(0, whole));
+        const s16 = new Int16Array(src.buffer, src.byteOffset, n);
+        for (let i = 0; i < n; i++) f[i] = s16[i]! / 32768;
+      }
+      // An aligned copy: the chunk's byteOffset need not be a multiple of 4.
+      else Buffer.from(f.buffer).set(buf.subarray(0, whole));
+      total += n;
       try {
         onChunk(f);
       } catch (e) {
@@ -223,4 +231,130 @@ export async function decodeAudio(
       else resolve(total);
     });
   });
+}
+
+/**
+ * Decode the whole first audio track to mono at `rate`, handing chunks to `onChunk` as they
+ * arrive (memory stays flat however long the clip). `s16` halves what crosses the pipe; a low
+ * `rate` (the coarse pass) shrinks it further: ffmpeg resamples cheaper than JavaScript copies.
+ */
+export async function decodeAudio(
+  path: string,
+  rate: number,
+  onChunk: Chunk,
+  opts: { tools?: MediaTools; timeoutMs?: number; format?: 's16' | 'f32' } = {},
+): Promise<number> {
+  const tools = opts.tools ?? DEFAULT_TOOLS;
+  const format = opts.format ?? 'f32';
+  const input = await mediaInput(path);
+  const args = [
+    '-v',
+    'error',
+    '-nostdin',
+    '-i',
+    input.url,
+    '-map',
+    '0:a:0',
+    '-ac',
+    '1',
+    '-ar',
+    String(rate),
+    '-flush_packets',
+    '0',
+    '-f',
+    `${format}le`,
+    'pipe:1',
+  ];
+  return runPcm(tools, args, format, onChunk, opts.timeoutMs ?? 600_000);
+}
+
+/** Samples decoded before each window and dropped: the first AAC frame after a seek lacks its overlap. */
+export const PREROLL_SECONDS = 2048 / 48_000;
+/** Windows per ffmpeg run (each is an input of its own: a bounded number of open demuxers). */
+const WINDOWS_PER_RUN = 16;
+
+export interface DecodedWindow {
+  /** Audio-stream time (s) of samples[0]: exact, on the file's own sample grid. */
+  t0: number;
+  samples: Float32Array;
+}
+
+/**
+ * Decode short windows of the first audio track, mono at `rate`, each starting at (or within one
+ * sample after) the audio-stream time in `starts` (s) and `length` samples long. One ffmpeg run
+ * holds many windows: an input per window that seeks there (`-ss` before `-i`: the demuxer jumps,
+ * nothing before is read), trimmed to exact sample counts and concatenated. ffmpeg's input seek
+ * is sample-accurate for audio (it decodes from the packet before and trims), but the first frame
+ * decoded after a seek is damaged, so each window starts PREROLL_SECONDS early and that part is
+ * dropped here. A window past the end of the sound is padded with silence.
+ */
+export async function decodeWindows(
+  path: string,
+  starts: number[],
+  length: number,
+  rate: number,
+  opts: { tools?: MediaTools; timeoutMs?: number; audioStartMs?: number; inputRate?: number | null } = {},
+): Promise<DecodedWindow[]> {
+  const out: DecodedWindow[] = [];
+  for (let i = 0; i < starts.length; i += WINDOWS_PER_RUN) out.push(...(await decodeWindowRun(path, starts.slice(i, i + WINDOWS_PER_RUN), length, rate, opts)));
+  return out;
+}
+
+async function decodeWindowRun(
+  path: string,
+  starts: number[],
+  length: number,
+  rate: number,
+  opts: { tools?: MediaTools; timeoutMs?: number; audioStartMs?: number; inputRate?: number | null },
+): Promise<DecodedWindow[]> {
+  if (starts.length === 0) return [];
+  const tools = opts.tools ?? DEFAULT_TOOLS;
+  const input = await mediaInput(path);
+  // Seek on the file's own sample grid, so the first output sample's time is known exactly.
+  const sr = opts.inputRate && opts.inputRate > 0 ? opts.inputRate : rate;
+  const skew = (opts.audioStartMs ?? 0) / 1000;
+  const plan = starts.map((start) => {
+    const seekIn = Math.max(0, Math.floor(start * sr) - Math.ceil(PREROLL_SECONDS * sr));
+    const seek = seekIn / sr;
+    const drop = Math.max(0, Math.ceil((start - seek) * rate - 1e-6));
+    return { seek, drop, total: drop + length };
+  });
+  const args = ['-v', 'error', '-nostdin'];
+  for (const w of plan) args.push('-ss', (skew + w.seek).toFixed(6), '-t', ((w.total + rate / 10) / rate).toFixed(6), '-i', input.url);
+  const chains = plan.map(
+    (w, k) =>
+      `[${k}:a:0]aformat=sample_fmts=flt:sample_rates=${rate}:channel_layouts=mono,asetpts=N/SR/TB,atrim=end_sample=${w.total},apad=whole_len=${w.total}[w${k}]`,
+  );
+  const graph = `${chains.join(';')};${plan.map((_, k) => `[w${k}]`).join('')}concat=n=${plan.length}:v=0:a=1[out]`;
+  args.push('-filter_complex', graph, '-map', '[out]', '-flush_packets', '0', '-f', 'f32le', 'pipe:1');
+  // Exact when the file's audio is at `rate`; a resampled window (a 44.1 kHz file) starts within
+  // about one output sample of this (ffmpeg's resampler settles on its own grid): ≤ 25 µs.
+  const windows = plan.map((w) => ({ t0: w.seek + w.drop / rate, samples: new Float32Array(length) }));
+  // Scatter the concatenated stream into the windows (dropping each pre-roll) as it arrives.
+  let k = 0;
+  let pos = 0;
+  await runPcm(
+    tools,
+    args,
+    'f32',
+    (x) => {
+      let i = 0;
+      while (i < x.length && k < plan.length) {
+        const w = plan[k]!;
+        const take = Math.min(x.length - i, w.total - pos);
+        const from = Math.max(pos, w.drop);
+        const to = pos + take;
+        if (to > from) windows[k]!.samples.set(x.subarray(i + (from - pos), i + (to - pos)), from - w.drop);
+        i += take;
+        pos += take;
+        if (pos === w.total) {
+          k++;
+          pos = 0;
+        }
+      }
+    },
+    opts.timeoutMs ?? 120_000,
+  );
+  if (k < plan.length) throw new MediaError('ffmpeg returned less audio than asked for');
+  return windows;
 }
