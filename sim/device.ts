@@ -291,7 +291,17 @@ class Device implements SimDevice {
     socket.on('error', () => undefined); // clients reset connections; that is their right
     socket.on('close', () => this.conns.delete(conn));
     socket.on('data', (chunk: Buffer) => {
-      for (const outcome of reader.push(chunk)) void this.onRead(conn, outcome);
+      // Stamped on arrival, handled a moment later: each phone handles its command on a CPU of
+      // its own, so when many virtual devices share a process, one device's handling must not
+      // delay when the next is seen to receive (a START fan-out measured here would otherwise
+      // show this process working through its devices one after another).
+      const arrivedAt = this.clock.trueNow();
+      conn.busy++;
+      setImmediate(() => {
+        conn.busy--;
+        for (const outcome of reader.push(chunk)) void this.onRead(conn, outcome, arrivedAt);
+        this.maybeClose(conn);
+      });
     });
     socket.on('end', () => {
       conn.clientEnded = true;
@@ -313,10 +323,11 @@ class Device implements SimDevice {
     return (latency + Math.random() * jitter) / 2;
   }
 
-  private async onRead(conn: Conn, outcome: ReadOutcome): Promise<void> {
+  private async onRead(conn: Conn, outcome: ReadOutcome, arrivedAt: number): Promise<void> {
     conn.busy++;
     try {
-      await this.wait(this.netDelay());
+      const delay = this.netDelay();
+      await this.wait(delay);
       if (outcome.kind === 'undecodable') {
         switch (this.profile.undecodable) {
           case 'no-reply':
@@ -330,7 +341,8 @@ class Device implements SimDevice {
             return await this.send(conn, '', { kind: 'json', body: this.reply('error', { message: `Invalid command: ${outcome.reason}` }) });
         }
       }
-      const receivedAt = this.clock.trueNow();
+      // With simulated latency, the command reaches the device only now.
+      const receivedAt = delay > 0 ? this.clock.trueNow() : arrivedAt;
       const cmd = outcome.value;
       const command = typeof cmd.command === 'string' ? cmd.command : '';
       this._received.push({ command, trueReceivedAtMs: receivedAt, raw: cmd });

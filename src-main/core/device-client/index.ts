@@ -1,5 +1,5 @@
 /** Talk to one device: one command (`send`), one file (`download`). */
-export { send, prepareConnection } from './send';
+export { send, prepareConnection, writeBatch } from './send';
 export { download } from './download';
 export { sanitizeFileName } from './sanitize';
 export { DownloadError } from './errors';

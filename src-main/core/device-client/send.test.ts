@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProtocolError, deviceStatus, getVideo, heartbeat, startRecording, stopRecording } from '../../../src-shared/protocol';
-import { prepareConnection, send } from './index';
+import { prepareConnection, send, writeBatch } from './index';
 import { delay, refusedPort, startServer, writeBytewise, type Handler, type TestServer } from './servers.testing';
 
 const servers: TestServer[] = [];
@@ -335,6 +335,47 @@ describe('prepareConnection: START connections opened ahead', () => {
     expect(conns[0]!.openedAt).toBeLessThan(calledAt);
     expect(JSON.parse(conns[0]!.data)).toMatchObject({ command: 'START_RECORDING' });
     expect(await conn.take()).toBeNull(); // used once only
+  });
+
+  it('a fan-out over open prepared connections writes every command within its send() call, in one loop', async () => {
+    const { address, conns } = await device();
+    const prepared = Array.from({ length: 8 }, () => prepareConnection(address));
+    while (conns.length < prepared.length) await delay(5);
+    await delay(50);
+    // `now` stamps sentAt just before each write: all 8 stamped before the loop returns means no
+    // command waited on another device's promise chain.
+    let stamped = 0;
+    const now = () => {
+      stamped++;
+      return Date.now();
+    };
+    const replies = prepared.map((connection) => send(address, startRecording(1729000003), { ...FAST, connection, now }));
+    expect(stamped).toBe(prepared.length);
+    for (const r of await Promise.all(replies)) expect(r.reply.status).toBe('command_received');
+    expect(conns).toHaveLength(prepared.length); // each on its own pre-opened connection
+    for (const c of conns) expect(JSON.parse(c.data)).toMatchObject({ command: 'START_RECORDING' });
+  });
+
+  it('with a write batch, every exchange is set up first and flush() writes all the commands in one loop', async () => {
+    const { address, conns } = await device();
+    const prepared = Array.from({ length: 8 }, () => prepareConnection(address));
+    while (conns.length < prepared.length) await delay(5);
+    await delay(50);
+    let stamped = 0;
+    const now = () => {
+      stamped++;
+      return Date.now();
+    };
+    const batch = writeBatch();
+    const replies = prepared.map((connection) => send(address, startRecording(1729000003), { ...FAST, connection, now, batch }));
+    expect(stamped).toBe(0); // set up, nothing written yet
+    batch.flush();
+    expect(stamped).toBe(prepared.length);
+    for (const r of await Promise.all(replies)) expect(r.reply.status).toBe('command_received');
+    // A send that joins after the flush (its connection was not ready) is written at once.
+    const late = await send(address, startRecording(1729000003), { ...FAST, batch });
+    expect(late.reply.status).toBe('command_received');
+    expect(conns).toHaveLength(prepared.length + 1);
   });
 
   it('a connection the device closed while idle is dropped: send connects afresh (nothing was sent on it)', async () => {

@@ -21,7 +21,7 @@ import {
 import { abortedError, openConnection, validateAddress, withRetries } from './connect';
 import { classifySocketError, formatAddress, withContext } from './errors';
 import { decodeReplyBytes } from './parse-off-thread';
-import type { DeviceAddress, PreparedConnection, SendOptions, TimedReply } from './types';
+import type { DeviceAddress, PreparedConnection, SendOptions, TimedReply, WriteBatch } from './types';
 
 /** Commands a device may safely receive twice: a reply timeout on these is retried. */
 const IDEMPOTENT: ReadonlySet<CommandName> = new Set<CommandName>(['DEVICE_STATUS', 'HEARTBEAT', 'LIST_FILES']);
@@ -45,12 +45,16 @@ export async function send(address: DeviceAddress, command: Command, options: Se
   const replyTimeoutMs = options.replyTimeoutMs ?? REPLY_TIMEOUT_MS[name as CommandName] ?? 60_000;
   const idempotent = IDEMPOTENT.has(name as CommandName);
 
+  // A connection opened ahead (prepareConnection) serves the first attempt if it is still good.
+  // Already connected, it is written to before this call returns (no await on the way): the
+  // recorder's START fan-out then writes every device's command in one synchronous loop, with
+  // nothing of the other devices' waiting in between.
+  const early = options.connection?.takeNow?.() ?? null;
   return withRetries({ tries: options.tries, backoffMs: options.backoffMs, signal: options.signal }, context, async (attempt, tries) => {
     const ctx = tries > 1 ? `${context} (attempt ${attempt} of ${tries})` : context;
-    // A connection opened ahead (prepareConnection) serves the first attempt if it is still good.
-    const ready = attempt === 1 && options.connection ? await options.connection.take() : null;
+    const ready = attempt > 1 ? null : (early ?? (options.connection ? await options.connection.take() : null));
     const socket = ready ?? (await openConnection(address, ctx, { connectTimeoutMs, signal: options.signal }));
-    const r = await exchange(socket, bytes, ctx, { replyTimeoutMs, idempotent, now, signal: options.signal });
+    const r = await exchange(socket, bytes, ctx, { replyTimeoutMs, idempotent, now, signal: options.signal, batch: attempt === 1 ? options.batch : undefined });
     return { ...r, attempts: attempt };
   });
 }
@@ -60,6 +64,23 @@ interface ExchangeOptions {
   idempotent: boolean;
   now: () => number;
   signal?: AbortSignal | undefined;
+  batch?: WriteBatch | undefined;
+}
+
+/** Gather a fan-out's writes (see WriteBatch): add them while issuing the sends, then flush. */
+export function writeBatch(): WriteBatch {
+  let queued: Array<() => void> | null = [];
+  return {
+    add(write) {
+      if (queued) queued.push(write);
+      else write();
+    },
+    flush() {
+      const writes = queued ?? [];
+      queued = null;
+      for (const write of writes) write();
+    },
+  };
 }
 
 /** Write the command and read one reply on a connected socket; always destroys the socket. */
@@ -152,8 +173,13 @@ function exchange(
       return;
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    sentAt = opts.now();
-    socket.write(bytes);
+    const write = () => {
+      if (settled) return; // aborted or failed before its batch was flushed: never written
+      sentAt = opts.now();
+      socket.write(bytes);
+    };
+    if (opts.batch) opts.batch.add(write);
+    else write();
   });
 }
 
@@ -194,21 +220,28 @@ export function prepareConnection(address: DeviceAddress, options: { connectTime
     bad = true;
     return null;
   });
+  const hand = (s: net.Socket | null): net.Socket | null => {
+    clearTimeout(idle);
+    if (!s || bad || s.destroyed || !s.writable) {
+      s?.destroy();
+      return null;
+    }
+    s.off('data', markBad);
+    s.off('end', markBad);
+    s.off('close', markBad);
+    s.off('error', markBad);
+    return s;
+  };
   return {
     async take() {
       if (taken) return null;
       taken = true;
-      const s = await opening;
-      clearTimeout(idle);
-      if (!s || bad || s.destroyed || !s.writable) {
-        s?.destroy();
-        return null;
-      }
-      s.off('data', markBad);
-      s.off('end', markBad);
-      s.off('close', markBad);
-      s.off('error', markBad);
-      return s;
+      return hand(await opening);
+    },
+    takeNow() {
+      if (taken || !socket || bad || socket.destroyed || !socket.writable) return null;
+      taken = true;
+      return hand(socket);
     },
     close() {
       if (taken) return;

@@ -23,12 +23,29 @@ export interface SendOptions {
   now?: () => number;
   /** A connection opened ahead for this command (prepareConnection); used for the first try if still good. */
   connection?: PreparedConnection;
+  /** Commands written together (writeBatch, send.ts): this one waits for the batch's flush. */
+  batch?: WriteBatch;
+}
+
+/**
+ * A fan-out's writes, gathered: each `send` sets its exchange up (listeners, reply timer) and adds
+ * its write; `flush()` then writes them all in one loop, nothing else between two devices' writes.
+ * A write added after the flush (a connection that was not open yet) goes out at once.
+ */
+export interface WriteBatch {
+  add(write: () => void): void;
+  flush(): void;
 }
 
 /** A connection opened ahead of its command: see prepareConnection (send.ts). */
 export interface PreparedConnection {
   /** The connected socket, once (later calls: null); null if it failed or went bad meanwhile. */
   take(): Promise<Socket | null>;
+  /**
+   * The socket at once if it is connected and still good (then as `take`), else null and nothing
+   * taken: `send` writes on it within its call, so a fan-out's writes leave in one loop.
+   */
+  takeNow?(): Socket | null;
   /** Close it if still unused. */
   close(): void;
 }

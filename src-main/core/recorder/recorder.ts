@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { DownloadView, TakeView } from '../../../src-shared/api';
 import { Emitter, nextEvent, type Disposable } from '../../../src-shared/event';
 import { isProtocolError, startRecording } from '../../../src-shared/protocol';
+import { writeBatch } from '../device-client/send';
 import type { DownloadInfo } from '../downloads/queue';
 import { redactValue } from '../../../src-shared/redact';
 import { downloadChanged, settleOutcome, toTakeView, TakeStore, type ManifestDevice, type OwedWork, type TakeManifest } from '../takes';
@@ -217,6 +218,9 @@ export class Recorder {
       }
     });
     const fanOutAt = this.clock.now();
+    // Each send sets up its exchange and adds its write; flush() then writes every START in one
+    // loop, so nothing of one device's setup sits between two devices' writes.
+    const batch = writeBatch();
     const pending = plan.map(({ e, address, cmd }) =>
       address && cmd
         ? this.opts
@@ -226,6 +230,7 @@ export class Recorder {
               tries: 2,
               backoffMs: [250],
               now: () => this.clock.now(),
+              batch,
               ...(prepared.has(e.deviceKey) ? { connection: prepared.get(e.deviceKey)! } : {}),
             })
             .then(
@@ -234,6 +239,7 @@ export class Recorder {
             )
         : null,
     );
+    batch.flush();
     closePrepared(); // the unused ones: devices skipped at pre-flight
     for (const [i, { e, buildError }] of plan.entries()) {
       if (pending[i] !== null) continue;
