@@ -67,6 +67,39 @@ function handMadeErrorLines(files: Array<{ file: string; source: string }>): str
   return out;
 }
 
+/**
+ * Hand-made address parsing or formatting: a bracketed-IPv6 regex (`\[([^\]]…`), node:net's IP
+ * checks (not available in the renderer, and a second opinion on what an IP is), or a
+ * `host.includes(':') ? `[${host}]:${port}`` formatter.
+ */
+const HAND_MADE_ADDRESS = [/\\\[\(\[\^\\\]/, /import\s*\{[^}]*\bisIP(?:v4|v6)?\b[^}]*\}\s*from\s*'node:net'/, /\.includes\(':'\)\s*\?\s*`\[\$\{[^}]+\}\]:\$\{/];
+const ADDRESS_HOME = 'src-shared/address.ts';
+
+function handMadeAddresses(files: Array<{ file: string; source: string }>): string[] {
+  const out: string[] = [];
+  for (const { file, source } of files) {
+    if (file === ADDRESS_HOME) continue;
+    source.split('\n').forEach((line, i) => {
+      if (HAND_MADE_ADDRESS.some((re) => re.test(line))) out.push(`${file}:${i + 1}: an address parsed or formatted by hand (use src-shared/address.ts)`);
+    });
+  }
+  return out;
+}
+
+describe('one address module', () => {
+  it('no production code parses or formats a device address by hand', () => {
+    expect(handMadeAddresses(production)).toEqual([]);
+  });
+
+  it('the scan can fail: each hand-made parser or formatter is caught', () => {
+    const one = (source: string) => handMadeAddresses([{ file: 'src-main/core/x.ts', source }]);
+    expect(one('const m = /^\\[([^\\]]+)\\]:(\\d{1,5})$/.exec(s);')).toHaveLength(1);
+    expect(one("import { isIPv4, isIPv6 } from 'node:net';")).toHaveLength(1);
+    expect(one("const key = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;")).toHaveLength(1);
+    expect(one("import { formatAddress, parseAddress } from '../../src-shared/address';")).toEqual([]);
+  });
+});
+
 describe('one errorLine', () => {
   it('no production code turns an error into one line by hand', () => {
     expect(handMadeErrorLines(production)).toEqual([]);

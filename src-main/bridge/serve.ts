@@ -3,6 +3,7 @@
  * (scripts/serve.js, the built copy) or `npx tsx src-main/bridge/serve.ts …` from the sources.
  * Creates the real controller, starts the bridge, prints the URL (with its token).
  */
+import { parseAddress } from '../../src-shared/address';
 import { errorLine } from '../../src-shared/error-line';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,9 +22,6 @@ export interface ServeArgs {
   /** Extra Host names to answer to (`--allow-host`, repeatable): `name` or `name:port`. */
   allowHosts: string[];
 }
-
-/** A host name, IPv4 address or `[v6]` address, with an optional port: never a wildcard or a URL. */
-const HOST_NAME = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)(?::(\d{1,5}))?$/i;
 
 export const SERVE_USAGE = 'usage: serve.ts [--port P] [--host H] [--allow-host NAME[:PORT]]… [--demo N] [--open] [--static DIR] [--user-data DIR]';
 
@@ -51,11 +49,13 @@ export function parseServeArgs(argv: string[]): ServeArgs | { error: string } {
     } else if (a === '--allow-host') {
       // Browser mode answers only to 127.0.0.1/localhost (DNS rebinding); a name the operator
       // really uses (a reverse proxy, /etc/hosts, a .local name) must be named one by one.
+      // A host name, IPv4 address or `[v6]` address (as in a Host header: brackets), with an
+      // optional port: never a wildcard or a URL.
       const h = value();
-      const m = h ? HOST_NAME.exec(h) : null;
-      if (!h || !m || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)))
+      const bareV6 = h !== undefined && !h.trim().startsWith('[') && h.split(':').length > 2;
+      if (!h || bareV6 || !parseAddress(h).ok)
         return { error: `--allow-host needs a host name or address, optionally with :port (not '${(h ?? '').slice(0, 100)}')` };
-      out.allowHosts.push(h.toLowerCase());
+      out.allowHosts.push(h.trim().toLowerCase());
     } else if (a === '--static') {
       const d = value();
       if (!d) return { error: '--static needs a directory' };

@@ -7,6 +7,7 @@
  * Origin check (the bridge's own origin only),
  * a message size cap, strict message parsing, `validateArgs` before the controller sees anything.
  */
+import { formatAddress } from '../../src-shared/address';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -239,7 +240,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     allowed.add(`http://${h}`);
   }
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '0.0.0.0' && host !== '::') {
-    const own = `${host.includes(':') ? `[${host}]` : host}:${port}`.toLowerCase();
+    const own = formatAddress({ host, port }).toLowerCase();
     allowed.add(`http://${own}`);
     allowedHosts.add(own);
   }

@@ -1,4 +1,5 @@
 /** Shared bits of the `multicam` subcommands: argument parsing, device addresses, output. */
+import { parseAddress, type ParsedAddress } from '../../src-shared/address';
 import { errorLine } from '../../src-shared/error-line';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { displayText, formatBytes } from '../../src-shared/format';
@@ -17,32 +18,13 @@ export const EXIT_PARTIAL = 2;
 /** An expected, operator-facing failure: printed as one line, never with a stack. */
 export class UsageError extends Error {}
 
-export interface DeviceArg {
-  host: string;
-  port: number;
-  key: string;
-}
+/** A `--device` address: `host`, `host:port`, `[v6]:port` or a bare v6 literal (port 8080); `key` is canonical. */
+export type DeviceArg = ParsedAddress;
 
-/** `host:port`, `[v6]:port`, or `host` (port 8080). */
 export function parseDeviceArg(s: string): DeviceArg {
-  const t = s.trim();
-  let host: string;
-  let port = 8080;
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(t);
-  if (v6) {
-    host = v6[1]!;
-    if (v6[2] !== undefined) port = Number(v6[2]);
-  } else {
-    const i = t.lastIndexOf(':');
-    if (i >= 0 && t.indexOf(':') === i) {
-      host = t.slice(0, i);
-      port = Number(t.slice(i + 1));
-    } else host = t;
-  }
-  if (!host || /\s/.test(host) || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`--device '${s}' is not host:port`);
-  }
-  return { host, port, key: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}` };
+  const r = parseAddress(s);
+  if (!r.ok) throw new UsageError(`--device '${s.slice(0, 100)}' is not host:port (${r.why})`);
+  return r.value;
 }
 
 export function parseSeconds(flag: string, v: string | undefined, min: number, max: number): number | undefined {

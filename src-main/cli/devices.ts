@@ -1,11 +1,10 @@
 /** `multicam devices`: what is out there (mDNS and/or --device), with each device's status. */
+import { formatAddress } from '../../src-shared/address';
 import { EXIT_OK, EXIT_PARTIAL, UsageError, parse, parseDeviceArg, parseSeconds, printable, runCommand } from './common';
 import { discoverDevices } from './discover';
 import type { CliIo } from './common';
 import { DEVICES_USAGE } from './usage';
 import { formatStatusLine, queryStatus } from './status';
-
-const formatAddress = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 export async function devicesCommand(argv: string[], io: CliIo): Promise<number> {
   return runCommand('devices', DEVICES_USAGE, io, async () => {
@@ -31,9 +30,7 @@ export async function devicesCommand(argv: string[], io: CliIo): Promise<number>
     } else if (list.length === 0) throw new UsageError('--discover-seconds 0 needs at least one --device');
     // Listed like `status` (address, then the id the device reports: its one name); the mDNS
     // instance name it was found under comes last.
-    const results = await Promise.all(
-      list.map(async (d) => ({ ...d, ...(await queryStatus(d.host, d.port, d.key, 1, 3000)), device: formatAddress(d.host, d.port) })),
-    );
+    const results = await Promise.all(list.map(async (d) => ({ ...d, ...(await queryStatus(d.host, d.port, d.key, 1, 3000)), device: formatAddress(d) })));
     if (values.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else if (results.length === 0) io.stdout.write('no devices found\n');
     else

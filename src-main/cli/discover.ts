@@ -1,5 +1,5 @@
 /** mDNS discovery for the CLI: browse for a while, then the devices seen (IPv4 address first). */
-import { isIP } from 'node:net';
+import { isIPv4 } from '../../src-shared/address';
 import { createDiscovery } from '../core/discovery/discovery';
 import type { RecorderDevice } from '../core/recorder/types';
 import { UsageError } from './common';
@@ -9,7 +9,7 @@ import { UsageError } from './common';
  * (what `status` and the app show), and by its instance name (`key`) only if it never does.
  */
 export async function discoverDevices(o: { seconds: number; interfaces: string[] }): Promise<Array<RecorderDevice & { key: string; instance: string }>> {
-  for (const a of o.interfaces) if (isIP(a) !== 4) throw new UsageError(`--interface '${a}' is not a local IPv4 address`);
+  for (const a of o.interfaces) if (!isIPv4(a)) throw new UsageError(`--interface '${a}' is not a local IPv4 address`);
   const discovery = createDiscovery(o.interfaces.length > 0 ? { interfaces: o.interfaces } : {});
   discovery.start();
   try {

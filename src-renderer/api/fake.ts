@@ -6,6 +6,7 @@
  * contract, emits events with increasing `seq`, and moves time forward only when `step(ms)` is
  * called, so tests stay deterministic.
  */
+import { parseAddress } from '../../src-shared/address';
 import type {
   ApiMethod,
   ControllerApi,
@@ -215,18 +216,18 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
       return ok(undefined);
     },
     async addDevice(address) {
-      if (!/^[\w.-]+(:\d+)?$/.test(address)) return err('invalid_argument', `Not a host:port address: ${address}`);
-      const [host, port] = address.split(':');
-      const id = port ? address : `${address}:8080`;
+      const parsed = parseAddress(address);
+      if (!parsed.ok) return err('invalid_argument', parsed.message);
+      const { host, port, key: id } = parsed.value;
       if (world.devices.has(id)) return err('exists', `${id} is already in the list.`);
       return ok(
         putDevice({
           id,
           name: id,
           source: 'manual',
-          host: host!,
-          port: Number(port ?? 8080),
-          addresses: [host!],
+          host,
+          port,
+          addresses: [host],
           state: 'discovered',
           deviceType: null,
           battery: null,

@@ -1,6 +1,6 @@
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkAddress } from '../lib/address';
+import { parseAddress } from '../../src-shared/address';
 import { callsOf, renderWithFake } from '../render.testing';
 import { createFakeApi, makeDevice } from '../api/fake';
 import { AddDevice } from './AddDevice';
@@ -8,11 +8,11 @@ import { AddDevice } from './AddDevice';
 afterEach(cleanup);
 
 describe('address check', () => {
-  it.each(['192.168.1.20', '192.168.1.20:8080', 'studio-cam.local', 'cam1.local:9000', '[fe80::1]:8080', '[::1]'])('accepts %s', (a) => {
-    expect(checkAddress(a).ok).toBe(true);
+  it.each(['192.168.1.20', '192.168.1.20:8080', 'studio-cam.local', 'cam1.local:9000', '[fe80::1]:8080', '[::1]', 'fe80::1'])('accepts %s', (a) => {
+    expect(parseAddress(a).ok).toBe(true);
   });
-  it.each(['', '  ', 'http://1.2.3.4', '192.168.1.300', '1.2.3.4:0', '1.2.3.4:70000', 'a b', 'fe80::1', 'host:port', '-bad.local'])('rejects %j', (a) => {
-    expect(checkAddress(a).ok).toBe(false);
+  it.each(['', '  ', 'http://1.2.3.4', '192.168.1.300', '1.2.3.4:0', '1.2.3.4:70000', 'a b', 'host:port', '-bad.local', '1:2:3'])('rejects %j', (a) => {
+    expect(parseAddress(a).ok).toBe(false);
   });
 });
 

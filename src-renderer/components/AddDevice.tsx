@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { DeviceView } from '../../src-shared/api';
-import { checkAddress } from '../lib/address';
+import { parseAddress } from '../../src-shared/address';
 import { useAction } from '../lib/useAction';
 import { useApi, useLive } from '../store/context';
 
@@ -27,15 +27,17 @@ export function AddDevice() {
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
     setAdded(null);
-    const check = checkAddress(value);
+    // Checked here first (the one parser the controller uses too), so the UI never sends garbage.
+    const check = parseAddress(value);
     if (!check.ok) {
       add.setError(check.message);
       return;
     }
-    const r = await add.run(check.address);
+    const address = value.trim();
+    const r = await add.run(address);
     if (r?.ok) {
       setValue('');
-      setAdded(addedText(check.address, r.value));
+      setAdded(addedText(address, r.value));
     }
   }
 

@@ -7,6 +7,7 @@
  * keeps being applied: a jump back to the raw local clock would be worse). A failed re-sync
  * while still `sntp` keeps the state and reports the error.
  */
+import { parseAddress } from '../../../src-shared/address';
 import { errorLine } from '../../../src-shared/error-line';
 import type { ControllerClockView } from '../../../src-shared/api';
 import { Emitter } from '../../../src-shared/event';
@@ -35,14 +36,10 @@ export interface ControllerClockOptions {
 
 /** Split `host`, `host:port` or `[v6]:port`; throws on nonsense. */
 export function parseServer(server: string): { host: string; port: number } {
-  const s = server.trim();
-  const v6 = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(s);
-  const plain = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(s);
-  const m = v6 ?? plain;
-  if (!m) throw new Error(`not an SNTP server address: ${JSON.stringify(server.slice(0, 80))}`);
-  const port = m[2] ? Number(m[2]) : DEFAULT_SNTP_PORT;
-  if (port < 1 || port > 65535) throw new Error(`SNTP port ${port} is out of range`);
-  return { host: m[1]!, port };
+  const r = parseAddress(server, { defaultPort: DEFAULT_SNTP_PORT });
+  if (r.ok) return { host: r.value.host, port: r.value.port };
+  if (r.why === 'port out of range') throw new Error(`SNTP port is out of range: ${JSON.stringify(server.slice(0, 80))}`);
+  throw new Error(`not an SNTP server address: ${JSON.stringify(server.slice(0, 80))}`);
 }
 
 const defaultSetTimer: SetTimer = (fn, ms) => {

@@ -10,7 +10,7 @@
  */
 import { createSocket, type SocketOptions } from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { isIPv6 } from 'node:net';
+import { isIPv6 } from '../../../src-shared/address';
 
 export const DEFAULT_SNTP_SERVER = 'pool.ntp.org';
 export const DEFAULT_SNTP_PORT = 123;

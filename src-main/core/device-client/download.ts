@@ -5,6 +5,7 @@
  * final name, the `.part` is gone, and body bytes that did arrive are kept at `<final>.partial`
  * (an OAK device deletes its file once sent, so they may be all there is).
  */
+import { formatAddress } from '../../../src-shared/address';
 import { errorLine } from '../../../src-shared/error-line';
 import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
@@ -22,7 +23,7 @@ import {
   type VideoHeader,
 } from '../../../src-shared/protocol';
 import { openConnection, validateAddress, withRetries } from './connect';
-import { DownloadError, classifySocketError, formatAddress } from './errors';
+import { DownloadError, classifySocketError } from './errors';
 import { ChunkFileWriter } from './file-writer';
 import { ProgressMeter } from './progress';
 import { sanitizeFileName } from './sanitize';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifySocketError, formatAddress } from './errors';
+import { classifySocketError } from './errors';
 
 const errno = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.1:8080`), { code });
 
@@ -20,12 +20,5 @@ describe('classifySocketError', () => {
   it('keeps the errno in the text of an unknown error', () => {
     expect(classifySocketError(errno('EWEIRD')).text).toContain('EWEIRD');
     expect(classifySocketError('not an error').code).toBe('network_error');
-  });
-});
-
-describe('formatAddress', () => {
-  it('brackets IPv6 literals', () => {
-    expect(formatAddress({ host: '127.0.0.1', port: 8080 })).toBe('127.0.0.1:8080');
-    expect(formatAddress({ host: 'fe80::1', port: 8080 })).toBe('[fe80::1]:8080');
   });
 });

@@ -4,12 +4,6 @@
  */
 import { errorLine } from '../../../src-shared/error-line';
 import { ProtocolError, type ProtocolErrorCode } from '../../../src-shared/protocol';
-import type { DeviceAddress } from './types';
-
-/** `host:port`, with IPv6 literals bracketed. */
-export function formatAddress(address: DeviceAddress): string {
-  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-}
 
 /** A failed download: what arrived is kept at `partialPath` (never under the final name). */
 export class DownloadError extends ProtocolError {

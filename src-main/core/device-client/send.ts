@@ -3,6 +3,7 @@
  * complete JSON object (never wait for EOF: the iPhone app never closes), validate, close.
  * A device answer of any status is returned, never thrown; callers classify `status`.
  */
+import { formatAddress } from '../../../src-shared/address';
 import { errorLine } from '../../../src-shared/error-line';
 import type net from 'node:net';
 import {
@@ -19,7 +20,7 @@ import {
   type DeviceReply,
 } from '../../../src-shared/protocol';
 import { abortedError, openConnection, validateAddress, withRetries } from './connect';
-import { classifySocketError, formatAddress, withContext } from './errors';
+import { classifySocketError, withContext } from './errors';
 import { decodeReplyBytes } from './parse-off-thread';
 import type { DeviceAddress, PreparedConnection, SendOptions, TimedReply, WriteBatch } from './types';
 

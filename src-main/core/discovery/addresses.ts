@@ -4,7 +4,7 @@
  * link-local (169.254/16, fe80::/10) last; invalid entries dropped, duplicates removed, order
  * otherwise kept.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4, isIPv6 } from '../../../src-shared/address';
 
 export function isLinkLocal(address: string): boolean {
   if (isIPv4(address)) return address.startsWith('169.254.');

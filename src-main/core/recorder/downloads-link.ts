@@ -2,11 +2,11 @@
 import type { DownloadView } from '../../../src-shared/api';
 import type { DownloadQueue } from '../downloads/queue';
 import { downloadQueued, type ManifestDevice } from '../takes';
-import { parseAddress, type Session } from './take-state';
+import { addressOf, type Session } from './take-state';
 
 /** Queue the device's file; marks the entry (or fails it for an invalid address). */
 export function enqueueDownload(q: DownloadQueue, s: Session, e: ManifestDevice): DownloadView | null {
-  const address = parseAddress(e.address);
+  const address = addressOf(e.address);
   if (!address) {
     Object.assign(e.download, { state: 'failed', ok: false, error: `invalid address '${e.address.slice(0, 300)}'` });
     return null;

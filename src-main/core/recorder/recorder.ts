@@ -27,7 +27,7 @@ import {
   mayBeRecording,
   newDevice,
   newSession,
-  parseAddress,
+  addressOf,
   refusedBeforeSending,
   sec,
   settlePhase,
@@ -35,7 +35,6 @@ import {
 } from './take-state';
 import { DEFAULT_TIMEOUTS, recorderSetting, wallClock, type ControllerClock, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './types';
 
-export { formatAddress, parseAddress } from './take-state';
 export type { RecorderOptions } from './types';
 
 export interface StartTakeOptions {
@@ -170,7 +169,7 @@ export class Recorder {
     // START connections open while pre-flight runs, so the fan-out below only writes.
     const prepared = new Map(
       this.opts.preconnect
-        ? m.devices.flatMap((e) => (parseAddress(e.address) ? [[e.deviceKey, this.opts.preconnect!(parseAddress(e.address)!)] as const] : []))
+        ? m.devices.flatMap((e) => (addressOf(e.address) ? [[e.deviceKey, this.opts.preconnect!(addressOf(e.address)!)] as const] : []))
         : [],
     );
     const closePrepared = () => prepared.forEach((c) => c.close());
@@ -212,7 +211,7 @@ export class Recorder {
     // Fan-out: every command built first, then all sends issued in one synchronous loop.
     const plan = participants.map((e) => {
       try {
-        return { e, address: parseAddress(e.address)!, cmd: startRecording(e.start.targetSent!) };
+        return { e, address: addressOf(e.address)!, cmd: startRecording(e.start.targetSent!) };
       } catch (err) {
         return { e, address: null, cmd: null, buildError: err };
       }

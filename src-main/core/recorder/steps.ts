@@ -9,7 +9,7 @@ import type { TimedReply } from '../device-client/types';
 import type { ManifestDevice } from '../takes';
 import { estimateClock } from '../clock/samples';
 import { clip, describeReplyFailure, salvageStopReply, schedulesOnRawClock } from './classify';
-import { MAX_REMOTE_NAME_CHARS, isRecordingReply, parseAddress, sec, type Session } from './take-state';
+import { MAX_REMOTE_NAME_CHARS, isRecordingReply, addressOf, sec, type Session } from './take-state';
 import { recorderSetting, type ControllerClock, type RecorderDevice, type RecorderOptions, type RecorderTimeouts } from './types';
 
 export class DeviceSteps {
@@ -21,7 +21,7 @@ export class DeviceSteps {
   ) {}
 
   async status(e: ManifestDevice, timeoutMs: number): Promise<TimedReply> {
-    const address = parseAddress(e.address);
+    const address = addressOf(e.address);
     if (!address) throw new Error(`bad address '${e.address}'`);
     const r = await this.opts.send(
       address,
@@ -96,7 +96,7 @@ export class DeviceSteps {
   }
 
   async stop(s: Session, e: ManifestDevice): Promise<void> {
-    const address = parseAddress(e.address);
+    const address = addressOf(e.address);
     if (!address) {
       Object.assign(e.stop, { status: 'failed', error: `bad address '${e.address}'` });
       this.changed(s);

@@ -2,6 +2,7 @@
  * The take's state as plain data: a session per take, a device entry per device, and the pure
  * rules over them (who may be recording, which file is owed, which phase the take is in).
  */
+import { formatAddress, parseAddress } from '../../../src-shared/address';
 import type { TakeView } from '../../../src-shared/api';
 import { isProtocolError, type DeviceReply } from '../../../src-shared/protocol';
 import type { DeviceAddress } from '../device-client/types';
@@ -30,14 +31,10 @@ export const MAX_REMOTE_NAME_CHARS = 1024;
 export const ACTIVE_PHASES = new Set(['starting', 'scheduled', 'recording', 'stopping']);
 export const sec = (ms: number) => ms / 1000;
 
-export function formatAddress(a: DeviceAddress): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
-}
-export function parseAddress(s: string): DeviceAddress | null {
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:\s]+):(\d{1,5})$/.exec(s);
-  if (!m) return null;
-  const port = Number(m[2]);
-  return port > 0 && port < 65536 ? { host: m[1]!, port } : null;
+/** The address a take device's commands go to (take.json `address`, always with a port), or null if it is not one. */
+export function addressOf(text: string): DeviceAddress | null {
+  const r = parseAddress(text, { requirePort: true });
+  return r.ok ? { host: r.value.host, port: r.value.port } : null;
 }
 
 export function isRecordingReply(r: DeviceReply): boolean {
@@ -60,7 +57,7 @@ export function newSession(take: TakeHandle, started: Promise<void> = Promise.re
 }
 
 export function newDevice(d: RecorderDevice): ManifestDevice {
-  const badAddress = parseAddress(formatAddress(d)) === null;
+  const badAddress = addressOf(formatAddress(d)) === null;
   const excluded = d.included === false || badAddress;
   return {
     deviceKey: d.key,

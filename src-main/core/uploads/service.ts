@@ -10,6 +10,7 @@
  * The presigned URL is a bearer credential: it is kept in memory only, and every message that
  * leaves this module goes through redactSecrets().
  */
+import { parseAddress } from '../../../src-shared/address';
 import { errorLine } from '../../../src-shared/error-line';
 import { Emitter } from '../../../src-shared/event';
 import { randomBytes } from 'node:crypto';
@@ -110,11 +111,15 @@ interface Watcher {
 
 export function parseDeviceAddress(a: string | DeviceAddress): DeviceAddress {
   if (typeof a === 'object' && a && typeof a.host === 'string' && Number.isInteger(a.port)) return { host: a.host, port: a.port };
-  const s = String(a ?? '').trim();
-  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:\s[\]]+):(\d{1,5})$/.exec(s) ?? /^([^:\s[\]]+)$/.exec(s);
-  const port = m?.[2] !== undefined ? Number(m[2]) : 8080;
-  if (!m || port < 1 || port > 65535) throw new UploadError('invalid_argument', `device address '${s.slice(0, 100)}' is not host:port`);
-  return { host: m[1]!, port };
+  const r = parseAddress(String(a ?? ''));
+  if (!r.ok)
+    throw new UploadError(
+      'invalid_argument',
+      `device address '${String(a ?? '')
+        .trim()
+        .slice(0, 100)}' is not host:port (${r.why})`,
+    );
+  return { host: r.value.host, port: r.value.port };
 }
 
 const isActive = (v: UploadView) => v.state === 'queued' || v.state === 'uploading' || v.state === 'verifying';
