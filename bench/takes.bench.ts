@@ -318,7 +318,7 @@ async function throughput(ctx: BenchContext, root: string): Promise<void> {
       await mkdir(join(root, dir), { recursive: true });
       const t0 = performance.now();
       for (const f of sel) {
-        q.enqueue({ takeId: dir, folder: join(root, dir), deviceKey: f.device.key, deviceName: f.device.name, address: f.device, remoteName: f.fileName });
+        q.enqueue({ takeId: dir, folder: join(root, dir), deviceKey: f.device.key, deviceName: f.device.name, address: f.device, fileName: f.fileName });
       }
       await q.idle();
       const secs = (performance.now() - t0) / 1000;

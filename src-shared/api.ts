@@ -122,7 +122,7 @@ export interface DownloadView {
   deviceKey: string;
   deviceName: string;
   /** Name on the device. */
-  remoteName: string;
+  fileName: string;
   /** Path relative to the take folder. */
   path: string;
   state: 'queued' | 'active' | 'done' | 'failed' | 'cancelled';

@@ -53,7 +53,7 @@ export async function downloadCommand(argv: string[], io: CliIo): Promise<number
       if (drawn) io.stderr.write('\n');
       io.stderr.write(`downloaded ${printable(r.path)} (${formatBytes(r.bytes)} in ${r.seconds.toFixed(1)} s), sha256 ${r.sha256}\n`);
       if (values.json)
-        io.stdout.write(`${JSON.stringify({ path: r.path, bytes: r.bytes, sha256: r.sha256, seconds: r.seconds, remoteName: values.file }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ path: r.path, bytes: r.bytes, sha256: r.sha256, seconds: r.seconds, fileName: values.file }, null, 2)}\n`);
       return EXIT_OK;
     } catch (e) {
       if (drawn) io.stderr.write('\n');

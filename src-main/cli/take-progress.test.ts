@@ -53,7 +53,7 @@ describe('TakeProgress', () => {
         takeId: 't',
         deviceKey: 'k',
         deviceName: evil,
-        remoteName: 'x',
+        fileName: 'x',
         path: 'x',
         state: 'failed',
         bytes: 1,

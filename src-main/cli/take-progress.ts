@@ -68,7 +68,7 @@ export class TakeProgress {
     const prev = this.downloads.get(v.id);
     this.downloads.set(v.id, v);
     if (prev?.state !== v.state) {
-      if (v.state === 'active' && !this.tty) this.line(`${v.deviceName}: downloading ${v.remoteName} → ${v.path}`);
+      if (v.state === 'active' && !this.tty) this.line(`${v.deviceName}: downloading ${v.fileName} → ${v.path}`);
       if (v.state === 'done') this.line(`${v.deviceName}: downloaded ${v.path} (${formatBytes(v.bytes)}, sha256 ${v.sha256?.slice(0, 16)}…)`);
       if (v.state === 'failed') this.line(`${v.deviceName}: download failed: ${v.error}`);
       if (v.state === 'cancelled') this.line(`${v.deviceName}: download cancelled${v.partial ? ' (received bytes kept as .partial)' : ''}`);

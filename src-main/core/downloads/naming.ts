@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { sanitizeComponent } from '../takes/folder';
 
 /** Last path component of a device-supplied name, whatever separator it used. */
-export function remoteBasename(remoteName: string): string {
-  const parts = remoteName.split(/[\\/]+/).filter((p) => p.length > 0 && p !== '.' && p !== '..');
+export function remoteBasename(fileName: string): string {
+  const parts = fileName.split(/[\\/]+/).filter((p) => p.length > 0 && p !== '.' && p !== '..');
   return parts[parts.length - 1] ?? '';
 }
 
-export function localFileName(deviceName: string, remoteName: string): string {
+export function localFileName(deviceName: string, fileName: string): string {
   const dev = sanitizeComponent(deviceName, 'device', 60);
-  const file = sanitizeComponent(remoteBasename(remoteName), 'video', 120);
+  const file = sanitizeComponent(remoteBasename(fileName), 'video', 120);
   // The phone apps already start their names with the device id: don't say it twice — also when
   // the device is known by its mDNS instance name, which ends with that id (`multiCam-Forest-…`).
   if (file.toLowerCase().startsWith(`${dev.toLowerCase()}_`)) return file;

@@ -68,13 +68,13 @@ async function until(cond: () => boolean): Promise<void> {
   expect(cond()).toBe(true);
 }
 
-const req = (f: string, deviceKey: string, remoteName = 'video_1.mp4'): DownloadRequest => ({
+const req = (f: string, deviceKey: string, fileName = 'video_1.mp4'): DownloadRequest => ({
   takeId: 't1',
   folder: f,
   deviceKey,
   deviceName: deviceKey,
   address: { host: '127.0.0.1', port: 1 },
-  remoteName,
+  fileName,
 });
 
 describe('download naming', () => {

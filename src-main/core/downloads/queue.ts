@@ -28,7 +28,7 @@ export interface DownloadRequest {
   deviceName: string;
   address: DeviceAddress;
   /** Name on the device (from the STOP reply). */
-  remoteName: string;
+  fileName: string;
   /** `fileSize` from the STOP reply when known and non-zero (OAK reports 0). */
   expectedSize?: number | null;
 }
@@ -98,8 +98,8 @@ export class DownloadQueue {
       takeId: req.takeId,
       deviceKey: req.deviceKey,
       deviceName: req.deviceName,
-      remoteName: req.remoteName,
-      path: localFileName(req.deviceName, req.remoteName),
+      fileName: req.fileName,
+      path: localFileName(req.deviceName, req.fileName),
       state: 'queued',
       bytes: 0,
       total: req.expectedSize && req.expectedSize > 0 ? req.expectedSize : null,
@@ -224,7 +224,7 @@ export class DownloadQueue {
   private async run(job: Job): Promise<void> {
     const { req, view } = job;
     const signal = job.controller!.signal;
-    const preferred = localFileName(req.deviceName, req.remoteName);
+    const preferred = localFileName(req.deviceName, req.fileName);
     const started = Date.now();
     let name: string | null = null;
     try {
@@ -235,7 +235,7 @@ export class DownloadQueue {
         view.path = name;
         this.emit(job);
         try {
-          const result = await this.opts.download(req.address, req.remoteName, req.folder, {
+          const result = await this.opts.download(req.address, req.fileName, req.folder, {
             localName: name,
             signal,
             onProgress: (p) => {

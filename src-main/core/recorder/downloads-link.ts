@@ -18,7 +18,7 @@ export function enqueueDownload(q: DownloadQueue, s: Session, e: ManifestDevice)
     deviceKey: e.deviceKey,
     deviceName: e.name,
     address,
-    remoteName: e.stop.fileName!,
+    fileName: e.stop.fileName!,
     expectedSize: e.stop.fileSize,
   });
   downloadQueued(e, view);

@@ -186,7 +186,7 @@ export function downloadFromManifest(m: TakeManifest, d: ManifestDevice): Downlo
     takeId: m.takeId,
     deviceKey: d.deviceKey,
     deviceName: d.name,
-    remoteName: d.stop.fileName ?? '',
+    fileName: d.stop.fileName ?? '',
     path: dl.path ?? '',
     state,
     bytes: dl.bytes,

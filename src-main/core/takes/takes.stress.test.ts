@@ -59,7 +59,7 @@ function doneView(takeId: string, e: ManifestDevice, round: number): DownloadVie
     takeId,
     deviceKey: e.deviceKey,
     deviceName: e.name,
-    remoteName: e.stop.fileName!,
+    fileName: e.stop.fileName!,
     path: `${e.name}_${round}.mp4`,
     state: 'done',
     bytes: 1000 + round,
