@@ -34,7 +34,7 @@ export function abortedError(context: string, when: string): ProtocolError {
 export function openConnection(
   address: DeviceAddress,
   context: string,
-  opts: { connectTimeoutMs: number; signal?: AbortSignal | undefined },
+  opts: { connectTimeoutMs: number; signal?: AbortSignal | undefined; onread?: net.OnReadOpts | undefined },
 ): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const { signal } = opts;
@@ -44,7 +44,7 @@ export function openConnection(
     }
     let socket: net.Socket;
     try {
-      socket = net.connect({ host: address.host, port: address.port });
+      socket = net.connect({ host: address.host, port: address.port, ...(opts.onread ? { onread: opts.onread } : {}) });
     } catch (cause) {
       reject(new ProtocolError('network_error', `${context}: cannot connect: ${errorLine(cause)}`, { cause }));
       return;

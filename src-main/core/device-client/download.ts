@@ -32,6 +32,8 @@ import { DEFAULT_THROUGHPUT_RULE, ThroughputWatch } from './throughput';
 import type { DeviceAddress, DownloadOptions, DownloadResult } from './types';
 
 const PROGRESS_INTERVAL_MS = 250;
+/** The socket reads into one buffer this big (Node's own reads allocate 64 KiB per read). */
+const READ_BUFFER_BYTES = 256 * 1024;
 /** Errnos meaning "this file system has no hard links": fall back to an exclusive claim + rename. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK']);
 
@@ -101,13 +103,26 @@ async function transfer(
     // 'w': a leftover `.part` can only be a crashed run's (activeParts rules out a live one).
     const fh = await fsp.open(partPath, 'w');
     // A slow disk pauses the socket; bytes reaching the file are progress too, not a stall.
-    writer = new ChunkFileWriter(fh, { onWritten: () => stallTimer?.refresh() });
+    // The writer copies: the socket reads every chunk into the same buffer (no allocation and no
+    // garbage per read, which cost as much CPU as the copy into the writer's reused buffers).
+    writer = new ChunkFileWriter(fh, { copy: true, onWritten: () => stallTimer?.refresh() });
     const out = writer;
+    // Until the receive loop below takes over, anything read is kept (copied), never dropped.
+    const early: Buffer[] = [];
+    let onChunk: (chunk: Buffer) => void = (c) => early.push(Buffer.from(c));
+    const onread = {
+      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      callback: (n: number, buf: Uint8Array) => {
+        onChunk(Buffer.from(buf.buffer, buf.byteOffset, n));
+        return true;
+      },
+    };
 
     socket = await withRetries({ tries: options.tries, backoffMs: options.backoffMs, signal }, context, (attempt, tries) =>
       openConnection(address, tries > 1 ? `attempt ${attempt} of ${tries}` : 'connect', {
         connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
         signal,
+        onread,
       }),
     );
     const sock = socket;
@@ -127,7 +142,7 @@ async function transfer(
       const settle = (e: unknown) => {
         if (settled) return;
         settled = true;
-        sock.off('data', onData);
+        onChunk = () => {};
         sock.off('end', onEnd);
         sock.off('close', onEnd);
         sock.off('error', settle);
@@ -142,10 +157,13 @@ async function transfer(
           settle(e);
         }
       };
-      const onData = (chunk: Buffer) => {
+      const onData = (read: Buffer) => {
         try {
           let complete = false;
           let full = false;
+          // `read` is a view of the reused read buffer: body bytes are copied out (hash, writer)
+          // at once, but the frame head may span reads and the decoder keeps it: a copy then.
+          const chunk = decoder.phase === 'body' ? read : Buffer.from(read);
           for (const ev of decoder.push(chunk)) {
             if (ev.type === 'data') {
               hash.update(ev.chunk);
@@ -192,7 +210,8 @@ async function transfer(
           settle(e);
         }
       };
-      sock.on('data', onData);
+      onChunk = onData;
+      for (const c of early.splice(0)) if (!settled) onData(c);
       sock.on('end', onEnd);
       sock.on('close', onEnd);
       sock.on('error', settle);

@@ -42,6 +42,28 @@ describe('ChunkFileWriter', () => {
     expect(w.stats.syncs).toBeGreaterThan(2);
   });
 
+  it('copy mode: the caller may reuse its buffer at once (a socket reading into one buffer); memory stays bounded', async () => {
+    const file = path.join(dir, 'copy.part');
+    const body = randomBytes(9 * MiB + 777);
+    const w = new ChunkFileWriter(await fs.open(file, 'w'), { copy: true, minWriteBytes: MiB, maxBufferedBytes: 4 * MiB, syncEveryBytes: 2 * MiB });
+    const scratch = Buffer.alloc(100 * KiB);
+    let peak = 0;
+    for (let off = 0; off < body.length; off += scratch.length) {
+      const n = body.copy(scratch, 0, off, off + scratch.length);
+      const more = w.write(scratch.subarray(0, n));
+      scratch.fill(0xee); // what the next read would do to the buffer
+      peak = Math.max(peak, w.bytesQueued - w.bytesWritten);
+      if (!more) await w.drained();
+    }
+    await w.finish();
+    await w.close();
+    expect(w.error).toBeNull();
+    expect(sha256(await fs.readFile(file))).toBe(sha256(body));
+    expect(w.stats.smallestWrite).toBeGreaterThanOrEqual(777); // whole buffers, the tail last
+    expect(w.stats.largestWrite).toBeGreaterThanOrEqual(MiB);
+    expect(peak).toBeLessThanOrEqual(4 * MiB + scratch.length);
+  });
+
   it('asks the caller to wait beyond its buffer limit, so memory stays bounded', async () => {
     const file = path.join(dir, 'b.part');
     const w = new ChunkFileWriter(await fs.open(file, 'w'), { minWriteBytes: MiB, maxBufferedBytes: 4 * MiB });

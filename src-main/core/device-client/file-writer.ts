@@ -20,6 +20,12 @@ export interface FileWriterOptions {
   syncEveryBytes?: number;
   /** Called after each completed write (bytes now in the file). */
   onWritten?: (bytesWritten: number) => void;
+  /**
+   * Copy each chunk into reused buffers of `minWriteBytes` instead of keeping it by reference,
+   * so the caller may reuse its buffer (a socket reading into one buffer: no allocation per
+   * read, no garbage to collect). Default false.
+   */
+  copy?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -30,6 +36,11 @@ export class ChunkFileWriter {
   private readonly syncEveryBytes: number;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
+  /** Copy mode: the buffer being filled, how far, full buffers owned by pending/in-flight writes, spares. */
+  private stage: Buffer | null = null;
+  private staged = 0;
+  private owned: Buffer[] = [];
+  private spare: Buffer[] = [];
   private inFlightBytes = 0;
   private written = 0;
   private syncedUpTo = 0;
@@ -63,7 +74,7 @@ export class ChunkFileWriter {
 
   /** Bytes accepted by `write()` so far. */
   get bytesQueued(): number {
-    return this.written + this.inFlightBytes + this.pendingBytes;
+    return this.written + this.inFlightBytes + this.pendingBytes + this.staged;
   }
 
   /**
@@ -73,12 +84,39 @@ export class ChunkFileWriter {
   write(chunk: Uint8Array): boolean {
     if (this.closed) throw new Error('write after close');
     if (this._error !== null) return false;
-    if (chunk.length > 0) {
+    if (this.options.copy) this.copyIn(chunk);
+    else if (chunk.length > 0) {
       this.pending.push(chunk);
       this.pendingBytes += chunk.length;
-      if (this.pendingBytes >= this.minWriteBytes) this.kick();
     }
-    return this.pendingBytes + this.inFlightBytes < this.maxBufferedBytes;
+    if (this.pendingBytes >= this.minWriteBytes) this.kick();
+    return this.buffered() < this.maxBufferedBytes;
+  }
+
+  private buffered(): number {
+    return this.pendingBytes + this.inFlightBytes + this.staged;
+  }
+
+  /** Copy mode: fill the stage buffer; a full one joins the pending writes. */
+  private copyIn(chunk: Uint8Array): void {
+    let off = 0;
+    while (off < chunk.length) {
+      this.stage ??= this.spare.pop() ?? Buffer.allocUnsafe(this.minWriteBytes);
+      const n = Math.min(chunk.length - off, this.stage.length - this.staged);
+      this.stage.set(chunk.subarray(off, off + n), this.staged);
+      this.staged += n;
+      off += n;
+      if (this.staged === this.stage.length) this.pushStage();
+    }
+  }
+
+  private pushStage(): void {
+    if (!this.stage || this.staged === 0) return;
+    this.pending.push(this.staged === this.stage.length ? this.stage : this.stage.subarray(0, this.staged));
+    this.pendingBytes += this.staged;
+    this.owned.push(this.stage);
+    this.stage = null;
+    this.staged = 0;
   }
 
   /** Resolves once buffered bytes fall to half the limit (or a failure: check `error`). */
@@ -93,6 +131,7 @@ export class ChunkFileWriter {
    */
   async flush(): Promise<void> {
     this.flushing = true;
+    this.pushStage();
     this.kick();
     while (this.writing) {
       await this.writing;
@@ -127,8 +166,10 @@ export class ChunkFileWriter {
     const bufs = this.pending;
     const n = this.pendingBytes;
     const position = this.written;
+    const owned = this.owned;
     this.pending = [];
     this.pendingBytes = 0;
+    this.owned = [];
     this.inFlightBytes = n;
     this.stats.writes++;
     this.stats.largestWrite = Math.max(this.stats.largestWrite, n);
@@ -138,6 +179,7 @@ export class ChunkFileWriter {
         this.inFlightBytes = 0;
         this.written += n;
         this.writing = null;
+        this.spare.push(...owned); // written: reused for the next chunks
         this.maybeSync();
         try {
           this.options.onWritten?.(this.written);
@@ -152,6 +194,9 @@ export class ChunkFileWriter {
         this.inFlightBytes = 0;
         this.pending = [];
         this.pendingBytes = 0;
+        this.owned = [];
+        this.stage = null;
+        this.staged = 0;
         this.writing = null;
         this.wakeDrain();
       },
@@ -178,7 +223,7 @@ export class ChunkFileWriter {
   }
 
   private belowLowWater(): boolean {
-    return this._error !== null || this.closed || this.pendingBytes + this.inFlightBytes <= this.maxBufferedBytes / 2;
+    return this._error !== null || this.closed || this.buffered() <= this.maxBufferedBytes / 2;
   }
 
   private wakeDrain(): void {
