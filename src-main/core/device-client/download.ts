@@ -1,6 +1,7 @@
 /**
- * GET_VIDEO to a file: socket → frame decoder (SHA-256 on the way) → large writes to
- * `<final>.part` (file-writer.ts), with backpressure, never holding the file in memory. Verified
+ * GET_VIDEO to a file: socket (reading into one reused buffer) → frame decoder (SHA-256 on the
+ * way) → large writes to `<final>.part` (file-writer.ts, copying into reused buffers), with
+ * backpressure, never holding the file in memory. Verified
  * bytes are fsynced (mostly while the transfer runs) and published under the final name without ever overwriting an existing file. On failure nothing is left under the
  * final name, the `.part` is gone, and body bytes that did arrive are kept at `<final>.partial`
  * (an OAK device deletes its file once sent, so they may be all there is).

