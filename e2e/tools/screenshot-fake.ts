@@ -4,7 +4,10 @@
  *   npx vite build --mode demo && npx tsx e2e/tools/screenshot-fake.ts [outDir]
  *
  * Serves dist/renderer-demo on 127.0.0.1, opens it in Chromium (CHROMIUM or /usr/bin/chromium)
- * at 1440×900 and writes one PNG per scenario.
+ * at the sizes the e2e screenshots use (1280×800, a studio laptop, and 1920×1080) and writes one
+ * PNG per scenario and size (`<scenario>-<w>x<h>.png`; the mid-take studio also in the dark theme).
+ * A quick look at states a real fleet rarely shows all at once; e2e/screen.spec.ts keeps the
+ * screenshots of the real controller.
  */
 import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -12,7 +15,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const root = resolve(import.meta.dirname, '../../dist/renderer-demo');
-const outDir = resolve(process.argv[2] ?? 'test-results/screens');
+const outDir = resolve(process.argv[2] ?? 'test-results/screens-fake');
 if (!existsSync(join(root, 'demo.html'))) throw new Error('build the demo first: npx vite build --mode demo');
 mkdirSync(outDir, { recursive: true });
 
@@ -35,9 +38,21 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
 });
-const shots: Array<{ name: string; query: string; act?: (p: import('playwright-core').Page) => Promise<void>; height?: number }> = [
+const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 1920, height: 1080 },
+];
+const shots: Array<{ name: string; query: string; act?: (p: import('playwright-core').Page) => Promise<void>; dark?: boolean }> = [
   { name: 'studio', query: 'scenario=studio&frozen=1' },
-  { name: 'studio-tall', query: 'scenario=studio&frozen=1', height: 1700 },
+  { name: 'studio-dark', query: 'scenario=studio&frozen=1', dark: true },
+  {
+    name: 'studio-takes',
+    query: 'scenario=studio&frozen=1',
+    // The takes panel scrolled to the earlier take: its files, a failed download, a device to retry.
+    act: async (p) => {
+      await p.getByText('OAK depth', { exact: true }).last().scrollIntoViewIfNeeded();
+    },
+  },
   { name: 'empty', query: 'scenario=empty&discovery=off&clock=off' },
   { name: 'browser-mode', query: 'scenario=studio&browser=1&frozen=1' },
   {
@@ -60,18 +75,20 @@ const shots: Array<{ name: string; query: string; act?: (p: import('playwright-c
 ];
 const errors: string[] = [];
 try {
-  for (const s of shots) {
-    const page = await browser.newPage({ viewport: { width: 1440, height: s.height ?? 900 } });
-    page.on('console', (m) => m.type() === 'error' && errors.push(`${s.name}: ${m.text()}`));
-    page.on('pageerror', (e) => errors.push(`${s.name}: ${e.message}`));
-    await page.goto(`http://127.0.0.1:${port}/demo.html?${s.query}`);
-    await page.getByRole('heading', { name: 'MultiCam Controller' }).waitFor();
-    await page.waitForTimeout(400);
-    if (s.act) await s.act(page);
-    const file = join(outDir, `${s.name}.png`);
-    await page.screenshot({ path: file });
-    console.log(file);
-    await page.close();
+  for (const size of SIZES) {
+    for (const s of shots) {
+      const page = await browser.newPage({ viewport: size, colorScheme: s.dark ? 'dark' : 'light' });
+      page.on('console', (m) => m.type() === 'error' && errors.push(`${s.name}: ${m.text()}`));
+      page.on('pageerror', (e) => errors.push(`${s.name}: ${e.message}`));
+      await page.goto(`http://127.0.0.1:${port}/demo.html?${s.query}`);
+      await page.getByRole('heading', { name: 'MultiCam Controller' }).waitFor();
+      await page.waitForTimeout(400);
+      if (s.act) await s.act(page);
+      const file = join(outDir, `${s.name}-${size.width}x${size.height}.png`);
+      await page.screenshot({ path: file });
+      console.log(file);
+      await page.close();
+    }
   }
 } finally {
   await browser.close();

@@ -297,7 +297,11 @@ function DeviceCardImpl({ id }: { id: string }) {
       aria-labelledby={headingId}
       style={{ borderLeftColor: color }}
     >
-      <div className={`tally tally-${tally.tone}`} data-state={tally.state} title={tally.detail ?? undefined}>
+      <div
+        className={`tally tally-${tally.tone}${tally.word.length > 12 ? ' tally-longer' : tally.word.length > 9 ? ' tally-long' : ''}`}
+        data-state={tally.state}
+        title={tally.detail ?? undefined}
+      >
         {tally.tone === 'rec' && <span className="rec-dot" aria-hidden="true" />}
         <span className="tally-word">{tally.word}</span>
         {tally.since !== null && <Elapsed since={tally.since} />}

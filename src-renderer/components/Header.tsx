@@ -36,13 +36,19 @@ function DiscoveryStatus() {
   const text = !live
     ? 'Discovery unknown'
     : discovery.state === 'running'
-      ? `Discovery on${discovery.interfaces.length ? ` (${discovery.interfaces.join(', ')})` : ''}`
+      ? 'Discovery on'
       : discovery.state === 'stopped'
         ? 'Discovery stopped'
         : 'Discovery unavailable';
   return (
     <span className="discovery">
-      <span className={`chip ${!live ? 'chip-unknown' : discovery.state === 'running' ? 'chip-ok' : 'chip-warn'}`}>{text}</span>
+      {/* The interfaces go in the tooltip: listed in the chip they pushed Settings onto a second header line at 1280 px. */}
+      <span
+        className={`chip ${!live ? 'chip-unknown' : discovery.state === 'running' ? 'chip-ok' : 'chip-warn'}`}
+        title={live && discovery.state === 'running' && discovery.interfaces.length ? `mDNS on ${discovery.interfaces.join(', ')}` : undefined}
+      >
+        {text}
+      </span>
       <button type="button" className="btn-secondary" onClick={() => void refresh.run()} disabled={refresh.pending || !live} aria-label="Refresh discovery">
         {refresh.pending ? 'Refreshing…' : 'Refresh'}
       </button>

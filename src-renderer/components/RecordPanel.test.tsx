@@ -121,6 +121,9 @@ describe('record panel', () => {
     expect(alert.textContent).toContain('Cam B failed to start: time_not_synchronized');
     expect(alert.textContent).toContain('Cam C not confirmed recording');
     expect(alert.textContent).toContain('Cam D may still be recording');
+    // Plain words first; the socket text only behind the Details disclosure.
+    expect(alert.textContent).toContain('stop did not get through (no answer to the connection)');
+    expect(within(alert).getByText('connect ETIMEDOUT').closest('details')).not.toBeNull();
     expect(alert.textContent).not.toContain('Cam A');
     fireEvent.click(within(alert).getByRole('button', { name: 'Retry stop on Cam D' }));
     await waitFor(() => expect(callsOf(fake, 'retryStop')).toEqual([['t1', 'd']]));
