@@ -91,8 +91,10 @@ test.describe('2 + 3: Stop during the countdown', () => {
     await expect(take.locator('.phase')).toHaveText('Aborted — 1 clip kept', { timeout: 60_000 });
     await expect(page.getByText(/need(s)? attention/)).toHaveCount(0);
     await expect(page.getByRole('button', { name: /Retry stop/ })).toHaveCount(0);
-    const m = manifestOf((await take.locator('.take-folder').textContent())!.trim());
-    expect(m.outcome).toBe('aborted');
+    const folder = (await take.locator('.take-folder').textContent())!.trim();
+    // The panel can show the outcome a moment before take.json has been written with it.
+    await expect.poll(() => manifestOf(folder).outcome, { timeout: 15_000 }).toBe('aborted');
+    const m = manifestOf(folder);
     expect(m.devices.map((d) => d.stop.status)).toEqual(['stopped', 'cancelled']);
     expect(m.devices[0]!.download.state).toBe('done');
     await shots(page, mc, 'aborted-take');

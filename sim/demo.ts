@@ -8,13 +8,14 @@ import type { Personality } from './types';
 export interface VirtualDevice {
   host: string;
   port: number;
+  /** The id the device reports: its one name in the app, the CLI and its file names. */
   name: string;
   stop(): Promise<void>;
 }
 
 export async function startVirtualDevices(count: number, personality: Personality | 'mixed' = 'mixed'): Promise<VirtualDevice[]> {
   const devices = await startSimFleet({ count, personality, host: '127.0.0.1' });
-  return devices.map((d) => ({ host: d.host, port: d.port, name: d.name, stop: () => d.stop() }));
+  return devices.map((d) => ({ host: d.host, port: d.port, name: d.deviceId, stop: () => d.stop() }));
 }
 
 /**
@@ -39,7 +40,7 @@ export async function startSceneCameras(count: number, personality: Personality 
           fps: { num: 30000, den: 1001 },
         },
       });
-      out.push({ host: d!.host, port: d!.port, name: d!.name, stop: () => d!.stop() });
+      out.push({ host: d!.host, port: d!.port, name: d!.deviceId, stop: () => d!.stop() });
     }
   } catch (e) {
     await Promise.all(out.map((d) => d.stop().catch(() => undefined)));

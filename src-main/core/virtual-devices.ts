@@ -65,7 +65,7 @@ export class VirtualDevices {
       try {
         const v = this.fleet.addManual(`${s.host}:${s.port}`, { source: 'virtual' });
         this.running.set(v.id, s);
-        // A readable name for the demo: the sim's instance name.
+        // Named at once by the id the device reports (what the fleet shows once it answers).
         views.push(this.fleet.rename(v.id, s.name));
         void this.fleet.pollNow(v.id).catch(() => undefined);
       } catch (e) {
