@@ -3,7 +3,7 @@
  *   node --expose-gc --import tsx bench/sync-child.ts <analyse|decode> <file> [<file>…]
  * `decode` is the baseline: ffmpeg decodes each file's whole audio track once and throws it away
  * (`-f null`, as many at once as the analysis runs), the least any analysis that listens to
- * the whole clip pays. Prints one JSON line: { seconds, cpuSeconds, startRssBytes,
+ * the whole clip pays. Prints one JSON line: { seconds, cpuSeconds, startRssBytes, peakHeldBytes,
  * peakRssBytes, maxRssBytes, result? } — peak RSS sampled every 5 ms during the work, after a
  * collection at the start, so module loading does not count.
  */
@@ -30,8 +30,12 @@ function plainDecode(file: string): Promise<void> {
 (globalThis as { gc?: () => void }).gc?.();
 const startRss = process.memoryUsage().rss;
 let peakRss = startRss;
+let peakHeld = 0;
 const sampler = setInterval(() => {
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const m = process.memoryUsage();
+  peakRss = Math.max(peakRss, m.rss);
+  // What the analysis holds in typed arrays and objects (garbage included until collected).
+  peakHeld = Math.max(peakHeld, m.heapUsed + m.arrayBuffers);
 }, 5);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -52,6 +56,7 @@ console.log(
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     startRssBytes: startRss,
     peakRssBytes: peakRss,
+    peakHeldBytes: peakHeld,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     result,
   }),

@@ -25,6 +25,7 @@ interface ChildResult {
   cpuSeconds: number;
   startRssBytes: number;
   peakRssBytes: number;
+  peakHeldBytes: number;
   maxRssBytes: number;
   result?: TakeSync;
 }
@@ -116,6 +117,9 @@ export default async function syncBench(ctx: BenchContext): Promise<void> {
       `peak RSS during the analysis: ${(run.peakRssBytes / MB).toFixed(0)} MiB at ${minutes} min (+${grew(run).toFixed(0)} MiB over the idle process), ` +
         `${(small.peakRssBytes / MB).toFixed(0)} MiB at ${minutes / 4} min (+${grew(small).toFixed(0)} MiB) → ×${(run.peakRssBytes / small.peakRssBytes).toFixed(2)} for ×4 the length ` +
         `(process high-water mark incl. start-up: ${(run.maxRssBytes / MB).toFixed(0)} / ${(small.maxRssBytes / MB).toFixed(0)} MiB)`,
+    );
+    ctx.report(
+      `peak heap + typed arrays during the analysis: ${(run.peakHeldBytes / MB).toFixed(0)} MiB at ${minutes} min, ${(small.peakHeldBytes / MB).toFixed(0)} MiB at ${minutes / 4} min → ×${(run.peakHeldBytes / small.peakHeldBytes).toFixed(2)}`,
     );
 
     // Negative set: nothing here may come back ok.

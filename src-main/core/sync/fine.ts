@@ -19,6 +19,10 @@ export const MARGIN = 4_800;
 /** Samples decoded per instant and file. */
 export const LONG = WIN + 2 * MARGIN;
 const PSR_MIN = 7;
+/** Plain normalised correlation a window's peak must have (shared sound at 10 dB SNR: ≥ 0.5; unrelated: ≈ 0.03). */
+const NCC_MIN = 0.1;
+/** Windows that must agree before a pair counts: one or two can agree by chance. */
+const MIN_INLIERS = 3;
 /** ±20 ms around the coarse line: a wider search only invites chance peaks (a codec's frame structure). */
 const FINE_SEARCH = Math.round(0.02 * RATE);
 /** Loudness contours must visibly match. */
@@ -194,6 +198,9 @@ export function measurePairs(plans: PairPlan[], windows: Map<number, DecodedWind
       }
       const r = gccPhat(SA, B.samples.subarray(sj, sj + WIN), FINE_SEARCH);
       if (r.psr < PSR_MIN) return;
+      // The waveforms themselves must agree at that lag: PHAT whitening also finds the codec's
+      // frame grid in unrelated sounds (a steady false peak), whose plain correlation is ~0.
+      if (ncc(A.samples.subarray(MARGIN, MARGIN + WIN), B.samples, sj, Math.round(r.lag)) < NCC_MIN) return;
       // Window centre in i → where the same sound sits in j, both as media times (s).
       const x = ci + audioStart[p.i]!;
       const y = B.t0 + (sj + WIN / 2 + r.lag) / RATE + audioStart[p.j]!;
@@ -230,11 +237,28 @@ function fitPair(plan: PairPlan, pts: { x: number; y: number }[], total: number,
     a: line.a,
     b: line.b,
     score,
-    ok: score >= threshold && total > 0 && inliers.length >= Math.min(3, total),
+    ok: score >= threshold && inliers.length >= MIN_INLIERS,
     // Repetitive: the sound itself matches well (the windows agree) but equally well elsewhere.
     ambiguous: plan.repeats && share >= 0.5,
     period: plan.coarse.period,
     inliers: inliers.length,
     windows: total,
   };
+}
+
+/** Normalised correlation of window a with b[start + lag …] (the same length), −1…1. */
+export function ncc(a: Float32Array, b: Float32Array, start: number, lag: number): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let t = 0; t < a.length; t++) {
+    const u = start + lag + t;
+    if (u < 0 || u >= b.length) continue;
+    const x = a[t]!;
+    const y = b[u]!;
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
 }
