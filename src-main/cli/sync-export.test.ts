@@ -3,13 +3,14 @@
  * scene (real MP4/MOV/zip files from ffmpeg, with known start errors, drifts and A/V skews),
  * `multicam record` brings the files home, `multicam sync` measures where each sits, and
  * `multicam export` writes editor projects. Offsets must match the sims' ground truth within
- * 1 ms, exports place every angle within one frame, and a silent camera is reported, left out,
- * and does not stop the others from exporting.
+ * 1 ms, exports place every angle within one frame (the OAK's zip by the video taken out of it),
+ * and a silent camera is reported, left out, and does not stop the others from exporting.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimDevice, type SimDevice, type SimDeviceOptions } from '../../sim/index';
@@ -86,7 +87,10 @@ describe.skipIf(!hasFfmpeg)('multicam sync + export on a recorded take', { timeo
     for (const i of heard) {
       const d = result.devices.find((x) => x.deviceKey === manifest.devices[i].deviceKey)!;
       expect(d.ok, `${cams[i]!.label}: ${d.reason}`).toBe(true);
-      expect(d.file).toBe(manifest.devices[i].download.path);
+      // The OAK's zip stands for the video inside it, taken out beside it: editors open that.
+      const downloaded = manifest.devices[i].download.path as string;
+      expect(d.file).toBe(cams[i]!.personality === 'oak' ? downloaded.replace(/\.zip$/, '.mp4') : downloaded);
+      expect((await stat(join(take, d.file))).isFile()).toBe(true);
       const truth = (truthOf(i).trueAudioStartMs - truthOf(ref).trueAudioStartMs) * (1 + kRef);
       truthMs.set(d.name, truth);
       expect(Math.abs(d.offsetMs! - truth), `${cams[i]!.label}: measured ${d.offsetMs} ms, truth ${truth} ms`).toBeLessThan(1);
@@ -108,6 +112,13 @@ describe.skipIf(!hasFfmpeg)('multicam sync + export on a recorded take', { timeo
     const angles = doc.fcpxml.resources.media.multicam['mc-angle'] as { name: string; 'asset-clip': { offset: string } }[];
     expect(angles).toHaveLength(4);
     for (const a of angles) expect(Math.abs(seconds(a['asset-clip'].offset) - truthMs.get(a.name)! / 1000)).toBeLessThanOrEqual(frame);
+    // Every asset is a file an editor opens (no zip), and it exists.
+    const assets = [doc.fcpxml.resources.asset].flat() as { 'media-rep': { src: string } }[];
+    expect(assets).toHaveLength(4);
+    for (const a of assets) {
+      expect(a['media-rep'].src).not.toMatch(/\.zip$/i);
+      expect((await stat(fileURLToPath(a['media-rep'].src))).isFile()).toBe(true);
+    }
 
     for (const format of ['xmeml', 'otio'] as const) {
       const file = join(work, `out.${format}`);

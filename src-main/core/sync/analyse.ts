@@ -37,6 +37,8 @@ export interface SyncInput {
   deviceKey?: string | null;
   /** The controller's plan: when this file should start, ms (any common time base), or null. */
   expectedStartMs?: number | null;
+  /** Known before reading: why this file cannot be analysed (e.g. a zip that cannot be unpacked). */
+  error?: string;
 }
 
 export interface SyncOptions {
@@ -71,12 +73,13 @@ export async function analyseFiles(inputs: SyncInput[], opts: SyncOptions = {}):
   const limit = pLimit(Math.max(1, opts.concurrency ?? availableParallelism()));
   const progress = opts.onProgress ?? (() => undefined);
   const k = Math.max(2, Math.min(32, opts.windows ?? 12));
-  const files: FileState[] = inputs.map((input) => ({ input, facts: null, error: null, env: null, seconds: 0, rms: 0, windows: new Map() }));
+  const files: FileState[] = inputs.map((input) => ({ input, facts: null, error: input.error ?? null, env: null, seconds: 0, rms: 0, windows: new Map() }));
 
   // 1. Facts and envelopes.
   await Promise.all(
     files.map((f) =>
       limit(async () => {
+        if (f.error) return;
         try {
           f.facts = await probe(f.input.path, tools);
           if (!f.facts.hasAudio) return;

@@ -5,9 +5,11 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { errorLine } from '../../../src-shared/error-line';
 import { parseTakeSync, type TakeSync } from '../../../src-shared/sync';
 import { MANIFEST_FILE, readManifest, realInside, updateTake, type ManifestDevice, type TakeManifest } from '../takes';
 import { analyseFiles, SCORE_THRESHOLD, type SyncInput, type SyncOptions } from './analyse';
+import { extractVideos, UnzipError } from './unzip';
 
 const VIDEO = /\.(mp4|mov|m4v|mkv|zip)$/i;
 const MAX_FILES = 200;
@@ -44,6 +46,25 @@ export function plannedStartMs(m: TakeManifest, d: ManifestDevice): number | nul
   return receipt !== null ? Math.max(target, receipt) : target;
 }
 
+/**
+ * A zip (an OAK device's recording) stands for the video it holds: extracted into the take folder
+ * beside it (so editors get a file they open), and analysed and exported as that file. A zip
+ * that cannot be unpacked stays, and says why.
+ */
+async function openable(input: SyncInput, folder: string): Promise<{ input: SyncInput; products: string[] }> {
+  if (!/\.zip$/i.test(input.path)) return { input, products: [] };
+  try {
+    const videos = await extractVideos(input.path, dirname(input.path));
+    const dir = dirname(input.file);
+    const rel = (f: string) => (dir === '.' ? f : `${dir}/${f}`);
+    const path = await realInside(folder, rel(videos[0]!.file));
+    if (!path) throw new UnzipError('the video taken out of the zip is not inside the take folder');
+    return { input: { ...input, file: rel(videos[0]!.file), path }, products: videos.map((v) => v.file) };
+  } catch (e) {
+    return { input: { ...input, error: e instanceof UnzipError ? e.message : `the zip cannot be unpacked: ${errorLine(e)}` }, products: [] };
+  }
+}
+
 /** The files of a take: one per device with a finished download (take.json), else every video. */
 export async function takeInputs(folder: string): Promise<SyncInput[]> {
   if (await hasManifest(folder)) {
@@ -53,7 +74,8 @@ export async function takeInputs(folder: string): Promise<SyncInput[]> {
       if (d.download.state !== 'done' || !d.download.path) continue;
       const path = await realInside(folder, d.download.path);
       if (!path) continue;
-      out.push({ name: d.name || d.deviceKey, file: d.download.path, path, deviceKey: d.deviceKey, expectedStartMs: plannedStartMs(m, d) });
+      const input = { name: d.name || d.deviceKey, file: d.download.path, path, deviceKey: d.deviceKey, expectedStartMs: plannedStartMs(m, d) };
+      out.push((await openable(input, folder)).input);
     }
     return out;
   }
@@ -61,14 +83,18 @@ export async function takeInputs(folder: string): Promise<SyncInput[]> {
     .filter((n) => VIDEO.test(n) && !n.startsWith('.'))
     .sort()
     .slice(0, MAX_FILES);
-  const out: SyncInput[] = [];
+  const found: { input: SyncInput; listed: string }[] = [];
+  const products = new Set<string>();
   for (const n of names) {
     const path = await realInside(folder, n);
-    if (path && (await stat(path)).isFile()) out.push({ name: basename(n, extname(n)), file: n, path });
+    if (!path || !(await stat(path)).isFile()) continue;
+    const got = await openable({ name: basename(n, extname(n)), file: n, path }, folder);
+    for (const p of got.products) products.add(p);
+    found.push({ input: got.input, listed: n });
   }
-  return out;
+  // A video taken out of a zip in this folder (by an earlier run) is that zip's camera, not another one.
+  return found.filter((f) => /\.zip$/i.test(f.listed) || !products.has(f.listed)).map((f) => f.input);
 }
-
 /** Analyse a take folder; never throws for a file's problem (that device says why). */
 export async function analyseTake(folder: string, opts: SyncOptions = {}): Promise<TakeSync> {
   const inputs = await takeInputs(folder);
