@@ -26,6 +26,16 @@ describe('the supported Node version', async () => {
     }
   });
 
+  it('every dependency with an install script is reviewed in allowScripts (npm 11.16+ warns otherwise, npm 12 skips it)', () => {
+    const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+    const withScript = Object.entries(lock.packages)
+      .filter(([, p]) => p.hasInstallScript)
+      .map(([k]) => k.slice(k.lastIndexOf('node_modules/') + 'node_modules/'.length));
+    const allowed = (JSON.parse(read('package.json')) as { allowScripts?: Record<string, boolean> }).allowScripts ?? {};
+    expect(withScript.length).toBeGreaterThan(0);
+    expect(withScript.filter((name) => !(name in allowed))).toEqual([]);
+  });
+
   it('this test runs on a supported Node (the check lets it through)', () => {
     expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(MIN_NODE_MAJOR);
   });
