@@ -28,7 +28,7 @@ export default async function clockBench(ctx: BenchContext): Promise<void> {
       sims.push(await startSimDevice({ personality: PERSONALITIES[i % 4]!, clockOffsetMs: offsets[i]!, jitterMs: 20 }));
     }
     const fleet = new Fleet({ send, clock: { now } });
-    const ids = sims.map((s) => fleet.addManual(`${s.host}:${s.port}`).id);
+    const ids = sims.map((s) => fleet.addManual(`${s.host}:${s.port}`).deviceKey);
     const t0 = performance.now();
     for (let r = 0; r < POLLS; r++) await fleet.pollNow();
     const took = performance.now() - t0;

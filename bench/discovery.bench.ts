@@ -68,7 +68,7 @@ export default async function discoveryBench(ctx: BenchContext): Promise<void> {
       const fleet = new Fleet({ send, discovery: d, clock: { now: () => performance.timeOrigin + performance.now() } });
       const onlineAt = new Map<string, number>();
       fleet.onDidChangeDevice((dv) => {
-        if (dv.state === 'online' && !onlineAt.has(dv.id)) onlineAt.set(dv.id, performance.now());
+        if (dv.state === 'online' && !onlineAt.has(dv.deviceKey)) onlineAt.set(dv.deviceKey, performance.now());
       });
       const want = new Set(L.hosts.map((h) => h.instance));
       const start = performance.now();

@@ -94,7 +94,7 @@ async function scenario(good: number, hostile: number, settleMs: number): Promis
     const devices = fleet
       .list()
       .filter((d) => d.host !== null && d.port !== null)
-      .map((d) => ({ key: d.id, name: d.name, host: d.host!, port: d.port!, deviceType: d.deviceType }));
+      .map((d) => ({ deviceKey: d.deviceKey, name: d.name, host: d.host!, port: d.port!, deviceType: d.deviceType }));
     const take = await recorder.startTake({ devices, delaySeconds: 1 });
     await sleep(Math.max(0, take.targetStart * 1000 + 2000 - Date.now()));
     await recorder.stopTake(take.takeId);

@@ -34,7 +34,7 @@ async function childSims(count: number, extra: string[] = []): Promise<{ devices
     rl.on('line', (line) => {
       const m = /^(\S+) (\S+):(\d+)$/.exec(line.trim());
       if (!m) return;
-      devices.push({ key: `${m[2]}:${m[3]}`, name: m[1]!, host: m[2]!, port: Number(m[3]) });
+      devices.push({ deviceKey: `${m[2]}:${m[3]}`, name: m[1]!, host: m[2]!, port: Number(m[3]) });
       if (devices.length === count) res();
     });
   });
@@ -77,7 +77,7 @@ async function simProcesses(total: number, processes: number) {
     }),
   );
   const devices: RecorderDevice[] = children.flatMap((c, i) =>
-    c.ports.map((port, j) => ({ key: `127.0.0.1:${port}`, name: `p${i}-${j}`, host: '127.0.0.1', port })),
+    c.ports.map((port, j) => ({ deviceKey: `127.0.0.1:${port}`, name: `p${i}-${j}`, host: '127.0.0.1', port })),
   );
   /** One request to every process, one JSON answer from each. */
   const ask = async <T>(line: string): Promise<T[]> =>
@@ -246,7 +246,7 @@ async function alignment(ctx: BenchContext, root: string): Promise<void> {
       );
     }
     const entries = (corrected: boolean): RecorderDevice[] =>
-      sims.map((d) => ({ key: `${d.host}:${d.port}`, name: d.deviceId, host: d.host, port: d.port, scheduleOnRawClock: corrected }));
+      sims.map((d) => ({ deviceKey: `${d.host}:${d.port}`, name: d.deviceId, host: d.host, port: d.port, scheduleOnRawClock: corrected }));
     // What the fleet does in production: poll DEVICE_STATUS and keep a per-device estimator.
     const estimators = new Map<string, ClockEstimator>();
     for (let round = 0; round < 20; round++) {
@@ -318,7 +318,7 @@ async function throughput(ctx: BenchContext, root: string): Promise<void> {
       await mkdir(join(root, dir), { recursive: true });
       const t0 = performance.now();
       for (const f of sel) {
-        q.enqueue({ takeId: dir, folder: join(root, dir), deviceKey: f.device.key, deviceName: f.device.name, address: f.device, fileName: f.fileName });
+        q.enqueue({ takeId: dir, folder: join(root, dir), deviceKey: f.device.deviceKey, deviceName: f.device.name, address: f.device, fileName: f.fileName });
       }
       await q.idle();
       const secs = (performance.now() - t0) / 1000;

@@ -150,9 +150,9 @@ export default async function uiBench(ctx: BenchContext): Promise<void> {
         frames++;
         if (typeof f.payload !== 'string' || !f.payload.includes('"type":"deviceChanged"')) return;
         events++;
-        const d = (JSON.parse(f.payload) as { event: { device: Record<string, unknown> & { id: string } } }).event.device;
-        const prev = lastView.get(d.id);
-        lastView.set(d.id, d);
+        const d = (JSON.parse(f.payload) as { event: { device: Record<string, unknown> & { deviceKey: string } } }).event.device;
+        const prev = lastView.get(d.deviceKey);
+        lastView.set(d.deviceKey, d);
         if (!prev) return;
         for (const key of Object.keys(d)) {
           const a = prev[key];

@@ -110,7 +110,7 @@ test.describe('cards', () => {
     const r = await mc.controller.addVirtualDevices(2, 'spec');
     expect(r.ok).toBe(true);
     const long = 'multiCam-Forest-ea5026ca-5ad0-42c3-ba5a-7dd3053edcdd';
-    expect((await mc.controller.renameDevice(r.ok ? r.value[0]!.id : '', long)).ok).toBe(true);
+    expect((await mc.controller.renameDevice(r.ok ? r.value[0]!.deviceKey : '', long)).ok).toBe(true);
     const card = cards(page).filter({ has: page.getByRole('heading', { name: long, exact: true }) });
     await expect(card).toHaveCount(1);
     await expect(card.getByRole('heading', { level: 3 })).toHaveText(long);

@@ -66,7 +66,7 @@ describe('app', () => {
 
   it('opens settings from the header; R does nothing while the dialog is open', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a', name: 'Cam A' });
+    fake.putDevice({ deviceKey: 'a', name: 'Cam A' });
     await renderApp(controllable(fake).transport);
     fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
     expect(screen.getByRole('dialog', { name: 'Settings' })).toBeTruthy();

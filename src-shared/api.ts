@@ -40,8 +40,8 @@ export interface ClockView {
 }
 
 export interface DeviceView {
-  /** Fleet key: mDNS instance name, or `host:port` for a manual entry. */
-  id: string;
+  /** The fleet's key of the device (mDNS instance name, or `host:port` for a manual entry); `deviceKey` everywhere. */
+  deviceKey: string;
   /**
    * What the operator sees: their label, else the id the device reports about itself once it has
    * answered (the name `multicam sim`, `status` and `record` use too), else its mDNS instance
@@ -268,7 +268,7 @@ export interface Snapshot {
 
 export type ControllerEvent =
   | { seq: number; type: 'deviceChanged'; device: DeviceView }
-  | { seq: number; type: 'deviceRemoved'; id: string }
+  | { seq: number; type: 'deviceRemoved'; deviceKey: string }
   | { seq: number; type: 'takeChanged'; take: TakeView }
   /** The take left the list (moved to the Trash folder). */
   | { seq: number; type: 'takeRemoved'; takeId: string }

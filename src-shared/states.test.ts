@@ -42,7 +42,7 @@ function take(partial: Partial<TakeView>): TakeView {
 
 function device(partial: Partial<DeviceView>): DeviceView {
   return {
-    id: 'a',
+    deviceKey: 'a',
     name: 'A',
     color: null,
     source: 'manual',

@@ -103,7 +103,7 @@ async function call(ws: WebSocket, box: ReturnType<typeof inbox>, id: number, me
   const m = await box.next((x) => x.type === 'result' && x.id === id);
   return m.type === 'result' ? m.result : null;
 }
-const event = (seq: number): ControllerEvent => ({ seq, type: 'deviceRemoved', id: `dev-${seq}` });
+const event = (seq: number): ControllerEvent => ({ seq, type: 'deviceRemoved', deviceKey: `dev-${seq}` });
 
 describe('static files', () => {
   it('serves index.html with CSP, security headers and no-cache', async () => {

@@ -19,18 +19,20 @@ export async function devicesCommand(argv: string[], io: CliIo): Promise<number>
       return EXIT_OK;
     }
     const seconds = parseSeconds('--discover-seconds', values['discover-seconds'], 0, 120) ?? 3;
-    const list: Array<{ key: string; instance: string | null; host: string; port: number; source: 'mdns' | 'manual' }> = (values.device ?? [])
+    const list: Array<{ deviceKey: string; instance: string | null; host: string; port: number; source: 'mdns' | 'manual' }> = (values.device ?? [])
       .map(parseDeviceArg)
-      .map((d) => ({ key: d.key, instance: null, host: d.host, port: d.port, source: 'manual' }));
+      .map((d) => ({ deviceKey: d.key, instance: null, host: d.host, port: d.port, source: 'manual' }));
     if (seconds > 0) {
       for (const s of await discoverDevices({ seconds, interfaces: values.interface ?? [] })) {
         if (!list.some((d) => d.host === s.host && d.port === s.port))
-          list.push({ key: s.key, instance: s.instance, host: s.host, port: s.port, source: 'mdns' });
+          list.push({ deviceKey: s.deviceKey, instance: s.instance, host: s.host, port: s.port, source: 'mdns' });
       }
     } else if (list.length === 0) throw new UsageError('--discover-seconds 0 needs at least one --device');
     // Listed like `status` (address, then the id the device reports: its one name); the mDNS
     // instance name it was found under comes last.
-    const results = await Promise.all(list.map(async (d) => ({ ...d, ...(await queryStatus(d.host, d.port, d.key, 1, 3000)), device: formatAddress(d) })));
+    const results = await Promise.all(
+      list.map(async (d) => ({ ...d, ...(await queryStatus(d.host, d.port, d.deviceKey, 1, 3000)), device: formatAddress(d) })),
+    );
     if (values.json) io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else if (results.length === 0) io.stdout.write('no devices found\n');
     else

@@ -8,7 +8,7 @@ import { UsageError } from './common';
  * Each device comes with an empty `name`: a take names it by the id it reports when it answers
  * (what `status` and the app show), and by its instance name (`key`) only if it never does.
  */
-export async function discoverDevices(o: { seconds: number; interfaces: string[] }): Promise<Array<RecorderDevice & { key: string; instance: string }>> {
+export async function discoverDevices(o: { seconds: number; interfaces: string[] }): Promise<Array<RecorderDevice & { instance: string }>> {
   for (const a of o.interfaces) if (!isIPv4(a)) throw new UsageError(`--interface '${a}' is not a local IPv4 address`);
   const discovery = createDiscovery(o.interfaces.length > 0 ? { interfaces: o.interfaces } : {});
   discovery.start();
@@ -19,7 +19,7 @@ export async function discoverDevices(o: { seconds: number; interfaces: string[]
     return discovery
       .current()
       .filter((s) => s.addresses.length > 0)
-      .map((s) => ({ key: s.instance, instance: s.instance, name: '', host: s.addresses[0]!, port: s.port }));
+      .map((s) => ({ deviceKey: s.instance, instance: s.instance, name: '', host: s.addresses[0]!, port: s.port }));
   } finally {
     await discovery.stop();
   }

@@ -58,12 +58,12 @@ export async function recordCommand(argv: string[], io: CliIo): Promise<number> 
     const storage = values.upload ? storageFromOptions(values) : null;
     const tty = isTty(io.stderr);
 
-    const devices: RecorderDevice[] = manual.map((d) => ({ key: d.key, name: '', host: d.host, port: d.port }));
+    const devices: RecorderDevice[] = manual.map((d) => ({ deviceKey: d.key, name: '', host: d.host, port: d.port }));
     if (values.discover) {
       io.stderr.write(`discovering devices for ${discoverSeconds} s…\n`);
       const { discoverDevices } = await import('./discover'); // mDNS only when asked for
       for (const s of await discoverDevices({ seconds: discoverSeconds, interfaces: values.interface ?? [] })) {
-        if (!devices.some((d) => d.key === s.key || (d.host === s.host && d.port === s.port))) devices.push(s);
+        if (!devices.some((d) => d.deviceKey === s.deviceKey || (d.host === s.host && d.port === s.port))) devices.push(s);
       }
       if (devices.length === 0) {
         io.stderr.write('multicam record: no devices found\n');

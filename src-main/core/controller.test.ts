@@ -72,7 +72,7 @@ describe('Controller', () => {
     const a = await make(d);
     const added = await a.addDevice(`${sim!.host}:${sim!.port}`);
     if (!added.ok) throw new Error(added.error.message);
-    expect((await a.renameDevice(added.value.id, 'Wide')).ok).toBe(true);
+    expect((await a.renameDevice(added.value.deviceKey, 'Wide')).ok).toBe(true);
     expect((await a.updateSettings({ delaySeconds: 4.5 })).ok).toBe(true);
     await allOnline(a, 1);
     const t = await a.startTake({ name: 'Keep me', delaySeconds: 0.5 });
@@ -162,7 +162,7 @@ describe('Controller', () => {
     const [dev] = await allOnline(c, 2);
     const t = await c.startTake({ delaySeconds: 0.5 });
     if (!t.ok) throw new Error(t.error.message);
-    const r = await c.removeDevice(dev!.id);
+    const r = await c.removeDevice(dev!.deviceKey);
     expect(r.ok ? '' : r.error.code).toBe('busy');
     expect((await c.stopTake()).ok).toBe(true);
   }, 60_000);

@@ -53,14 +53,14 @@ describe('add device', () => {
     const a = await make(d);
     const added = await a.addDevice(address);
     if (!added.ok) throw new Error(added.error.message);
-    expect(added.value.id).toBe(address);
+    expect(added.value.deviceKey).toBe(address);
     expect(saved(d).manualDevices).toEqual([address]);
     await a.shutdown();
 
     const b = await make(d);
     const snap = await b.getSnapshot();
     if (!snap.ok) throw new Error('snapshot');
-    expect(snap.value.devices.map((x) => [x.id, x.host, x.port])).toEqual([[address, '::1', sim.port]]);
+    expect(snap.value.devices.map((x) => [x.deviceKey, x.host, x.port])).toEqual([[address, '::1', sim.port]]);
     expect((await b.removeDevice(address)).ok).toBe(true);
     expect(saved(d).manualDevices).toEqual([]);
     await b.shutdown();

@@ -61,7 +61,7 @@ export class Controller extends ControllerServices implements ControllerApi {
         throw Object.assign(new Error(`${address.trim()} is already in the list${d && d.name !== existing ? ` as ${d.name}` : ''}.`), { code: 'exists' });
       }
       const device = this.fleet.addManual(address.trim());
-      const canonical = this.fleet.manualKeyOf(device.id);
+      const canonical = this.fleet.manualKeyOf(device.deviceKey);
       // The canonical key (`[v6]:port` for IPv6) is what parses back unchanged at the next start.
       if (canonical && !this.settings.manualDevices.includes(canonical)) this.persist({ manualDevices: [...this.settings.manualDevices, canonical] });
       return device;
@@ -69,8 +69,8 @@ export class Controller extends ControllerServices implements ControllerApi {
     if (!added.ok) return added;
     // Ask it once now (bounded by the fleet's status timeout), so the answer to Add says whether
     // the device answered — a refusal is known at once — instead of a card changing seconds later.
-    await this.fleet.pollNow(added.value.id).catch(() => undefined);
-    return ok(this.fleet.get(added.value.id) ?? added.value);
+    await this.fleet.pollNow(added.value.deviceKey).catch(() => undefined);
+    return ok(this.fleet.get(added.value.deviceKey) ?? added.value);
   }
 
   async removeDevice(id: string): Promise<Result<void>> {

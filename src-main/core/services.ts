@@ -82,7 +82,7 @@ export class ControllerServices {
     });
     this.virtual = new VirtualDevices(this.fleet, options.virtualDevices, this.log);
     this.subscriptions.add(this.fleet.onDidChangeDevice((device) => this.emit({ type: 'deviceChanged', device })));
-    this.subscriptions.add(this.fleet.onDidRemoveDevice((id) => this.emit({ type: 'deviceRemoved', id })));
+    this.subscriptions.add(this.fleet.onDidRemoveDevice((deviceKey) => this.emit({ type: 'deviceRemoved', deviceKey })));
 
     this.takes = new TakeStore({ recordingsDir: () => this.settings.recordingsDir, historyLimit: HISTORY_LIMIT, log: this.log });
     this.sync = new SyncService({
@@ -215,8 +215,8 @@ export class ControllerServices {
         // A device that has not answered yet (no label, no reported id) gets no name here: the take
         // names it by the id it reports at pre-flight, as the fleet will.
         .map((d) => ({
-          key: d.id,
-          name: d.deviceId === null && d.name === d.id ? '' : d.name,
+          deviceKey: d.deviceKey,
+          name: d.deviceId === null && d.name === d.deviceKey ? '' : d.name,
           host: d.host!,
           port: d.port!,
           deviceType: d.deviceType,

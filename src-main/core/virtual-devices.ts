@@ -64,10 +64,10 @@ export class VirtualDevices {
       }
       try {
         const v = this.fleet.addManual(`${s.host}:${s.port}`, { source: 'virtual' });
-        this.running.set(v.id, s);
+        this.running.set(v.deviceKey, s);
         // Named at once by the id the device reports (what the fleet shows once it answers).
-        views.push(this.fleet.rename(v.id, s.name));
-        void this.fleet.pollNow(v.id).catch(() => undefined);
+        views.push(this.fleet.rename(v.deviceKey, s.name));
+        void this.fleet.pollNow(v.deviceKey).catch(() => undefined);
       } catch (e) {
         this.log(`virtual camera ${s.name} not added: ${errorLine(e)}`);
         unused.push(s);

@@ -89,7 +89,7 @@ describe('preload surface', () => {
     const got: unknown[][] = [];
     const unsubscribe = multicam.subscribe!((...args: unknown[]) => got.push(args)) as () => void;
     const ipcEvent = { sender: electron.ipcRenderer, ports: [] };
-    const e: ControllerEvent = { seq: 3, type: 'deviceRemoved', id: 'd' };
+    const e: ControllerEvent = { seq: 3, type: 'deviceRemoved', deviceKey: 'd' };
     for (const l of electron.listeners.get('api:event') ?? []) l(ipcEvent, e);
     expect(got).toEqual([[e]]);
     unsubscribe();

@@ -47,7 +47,7 @@ export interface FakeControllerApi extends ControllerApi {
   readonly world: FakeWorld;
   listenerCount(): number;
   /** Put a device into the world (and emit deviceChanged). */
-  putDevice(device: Partial<DeviceView> & { id: string }): DeviceView;
+  putDevice(device: Partial<DeviceView> & { deviceKey: string }): DeviceView;
   putTake(take: TakeView): void;
   putDownload(d: DownloadView): void;
   putUpload(u: UploadView): void;
@@ -80,15 +80,15 @@ export const DEFAULT_SETTINGS: Settings = {
   storage: { bucket: '', prefixTemplate: '{take}/{device}', region: '', endpoint: '', profile: '', forcePathStyle: false },
 };
 
-export function makeDevice(partial: Partial<DeviceView> & { id: string }, now = Date.now()): DeviceView {
+export function makeDevice(partial: Partial<DeviceView> & { deviceKey: string }, now = Date.now()): DeviceView {
   return {
-    name: partial.id,
+    name: partial.deviceKey,
     color: null,
     source: 'mdns',
     host: '192.168.1.50',
     port: 8080,
     addresses: [partial.host ?? '192.168.1.50'],
-    deviceId: partial.id,
+    deviceId: partial.deviceKey,
     deviceType: 'iPhone',
     state: 'online',
     stateReason: null,
@@ -166,10 +166,10 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
     for (const l of [...listeners]) l(event);
     return event;
   }
-  const putDevice = (partial: Partial<DeviceView> & { id: string }) => {
-    const existing = world.devices.get(partial.id);
+  const putDevice = (partial: Partial<DeviceView> & { deviceKey: string }) => {
+    const existing = world.devices.get(partial.deviceKey);
     const d = existing ? { ...existing, ...partial } : makeDevice(partial, now());
-    world.devices.set(d.id, d);
+    world.devices.set(d.deviceKey, d);
     emit({ type: 'deviceChanged', device: d });
     return d;
   };
@@ -222,7 +222,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
       if (world.devices.has(id)) return err('exists', `${id} is already in the list.`);
       return ok(
         putDevice({
-          id,
+          deviceKey: id,
           name: id,
           source: 'manual',
           host,
@@ -238,23 +238,23 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
     },
     async removeDevice(id) {
       if (!world.devices.delete(id)) return err('not_found', `No device ${id}.`);
-      emit({ type: 'deviceRemoved', id });
+      emit({ type: 'deviceRemoved', deviceKey: id });
       return ok(undefined);
     },
     async renameDevice(id, name) {
       const r = findDevice(id);
       if (!r.ok) return r;
-      return ok(putDevice({ id, name: name.trim() || id }));
+      return ok(putDevice({ deviceKey: id, name: name.trim() || id }));
     },
     async setDeviceColor(id, color) {
       const r = findDevice(id);
       if (!r.ok) return r;
-      return ok(putDevice({ id, color }));
+      return ok(putDevice({ deviceKey: id, color }));
     },
     async setDeviceIncluded(id, included) {
       const r = findDevice(id);
       if (!r.ok) return r;
-      return ok(putDevice({ id, included }));
+      return ok(putDevice({ deviceKey: id, included }));
     },
     async startTake(opts) {
       if (world.activeTakeId) return err('busy', 'A take is already running.');
@@ -276,7 +276,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
         recovered: false,
         devices: included.map((d) =>
           makeTakeDevice({
-            deviceKey: d.id,
+            deviceKey: d.deviceKey,
             name: d.name,
             deviceType: d.deviceType,
             start: d.state === 'online' ? 'accepted' : 'failed',
@@ -309,7 +309,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
       putTake(stopped);
       for (const d of t.devices) {
         const dev = world.devices.get(d.deviceKey);
-        if (dev && dev.state === 'recording') putDevice({ id: dev.id, state: 'online', recordingSince: null });
+        if (dev && dev.state === 'recording') putDevice({ deviceKey: dev.deviceKey, state: 'online', recordingSince: null });
       }
       return ok(stopped);
     },
@@ -398,7 +398,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
         const type = personality && personality !== 'mixed' ? personality : kinds[(virtualCount - 1) % kinds.length]!;
         added.push(
           putDevice({
-            id: `virtual-${virtualCount}`,
+            deviceKey: `virtual-${virtualCount}`,
             name: `Virtual ${virtualCount}`,
             source: 'virtual',
             host: '127.0.0.1',
@@ -492,7 +492,8 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
           devices: take.devices.map((d) => (d.start === 'accepted' ? { ...d, confirmedRecording: d.confirmedRecording ?? true } : d)),
         };
         putTake(next);
-        for (const d of next.devices) if (d.confirmedRecording) putDevice({ id: d.deviceKey, state: 'recording', recordingSince: take.targetStart * 1000 });
+        for (const d of next.devices)
+          if (d.confirmedRecording) putDevice({ deviceKey: d.deviceKey, state: 'recording', recordingSince: take.targetStart * 1000 });
       } else if (take.phase === 'stopping') {
         const devices = take.devices.map((d) => {
           if (!d.fileName || d.downloadId) return d;
@@ -554,7 +555,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
     }
     if (sinceHeartbeat >= 1000) {
       sinceHeartbeat = 0;
-      for (const d of world.devices.values()) if (d.state === 'online' || d.state === 'recording') putDevice({ id: d.id, lastSeen: t });
+      for (const d of world.devices.values()) if (d.state === 'online' || d.state === 'recording') putDevice({ deviceKey: d.deviceKey, lastSeen: t });
     }
   }
 
@@ -591,9 +592,9 @@ export function createFakeTransport(api: FakeControllerApi): Transport {
 export function seedStudio(fake: FakeControllerApi, t: number): void {
   const w = fake.world;
   w.settings = { ...w.settings, storage: { ...w.settings.storage, bucket: 'studio-takes' } };
-  const cams: Array<Partial<DeviceView> & { id: string }> = [
+  const cams: Array<Partial<DeviceView> & { deviceKey: string }> = [
     {
-      id: 'multiCam-A1',
+      deviceKey: 'multiCam-A1',
       name: 'Cam A — wide',
       color: '#ff6b6b',
       deviceType: 'iPhone 15 Pro',
@@ -603,7 +604,7 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
       recordingSince: t - 14_200,
     },
     {
-      id: 'multiCam-B2',
+      deviceKey: 'multiCam-B2',
       name: 'Cam B — close',
       color: '#4dabf7',
       deviceType: 'iPhone 13',
@@ -613,7 +614,7 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
       recordingSince: t - 14_200,
     },
     {
-      id: 'multiCam-C3',
+      deviceKey: 'multiCam-C3',
       name: 'Cam C — overhead',
       color: '#69db7c',
       deviceType: 'Pixel 8',
@@ -623,7 +624,7 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
       recordingSince: t - 14_200,
     },
     {
-      id: 'multiCam-D4',
+      deviceKey: 'multiCam-D4',
       name: 'Cam D — profile',
       deviceType: 'Pixel 7a',
       host: '192.168.1.24',
@@ -631,9 +632,17 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
       state: 'online',
       clock: { offsetMs: 812, uncertaintyMs: 3, rttMs: 6, samples: 12, flagged: true },
     },
-    { id: 'multiCam-oak-7f3a', name: 'OAK depth', deviceType: 'OAK-D', host: '192.168.1.30', battery: null, state: 'recording', recordingSince: t - 14_200 },
     {
-      id: 'multiCam-E5',
+      deviceKey: 'multiCam-oak-7f3a',
+      name: 'OAK depth',
+      deviceType: 'OAK-D',
+      host: '192.168.1.30',
+      battery: null,
+      state: 'recording',
+      recordingSince: t - 14_200,
+    },
+    {
+      deviceKey: 'multiCam-E5',
       name: 'Cam E — audience',
       deviceType: 'iPhone 12',
       host: '192.168.1.25',
@@ -644,7 +653,7 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
       lastSeen: t - 6_000,
     },
     {
-      id: 'multiCam-F6',
+      deviceKey: 'multiCam-F6',
       name: 'Cam F — door',
       deviceType: 'Galaxy S23',
       host: '192.168.1.26',
@@ -656,7 +665,7 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
       clock: null,
     },
     {
-      id: 'multiCam-G7',
+      deviceKey: 'multiCam-G7',
       name: 'Cam G — stage left',
       deviceType: 'iPhone 14',
       host: '192.168.1.27',
@@ -675,7 +684,7 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
       ],
     },
     {
-      id: 'multiCam-H8',
+      deviceKey: 'multiCam-H8',
       name: 'Cam H — stage right',
       deviceType: 'Pixel 8 Pro',
       host: '192.168.1.28',
@@ -685,7 +694,7 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
       clock: { offsetMs: -23, uncertaintyMs: 2, rttMs: 4, samples: 10, flagged: false },
     },
     {
-      id: '192.168.1.40:8080',
+      deviceKey: '192.168.1.40:8080',
       name: '192.168.1.40:8080',
       source: 'manual',
       deviceType: null,
@@ -695,9 +704,9 @@ export function seedStudio(fake: FakeControllerApi, t: number): void {
       lastSeen: null,
       clock: null,
     },
-    { id: 'multiCam-J9', name: 'Cam J — spare', deviceType: 'iPhone SE', host: '192.168.1.29', battery: 45, state: 'online', included: false },
+    { deviceKey: 'multiCam-J9', name: 'Cam J — spare', deviceType: 'iPhone SE', host: '192.168.1.29', battery: 45, state: 'online', included: false },
     {
-      id: 'virtual-1',
+      deviceKey: 'virtual-1',
       name: 'Virtual 1',
       source: 'virtual',
       deviceType: 'spec',

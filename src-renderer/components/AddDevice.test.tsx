@@ -50,7 +50,7 @@ describe('add device form', () => {
     fake.handle('addDevice', async () => ({
       ok: true,
       value: makeDevice({
-        id: '10.0.0.5:8080',
+        deviceKey: '10.0.0.5:8080',
         name: '10.0.0.5:8080',
         lastSeen: null,
         state: 'discovered',

@@ -69,7 +69,7 @@ export function breakable(name: string): ReactNode {
 function NameEditor({ device, onDone }: { device: DeviceView; onDone: () => void }) {
   const api = useApi();
   const [draft, setDraft] = useState(device.name);
-  const rename = useAction((name: string) => api.renameDevice(device.id, name));
+  const rename = useAction((name: string) => api.renameDevice(device.deviceKey, name));
   const inputRef = useRef<HTMLInputElement>(null);
   useEffect(() => inputRef.current?.select(), []);
 
@@ -129,8 +129,8 @@ function MoreMenu({ device, canRemove }: { device: DeviceView; canRemove: boolea
   const live = useLive();
   const [open, setOpen] = useState(false);
   const [renaming, setRenaming] = useState(false);
-  const setColor = useAction((c: string | null) => api.setDeviceColor(device.id, c));
-  const remove = useAction(() => api.removeDevice(device.id));
+  const setColor = useAction((c: string | null) => api.setDeviceColor(device.deviceKey, c));
+  const remove = useAction(() => api.removeDevice(device.deviceKey));
   const panelId = useId();
   const buttonRef = useRef<HTMLButtonElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
@@ -286,7 +286,7 @@ function DeviceCardImpl({ id }: { id: string }) {
   if (!device) return null;
 
   const tally = JSON.parse(tallyKey) as Tally;
-  const color = colorFor(device.id, device.color);
+  const color = colorFor(device.deviceKey, device.color);
   const lowBattery = device.battery !== null && device.battery <= batteryWarn;
   const problem = device.state === 'offline' || device.state === 'stale';
   const canRemove = (device.source !== 'mdns' || device.state === 'offline') && device.state !== 'recording' && !inActiveTake;

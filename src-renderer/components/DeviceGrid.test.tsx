@@ -14,14 +14,14 @@ describe('device grid', () => {
     expect(splitTail('abcdefghijklmnopqrstuvwxyz')).toEqual(['abcdefghijklmnopqrst', 'uvwxyz']);
     expect(splitTail('short')).toEqual(['short', '']);
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a', name: 'multiCam-Glacier-4F2A' });
+    fake.putDevice({ deviceKey: 'a', name: 'multiCam-Glacier-4F2A' });
     await renderWithFake(<DeviceGrid />, fake);
     expect(screen.getByRole('heading', { name: 'multiCam-Glacier-4F2A' })).toBeTruthy();
   });
 
   it('re-renders only the card of the device that changed', async () => {
     const fake = createFakeApi();
-    for (let i = 0; i < 20; i++) fake.putDevice({ id: `dev-${i}`, name: `Cam ${i}` });
+    for (let i = 0; i < 20; i++) fake.putDevice({ deviceKey: `dev-${i}`, name: `Cam ${i}` });
     const renders = new Map<string, number>();
     const onRender = (id: string) => renders.set(id, (renders.get(id) ?? 0) + 1);
     await renderWithFake(
@@ -35,7 +35,7 @@ describe('device grid', () => {
     expect(before.get('dev-3')).toBeGreaterThan(0);
 
     act(() => {
-      fake.putDevice({ id: 'dev-3', battery: 41, name: 'Cam 3 renamed' });
+      fake.putDevice({ deviceKey: 'dev-3', battery: 41, name: 'Cam 3 renamed' });
     });
     expect(screen.getByRole('article', { name: 'Cam 3 renamed' })).toBeTruthy();
     expect(renders.get('dev-3')).toBeGreaterThan(before.get('dev-3')!);
@@ -44,7 +44,7 @@ describe('device grid', () => {
     // Excluding a device changes the grid's header count: still only that card re-renders.
     const beforeToggle = new Map(renders);
     act(() => {
-      fake.putDevice({ id: 'dev-7', included: false });
+      fake.putDevice({ deviceKey: 'dev-7', included: false });
     });
     expect(screen.getByText(/19 in next take/)).toBeTruthy();
     for (let i = 0; i < 20; i++) expect(renders.get(`dev-${i}`)).toBe(beforeToggle.get(`dev-${i}`)! + (i === 7 ? 1 : 0));
@@ -52,7 +52,7 @@ describe('device grid', () => {
     // Adding a device renders the new card; the existing ones stay put.
     const beforeAdd = new Map(renders);
     act(() => {
-      fake.putDevice({ id: 'dev-new', name: 'Newcomer' });
+      fake.putDevice({ deviceKey: 'dev-new', name: 'Newcomer' });
     });
     expect(renders.get('dev-new')).toBeGreaterThan(0);
     for (let i = 0; i < 20; i++) expect(renders.get(`dev-${i}`)).toBe(beforeAdd.get(`dev-${i}`));
@@ -60,9 +60,9 @@ describe('device grid', () => {
 
   it('shows state, battery warning, flagged clock offset and the stale reason', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a', name: 'Cam A', battery: 9, clock: { offsetMs: 812, uncertaintyMs: 3, rttMs: 6, samples: 5, flagged: true } });
-    fake.putDevice({ id: 'b', name: 'Cam B', state: 'offline', stateReason: 'connection refused', battery: 90 });
-    fake.putDevice({ id: 'c', name: 'Cam C', state: 'recording', recordingSince: Date.now() - 5000 });
+    fake.putDevice({ deviceKey: 'a', name: 'Cam A', battery: 9, clock: { offsetMs: 812, uncertaintyMs: 3, rttMs: 6, samples: 5, flagged: true } });
+    fake.putDevice({ deviceKey: 'b', name: 'Cam B', state: 'offline', stateReason: 'connection refused', battery: 90 });
+    fake.putDevice({ deviceKey: 'c', name: 'Cam C', state: 'recording', recordingSince: Date.now() - 5000 });
     await renderWithFake(<DeviceGrid />, fake);
     const a = screen.getByRole('article', { name: 'Cam A' });
     expect(a.textContent).toContain('Battery low 9%');
@@ -75,7 +75,7 @@ describe('device grid', () => {
 
   it("during a take each card carries its device's take state, in words", async () => {
     const fake = createFakeApi();
-    for (const id of ['a', 'b', 'c', 'd']) fake.putDevice({ id, name: `Cam ${id.toUpperCase()}`, state: 'online', included: id !== 'd' });
+    for (const id of ['a', 'b', 'c', 'd']) fake.putDevice({ deviceKey: id, name: `Cam ${id.toUpperCase()}`, state: 'online', included: id !== 'd' });
     fake.putTake({
       takeId: 't1',
       name: 'Take 1',
@@ -108,8 +108,8 @@ describe('device grid', () => {
 
   it('says "Seen just now" while a device answers, and its real age once it stops', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a', name: 'Cam A', state: 'online', lastSeen: Date.now() - 60_000 });
-    fake.putDevice({ id: 'b', name: 'Cam B', state: 'offline', stateReason: 'no reply for 5 s', lastSeen: Date.now() - 12_000 });
+    fake.putDevice({ deviceKey: 'a', name: 'Cam A', state: 'online', lastSeen: Date.now() - 60_000 });
+    fake.putDevice({ deviceKey: 'b', name: 'Cam B', state: 'offline', stateReason: 'no reply for 5 s', lastSeen: Date.now() - 12_000 });
     await renderWithFake(<DeviceGrid />, fake);
     // On demand: in the card's More menu.
     fireEvent.click(screen.getByRole('button', { name: 'More for Cam A' }));
@@ -123,7 +123,7 @@ describe('device grid', () => {
   it('a recording card in the take in progress counts from the take start, not from when START arrived', async () => {
     const fake = createFakeApi();
     // The phone reported "recording" on receipt of START, 8 s ago; the take started 2 s ago.
-    fake.putDevice({ id: 'a', name: 'Cam A', state: 'recording', recordingSince: Date.now() - 8_000 });
+    fake.putDevice({ deviceKey: 'a', name: 'Cam A', state: 'recording', recordingSince: Date.now() - 8_000 });
     fake.putTake({
       takeId: 't1',
       name: 'Take 1',
@@ -144,7 +144,7 @@ describe('device grid', () => {
 
   it('colour labels have names a screen reader can say, and set that colour', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a', name: 'Cam A' });
+    fake.putDevice({ deviceKey: 'a', name: 'Cam A' });
     await renderWithFake(<DeviceGrid />, fake);
     // Six swatches would be six tab stops on every card: they live in the small More menu.
     expect(screen.queryByRole('button', { name: 'Label Cam A red' })).toBeNull();
@@ -155,7 +155,7 @@ describe('device grid', () => {
 
   it('include toggle calls setDeviceIncluded with the new value', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a', name: 'Cam A', included: true });
+    fake.putDevice({ deviceKey: 'a', name: 'Cam A', included: true });
     await renderWithFake(<DeviceGrid />, fake);
     const toggle = screen.getByRole('switch', { name: 'Include Cam A in next take' }) as HTMLInputElement;
     expect(toggle.checked).toBe(true);
@@ -166,7 +166,7 @@ describe('device grid', () => {
 
   it('renames inline on Enter', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a', name: 'Cam A' });
+    fake.putDevice({ deviceKey: 'a', name: 'Cam A' });
     await renderWithFake(<DeviceGrid />, fake);
     // The card's heading is the device name itself, not a "Rename …" button.
     expect(screen.getByRole('heading', { level: 3, name: 'Cam A' })).toBeTruthy();
@@ -190,9 +190,9 @@ describe('device grid', () => {
   it('names a truncated device in full on hover, and offers no Remove for a device in the take in progress', async () => {
     const fake = createFakeApi();
     const long = 'multiCam-oak-ea5026ca-5ad0-42c3-ba5a-7dd3053edcdd';
-    fake.putDevice({ id: 'a', name: long, source: 'virtual' });
-    fake.putDevice({ id: 'b', name: 'Cam B', source: 'virtual' });
-    fake.putDevice({ id: 'c', name: 'Cam C', source: 'virtual', state: 'offline' });
+    fake.putDevice({ deviceKey: 'a', name: long, source: 'virtual' });
+    fake.putDevice({ deviceKey: 'b', name: 'Cam B', source: 'virtual' });
+    fake.putDevice({ deviceKey: 'c', name: 'Cam C', source: 'virtual', state: 'offline' });
     fake.putTake({
       takeId: 't1',
       name: 'Take',

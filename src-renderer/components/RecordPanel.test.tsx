@@ -9,8 +9,8 @@ afterEach(cleanup);
 
 function withDevices(): FakeControllerApi {
   const fake = createFakeApi();
-  fake.putDevice({ id: 'a', name: 'Cam A' });
-  fake.putDevice({ id: 'b', name: 'Cam B' });
+  fake.putDevice({ deviceKey: 'a', name: 'Cam A' });
+  fake.putDevice({ deviceKey: 'b', name: 'Cam B' });
   return fake;
 }
 
@@ -158,7 +158,7 @@ describe('record panel', () => {
 
   it('is disabled with a reason when no device is included', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a', name: 'Cam A', included: false });
+    fake.putDevice({ deviceKey: 'a', name: 'Cam A', included: false });
     await renderWithFake(<RecordPanel />, fake);
     expect((screen.getByRole('button', { name: 'Record' }) as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByText(/Include at least one device/)).toBeTruthy();
@@ -166,7 +166,7 @@ describe('record panel', () => {
 
   it('says how many included devices are unreachable and will be skipped', async () => {
     const fake = withDevices();
-    fake.putDevice({ id: 'c', name: 'Cam C', state: 'offline' });
+    fake.putDevice({ deviceKey: 'c', name: 'Cam C', state: 'offline' });
     await renderWithFake(<RecordPanel />, fake);
     expect(screen.getByText(/Record · 3 devices \(1 not reachable: it will be skipped\)/)).toBeTruthy();
   });

@@ -49,7 +49,7 @@ const CARD_TONE: Record<string, TallyTone> = {
 /** The device's tally given the controller link (`live`) and the take in progress, if any. */
 export function tallyFor(device: DeviceView, take: TakeView | undefined, live: boolean): Tally {
   const active = take && ACTIVE_TAKE_PHASES.has(take.phase) ? take : undefined;
-  const td = active?.devices.find((d) => d.deviceKey === device.id) ?? null;
+  const td = active?.devices.find((d) => d.deviceKey === device.deviceKey) ?? null;
   if (live && active && td) {
     const t = takeDeviceState(active, td);
     if (TAKE_WINS.has(t.state))

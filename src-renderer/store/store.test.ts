@@ -15,15 +15,15 @@ function deferred<T>() {
 describe('store sync: subscribe, snapshot, apply newer events', () => {
   it('loads a snapshot and applies later events in order', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a', name: 'Cam A' });
+    fake.putDevice({ deviceKey: 'a', name: 'Cam A' });
     const store = createControllerStore();
     startSync(store, createFakeTransport(fake));
     await flush();
     expect(store.getState().status).toBe('ready');
     expect(store.getState().deviceIds).toEqual(['a']);
     const seqAtSnapshot = store.getState().seq;
-    fake.putDevice({ id: 'b', name: 'Cam B' });
-    fake.putDevice({ id: 'a', name: 'Cam A renamed' });
+    fake.putDevice({ deviceKey: 'b', name: 'Cam B' });
+    fake.putDevice({ deviceKey: 'a', name: 'Cam A renamed' });
     expect(store.getState().deviceIds).toEqual(['a', 'b']);
     expect(store.getState().devices.a?.name).toBe('Cam A renamed');
     expect(store.getState().seq).toBe(seqAtSnapshot + 2);
@@ -31,18 +31,18 @@ describe('store sync: subscribe, snapshot, apply newer events', () => {
 
   it('buffers events that arrive before the snapshot and drops those the snapshot already has', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a', name: 'old name' }); // seq 1
+    fake.putDevice({ deviceKey: 'a', name: 'old name' }); // seq 1
     const held = deferred<Result<Snapshot>>();
     let snapshotSeq = 0;
     fake.handle('getSnapshot', async () => held.promise);
     const store = createControllerStore();
     startSync(store, createFakeTransport(fake));
     expect(fake.listenerCount()).toBe(1); // subscribed before asking for the snapshot
-    fake.putDevice({ id: 'a', name: 'in snapshot' }); // seq 2, reflected in the snapshot
+    fake.putDevice({ deviceKey: 'a', name: 'in snapshot' }); // seq 2, reflected in the snapshot
     snapshotSeq = fake.world.seq;
     const snap: Snapshot = {
       seq: snapshotSeq,
-      devices: [makeDevice({ id: 'a', name: 'in snapshot' })],
+      devices: [makeDevice({ deviceKey: 'a', name: 'in snapshot' })],
       takes: [],
       downloads: [],
       uploads: [],
@@ -52,8 +52,8 @@ describe('store sync: subscribe, snapshot, apply newer events', () => {
       discovery: fake.world.discovery,
       capabilities: fake.world.capabilities,
     };
-    fake.putDevice({ id: 'a', name: 'after snapshot' }); // seq 3, newer
-    fake.putDevice({ id: 'c', name: 'new device' }); // seq 4
+    fake.putDevice({ deviceKey: 'a', name: 'after snapshot' }); // seq 3, newer
+    fake.putDevice({ deviceKey: 'c', name: 'new device' }); // seq 4
     expect(store.getState().status).toBe('loading');
     held.resolve({ ok: true, value: snap });
     await flush();
@@ -66,17 +66,17 @@ describe('store sync: subscribe, snapshot, apply newer events', () => {
 
   it('ignores events not newer than what it has (duplicates, replays)', () => {
     const state = { ...INITIAL_STATE, seq: 10 };
-    const old: ControllerEvent = { seq: 10, type: 'deviceChanged', device: makeDevice({ id: 'x' }) };
+    const old: ControllerEvent = { seq: 10, type: 'deviceChanged', device: makeDevice({ deviceKey: 'x' }) };
     expect(applyEvent(state, old)).toBeNull();
-    const fresh: ControllerEvent = { seq: 11, type: 'deviceChanged', device: makeDevice({ id: 'x' }) };
+    const fresh: ControllerEvent = { seq: 11, type: 'deviceChanged', device: makeDevice({ deviceKey: 'x' }) };
     expect(applyEvent(state, fresh)).toMatchObject({ seq: 11, deviceIds: ['x'] });
   });
 
   it('removes a device from the map and the ordered list', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a' });
-    fake.putDevice({ id: 'b' });
-    fake.putDevice({ id: 'c' });
+    fake.putDevice({ deviceKey: 'a' });
+    fake.putDevice({ deviceKey: 'b' });
+    fake.putDevice({ deviceKey: 'c' });
     const store = createControllerStore();
     startSync(store, createFakeTransport(fake));
     await flush();
@@ -101,7 +101,7 @@ describe('store sync: subscribe, snapshot, apply newer events', () => {
 
   it('takes a fresh snapshot after the connection reopens', async () => {
     const fake = createFakeApi();
-    fake.putDevice({ id: 'a' });
+    fake.putDevice({ deviceKey: 'a' });
     let conn: ConnectionState = { phase: 'open', attempt: 0, nextRetryAt: null, error: null, opens: 1 };
     const listeners = new Set<(s: ConnectionState) => void>();
     const setConn = (s: ConnectionState) => {
@@ -123,7 +123,7 @@ describe('store sync: subscribe, snapshot, apply newer events', () => {
     // While disconnected the controller changed and we heard nothing (events lost).
     const quiet = fake.subscribe(() => {});
     fake.world.devices.delete('a');
-    fake.world.devices.set('z', makeDevice({ id: 'z' }));
+    fake.world.devices.set('z', makeDevice({ deviceKey: 'z' }));
     fake.world.seq += 5;
     quiet();
     const snapshotsBefore = fake.calls.filter((c) => c.method === 'getSnapshot').length;

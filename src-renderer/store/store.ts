@@ -85,7 +85,7 @@ function group<T extends { id: string; takeId: string }>(items: T[]): Record<str
 /** State after a snapshot (connection state is kept). */
 export function fromSnapshot(s: Snapshot): Omit<ControllerState, 'connection'> {
   const devices: Record<string, DeviceView> = {};
-  for (const d of s.devices) devices[d.id] = d;
+  for (const d of s.devices) devices[d.deviceKey] = d;
   const takes: Record<string, TakeView> = {};
   for (const t of s.takes) takes[t.takeId] = t;
   const downloads: Record<string, DownloadView> = {};
@@ -97,7 +97,7 @@ export function fromSnapshot(s: Snapshot): Omit<ControllerState, 'connection'> {
     fresh: true,
     loadError: null,
     seq: s.seq,
-    deviceIds: s.devices.map((d) => d.id),
+    deviceIds: s.devices.map((d) => d.deviceKey),
     devices,
     takeIds: Object.keys(takes).sort(byNewest(takes)),
     takes,
@@ -119,18 +119,18 @@ export function applyEvent(state: ControllerState, e: ControllerEvent): Partial<
   const seq = e.seq;
   switch (e.type) {
     case 'deviceChanged': {
-      const known = e.device.id in state.devices;
+      const known = e.device.deviceKey in state.devices;
       return {
         seq,
-        devices: { ...state.devices, [e.device.id]: e.device },
-        ...(known ? {} : { deviceIds: [...state.deviceIds, e.device.id] }),
+        devices: { ...state.devices, [e.device.deviceKey]: e.device },
+        ...(known ? {} : { deviceIds: [...state.deviceIds, e.device.deviceKey] }),
       };
     }
     case 'deviceRemoved': {
-      if (!(e.id in state.devices)) return { seq };
+      if (!(e.deviceKey in state.devices)) return { seq };
       const devices = { ...state.devices };
-      delete devices[e.id];
-      return { seq, devices, deviceIds: state.deviceIds.filter((id) => id !== e.id) };
+      delete devices[e.deviceKey];
+      return { seq, devices, deviceIds: state.deviceIds.filter((id) => id !== e.deviceKey) };
     }
     case 'takeChanged': {
       const takes = { ...state.takes, [e.take.takeId]: e.take };

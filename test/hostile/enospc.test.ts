@@ -55,7 +55,10 @@ describe('a full disk during downloads', () => {
     const recorder = new Recorder({ recordingsDir: recordings, send, downloads: queue, autoDownload: true });
     try {
       const parse = (s: string) => ({ host: s.split(':')[0]!, port: Number(s.split(':')[1]) });
-      const take = await recorder.startTake({ devices: [good, big].map((d) => ({ key: d.address, name: d.name, ...parse(d.address) })), delaySeconds: 0.3 });
+      const take = await recorder.startTake({
+        devices: [good, big].map((d) => ({ deviceKey: d.address, name: d.name, ...parse(d.address) })),
+        delaySeconds: 0.3,
+      });
       await new Promise((r) => setTimeout(r, Math.max(0, take.targetStart * 1000 + 300 - Date.now())));
       await recorder.stopTake(take.takeId);
       const final = await Promise.race([recorder.settled(take.takeId), new Promise<null>((r) => setTimeout(() => r(null), 30_000))]);

@@ -182,7 +182,7 @@ describe('hostile devices through the real recorder and download queue', () => {
     try {
       const parse = (s: string) => ({ host: s.split(':')[0]!, port: Number(s.split(':')[1]) });
       const take = await recorder.startTake({
-        devices: [good, slow].map((d) => ({ key: d.address, name: d.name, ...parse(d.address) })),
+        devices: [good, slow].map((d) => ({ deviceKey: d.address, name: d.name, ...parse(d.address) })),
         delaySeconds: 0.5,
       });
       await new Promise((r) => setTimeout(r, Math.max(0, take.targetStart * 1000 + 500 - Date.now())));

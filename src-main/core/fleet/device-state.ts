@@ -214,7 +214,7 @@ export function deviceView(e: Entry, clockThresholdMs: number): DeviceView {
       }
     : null;
   return {
-    id: e.id,
+    deviceKey: e.id,
     // The operator's label, else the device's own name: the id it reports once it answers (what
     // `multicam sim`/`status`/`record` call it, and what its file names start with), its mDNS
     // instance or address only until then. Never raw control or bidi characters: a name must not

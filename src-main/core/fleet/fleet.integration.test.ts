@@ -45,7 +45,7 @@ describe('Fleet with sim devices on loopback', () => {
     ]);
     const { fleet } = newFleet();
     fleet.start();
-    const ids = devices.map((d) => fleet.addManual(`${d.host}:${d.port}`).id);
+    const ids = devices.map((d) => fleet.addManual(`${d.host}:${d.port}`).deviceKey);
     await vi.waitFor(() => expect(fleet.list().every((d) => d.state === 'online')).toBe(true), { timeout: 10_000, interval: 50 });
     const views = ids.map((id) => fleet.get(id)!);
     expect(views.map((v) => v.deviceType)).toEqual(['iOS:iPhone', 'iOS:iPhone', 'Android:Quest', 'Oak', 'Spec']);
@@ -58,7 +58,7 @@ describe('Fleet with sim devices on loopback', () => {
     const devices = await Promise.all([sim({ personality: 'ios' }), sim({ personality: 'android' }), sim({ personality: 'spec' })]);
     const { fleet, events } = newFleet();
     fleet.start();
-    const ids = devices.map((d) => fleet.addManual(`${d.host}:${d.port}`).id);
+    const ids = devices.map((d) => fleet.addManual(`${d.host}:${d.port}`).deviceKey);
     await vi.waitFor(() => expect(fleet.list().every((d) => d.state === 'online')).toBe(true), { timeout: 10_000, interval: 50 });
 
     const victim = devices[2]!;
@@ -67,16 +67,16 @@ describe('Fleet with sim devices on loopback', () => {
     await victim.kill();
     sims.delete(victim);
     await vi.waitFor(() => expect(fleet.get(victimId)!.state).toBe('offline'), { timeout: 10_000, interval: 25 });
-    const offlineEvent = events.find((e) => e.id === victimId && e.state === 'offline')!;
+    const offlineEvent = events.find((e) => e.deviceKey === victimId && e.state === 'offline')!;
     const lastSeen = offlineEvent.lastSeen!;
     const elapsed = now() - killedAt;
     // Offline is due exactly 5 s after the last good reply (which preceded the kill).
     expect(lastSeen).toBeLessThanOrEqual(killedAt);
     expect(elapsed).toBeLessThan(5000 + 1500); // slack for a loaded machine; the rule is exact in unit tests
     expect(fleet.get(victimId)!.stateReason).toMatch(/^no reply for over 5 s: connection refused/);
-    expect(events.some((e) => e.id === victimId && e.state === 'stale')).toBe(true);
+    expect(events.some((e) => e.deviceKey === victimId && e.state === 'stale')).toBe(true);
     // The others never wavered.
-    expect(events.filter((e) => e.id !== victimId && e.state !== 'online' && e.state !== 'discovered')).toEqual([]);
+    expect(events.filter((e) => e.deviceKey !== victimId && e.state !== 'online' && e.state !== 'discovered')).toEqual([]);
 
     // Same device back on the same port: online again without anyone touching the fleet.
     const back = await sim({ personality: 'spec', port: victim.port, deviceId: victim.deviceId });
@@ -88,8 +88,8 @@ describe('Fleet with sim devices on loopback', () => {
     const d = await sim({ personality: 'spec', clockOffsetMs: 750 });
     const neg = await sim({ personality: 'android', clockOffsetMs: -1234 });
     const { fleet } = newFleet();
-    const id = fleet.addManual(`${d.host}:${d.port}`).id;
-    const negId = fleet.addManual(`${neg.host}:${neg.port}`).id;
+    const id = fleet.addManual(`${d.host}:${d.port}`).deviceKey;
+    const negId = fleet.addManual(`${neg.host}:${neg.port}`).deviceKey;
     for (let i = 0; i < 5; i++) await fleet.pollNow();
     const c = fleet.get(id)!.clock!;
     expect(c.samples).toBe(5);
@@ -105,8 +105,8 @@ describe('Fleet with sim devices on loopback', () => {
     const f = new Fleet({ send, clock: { now }, statusTimeoutMs: 500 });
     fleet = f;
     f.start();
-    const slowId = f.addManual(`${slow.host}:${slow.port}`).id;
-    const fastId = f.addManual(`${fast.host}:${fast.port}`).id;
+    const slowId = f.addManual(`${slow.host}:${slow.port}`).deviceKey;
+    const fastId = f.addManual(`${fast.host}:${fast.port}`).deviceKey;
     await vi.waitFor(() => expect(f.get(slowId)!.state).toBe('offline'), { timeout: 10_000, interval: 50 });
     expect(f.get(slowId)!.stateReason).toMatch(/no reply within 0.5 s/);
     expect(f.get(fastId)!.state).toBe('online');

@@ -42,7 +42,7 @@ describe.skipIf(!labReady)('fleet in the lab (real multicast, real TCP across na
     fleet.onDidChangeDevice((d) => events.push(d));
     discovery.start();
     fleet.start();
-    manualId = fleet.addManual(`${manual.host}:${manual.port}`).id;
+    manualId = fleet.addManual(`${manual.host}:${manual.port}`).deviceKey;
   }, 180_000);
 
   afterAll(async () => {
@@ -88,12 +88,12 @@ describe.skipIf(!labReady)('fleet in the lab (real multicast, real TCP across na
     await waitFor('victim offline', () => fleet.get(id)!.state === 'offline', 20_000);
     const elapsed = now() - killedAt;
     expect(elapsed).toBeLessThan(5000 + 1500); // the 5 s rule is exact in the fake-time unit tests
-    expect(events.slice(mark).filter((e) => e.id !== id && e.state !== 'online')).toEqual([]);
+    expect(events.slice(mark).filter((e) => e.deviceKey !== id && e.state !== 'online')).toEqual([]);
 
     await victim.start(); // the sim comes back under a new instance name at the same address
     await waitFor('victim online again', () => entryFor(victim.address)?.state === 'online', 30_000);
     // Same card: the new instance joined the known entry; nothing is shown twice.
-    expect(entryFor(victim.address)!.id).toBe(id);
+    expect(entryFor(victim.address)!.deviceKey).toBe(id);
     await waitFor('new device id shown', () => fleet.get(id)!.name === victim.deviceId, 30_000);
     expect(fleet.list()).toHaveLength(9);
     expect(fleet.list().every((d) => d.state === 'online')).toBe(true);

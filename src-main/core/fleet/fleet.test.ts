@@ -39,13 +39,13 @@ describe('Fleet: discovery to online', () => {
     devices.ok(A, { deviceId: 'Mountain-A1', deviceType: 'iOS:iPhone', batteryLevel: 85.5 }, 750);
     fleet.start();
     discovery.see('multiCam-Mountain-A1', ['10.0.0.1', 'fe80::1'], 8080, time.t);
-    expect(changes[0]).toMatchObject({ id: 'multiCam-Mountain-A1', state: 'discovered', source: 'mdns', host: '10.0.0.1', port: 8080 });
+    expect(changes[0]).toMatchObject({ deviceKey: 'multiCam-Mountain-A1', state: 'discovered', source: 'mdns', host: '10.0.0.1', port: 8080 });
     await time.advance(0);
     expect(changes[0]!.name).toBe('multiCam-Mountain-A1'); // the instance name until it answers
     const d = fleet.get('multiCam-Mountain-A1')!;
     expect(d).toMatchObject({
       name: 'Mountain-A1', // then the id it reports: one name with the CLI and its file names
-      id: 'multiCam-Mountain-A1', // the key never changes under a take
+      deviceKey: 'multiCam-Mountain-A1', // the key never changes under a take
       state: 'online',
       stateReason: 'answering status polls',
       deviceId: 'Mountain-A1',
@@ -79,7 +79,7 @@ describe('Fleet: discovery to online', () => {
   it('battery: omitted, null and -1 are unknown (null); values above 100 are capped', async () => {
     const { time, devices, fleet } = setup();
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     for (const [raw, want] of [
       [{ batteryLevel: undefined }, null],
       [{ batteryLevel: null }, null],
@@ -99,7 +99,7 @@ describe('Fleet: state machine and deadlines', () => {
     const { time, devices, fleet, changes } = setup();
     devices.ok(A);
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     await time.advance(0);
     const lastSeen = fleet.get(id)!.lastSeen!;
     devices.set(A, { kind: 'refuse' });
@@ -124,7 +124,7 @@ describe('Fleet: state machine and deadlines', () => {
   it('a device that never answers goes from discovered to offline 5 s after polling began', async () => {
     const { time, fleet } = setup();
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     await time.advance(0);
     expect(fleet.get(id)!).toMatchObject({ state: 'discovered', stateReason: 'not answering yet: connection refused' });
     await time.advance(4999);
@@ -138,7 +138,7 @@ describe('Fleet: state machine and deadlines', () => {
     const item = { fileName: 'a.mp4', fileSize: 100, bytesUploaded: 10, uploadProgress: 10, uploadSpeed: 5, status: 'uploading', error: null };
     devices.ok(A, { status: 'Recording', uploadQueue: [item] });
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     await time.advance(0);
     const since = time.t;
     expect(fleet.get(id)!).toMatchObject({ state: 'recording', recordingSince: since, deviceStatus: 'recording' });
@@ -160,7 +160,7 @@ describe('Fleet: state machine and deadlines', () => {
     const { time, devices, fleet } = setup();
     devices.set(A, { kind: 'invalid' });
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     await time.advance(5000);
     expect(fleet.get(id)!).toMatchObject({ state: 'offline', stateReason: 'no reply for over 5 s: the device sent a reply that is not a MultiCam answer' });
   });
@@ -169,7 +169,7 @@ describe('Fleet: state machine and deadlines', () => {
     const { time, devices, fleet } = setup({ pollIntervalMs: 4000 });
     devices.ok(A);
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     await time.advance(20_000);
     expect(fleet.get(id)!.state).toBe('online');
   });
@@ -181,8 +181,8 @@ describe('Fleet: per-device polling', () => {
     devices.ok(A);
     devices.set(B, { kind: 'hang' });
     fleet.start();
-    const a = fleet.addManual(A).id;
-    const b = fleet.addManual(B).id;
+    const a = fleet.addManual(A).deviceKey;
+    const b = fleet.addManual(B).deviceKey;
     await time.advance(10_000);
     const aTimes = devices.callsTo(A).map((c) => c.at - devices.callsTo(A)[0]!.at);
     expect(aTimes).toEqual([0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000]);
@@ -197,7 +197,7 @@ describe('Fleet: per-device polling', () => {
     const { time, devices, fleet } = setup();
     devices.set(A, { kind: 'hang-deaf' });
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     await time.advance(1500);
     expect(fleet.get(id)!.stateReason).toBe('not answering yet: no reply within 1.5 s');
     await time.advance(1000);
@@ -218,7 +218,7 @@ describe('Fleet: per-device polling', () => {
   it('pollNow shares an in-flight poll and works before start()', async () => {
     const { time, devices, fleet } = setup();
     devices.ok(A, {}, 0, 10);
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     const p1 = fleet.pollNow(id);
     const p2 = fleet.pollNow();
     await time.advance(10);
@@ -234,7 +234,7 @@ describe('Fleet: per-device polling', () => {
     devices.ok(A);
     devices.set(B, { kind: 'hang' });
     fleet.start();
-    const a = fleet.addManual(A).id;
+    const a = fleet.addManual(A).deviceKey;
     fleet.addManual(B);
     await time.advance(500);
     fleet.remove(a);
@@ -270,7 +270,7 @@ describe('Fleet: events', () => {
 
   it('changedForOperator ignores lastSeen and clock sample counts', () => {
     const base: DeviceView = {
-      id: 'x',
+      deviceKey: 'x',
       name: 'x',
       color: null,
       source: 'manual',
@@ -338,23 +338,23 @@ describe('Fleet: one name per device', () => {
     fleet.start();
     const manual = fleet.addManual(A);
     discovery.see('multiCam-Forest-9B01', ['10.0.0.2'], 8080, time.t);
-    expect(fleet.get(manual.id)!.name).toBe(A);
+    expect(fleet.get(manual.deviceKey)!.name).toBe(A);
     expect(fleet.get('multiCam-Forest-9B01')!.name).toBe('multiCam-Forest-9B01');
     await time.advance(0);
-    expect(fleet.get(manual.id)!.name).toBe(A); // refused: still its address
+    expect(fleet.get(manual.deviceKey)!.name).toBe(A); // refused: still its address
     expect(fleet.get('multiCam-Forest-9B01')!.name).toBe('Forest-9B01');
     devices.ok(A, { deviceId: 'Glacier-4F2A' });
     await time.advance(1000);
-    expect(fleet.get(manual.id)!.name).toBe('Glacier-4F2A');
-    expect(fleet.rename(manual.id, 'Cam A').name).toBe('Cam A');
-    expect(fleet.get(manual.id)!.deviceId).toBe('Glacier-4F2A');
+    expect(fleet.get(manual.deviceKey)!.name).toBe('Glacier-4F2A');
+    expect(fleet.rename(manual.deviceKey, 'Cam A').name).toBe('Cam A');
+    expect(fleet.get(manual.deviceKey)!.deviceId).toBe('Glacier-4F2A');
   });
 
   it('a failed poll reads as plain words; the technical line is only the detail', async () => {
     const { time, devices, fleet } = setup();
     devices.set(A, { kind: 'invalid' });
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     await time.advance(0);
     const d = fleet.get(id)!;
     expect(d.stateReason).toBe('not answering yet: the device sent a reply that is not a MultiCam answer');
@@ -371,7 +371,7 @@ describe('Fleet: merging mDNS and manual entries', () => {
     devices.ok(A);
     fleet.start();
     const manual = fleet.addManual('10.0.0.1');
-    expect(manual.id).toBe('10.0.0.1:8080');
+    expect(manual.deviceKey).toBe('10.0.0.1:8080');
     await time.advance(0);
     discovery.see('multiCam-Dev1', ['10.0.0.1'], 8080, time.t);
     expect(fleet.list()).toHaveLength(1);
@@ -393,10 +393,10 @@ describe('Fleet: merging mDNS and manual entries', () => {
     discovery.see('multiCam-Dev1', ['10.0.0.1'], 8080, time.t);
     await time.advance(0);
     const v = fleet.addManual(' 10.0.0.1:8080 ');
-    expect(v.id).toBe('multiCam-Dev1');
+    expect(v.deviceKey).toBe('multiCam-Dev1');
     expect(fleet.list()).toHaveLength(1);
     expect(fleet.manualAddresses()).toEqual(['10.0.0.1:8080']);
-    expect(fleet.addManual('10.0.0.1:8081').id).toBe('10.0.0.1:8081');
+    expect(fleet.addManual('10.0.0.1:8081').deviceKey).toBe('10.0.0.1:8081');
     expect(fleet.list()).toHaveLength(2);
   });
 
@@ -481,13 +481,13 @@ describe('Fleet: operator actions', () => {
     const { fleet, changes } = setup({ preferences: (id) => prefs[id] ?? {} });
     const a = fleet.addManual('phone.local:9000');
     expect(a).toMatchObject({ name: 'Cam A', color: '#ffaa00', included: false });
-    expect(changes[0]).toMatchObject({ id: a.id, name: 'Cam A', included: false });
+    expect(changes[0]).toMatchObject({ deviceKey: a.deviceKey, name: 'Cam A', included: false });
     expect(fleet.addManual('phone.local:9001')).toMatchObject({ name: 'phone.local:9001', color: null, included: true });
   });
 
   it('rename, colour and inclusion validate and emit', () => {
     const { fleet, changes } = setup();
-    const id = fleet.addManual('phone.local:9000').id;
+    const id = fleet.addManual('phone.local:9000').deviceKey;
     expect(id).toBe('phone.local:9000');
     expect(fleet.rename(id, '  Cam A ').name).toBe('Cam A');
     expect(fleet.rename(id, '').name).toBe('phone.local:9000');
@@ -522,7 +522,7 @@ describe('Fleet: operator actions', () => {
     const item = { fileName: 'a.mp4', fileSize: 1, bytesUploaded: 0, uploadProgress: 0, uploadSpeed: null, status: 'queued', error: null };
     devices.ok(A, { uploadQueue: [item], batteryLevel: 50 });
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     await time.advance(0);
     devices.set(A, { kind: 'refuse' });
     await time.advance(2000);
@@ -545,7 +545,7 @@ describe('Fleet: operator actions', () => {
     const { time, devices, fleet } = setup();
     devices.ok(A, { deviceId: 'one' }, 100);
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     await time.advance(3000);
     expect(fleet.clockOf(id)!.samples).toBe(4);
     devices.ok(A, { deviceId: 'two' }, -300);
@@ -569,7 +569,7 @@ describe('Fleet: operator actions', () => {
     const { time, devices, fleet, changes } = setup();
     devices.ok(A, {}, 50);
     fleet.start();
-    const id = fleet.addManual(A).id;
+    const id = fleet.addManual(A).deviceKey;
     await time.advance(0);
     expect(fleet.get(id)!.clock!.flagged).toBe(true);
     fleet.configure({ clockThresholdMs: 100 });

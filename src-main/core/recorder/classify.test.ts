@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseReply } from '../../../src-shared/protocol';
 import { classifyStart, salvageStopReply, schedulesOnRawClock, targetFor } from './classify';
 
-const dev = (over = {}) => ({ key: 'k', name: 'n', host: 'h', port: 1, ...over });
+const dev = (over = {}) => ({ deviceKey: 'k', name: 'n', host: 'h', port: 1, ...over });
 
 describe('targets', () => {
   it('raw-clock devices (OAK by default, or flagged) get target + offset; others the take target', () => {

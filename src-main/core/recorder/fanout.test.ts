@@ -42,7 +42,7 @@ function fakeSend(onSend: (s: Sent, all: Sent[]) => void = () => undefined) {
   return { send, sent };
 }
 
-const devices = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `d${i}`, name: `dev ${i}`, host: '127.0.0.1', port: 1000 + i }));
+const devices = (n: number) => Array.from({ length: n }, (_, i) => ({ deviceKey: `d${i}`, name: `dev ${i}`, host: '127.0.0.1', port: 1000 + i }));
 
 describe('recorder fan-out (fake devices)', () => {
   it('issues every START in one synchronous loop, after the manifest with the targets is on disk', async () => {
@@ -94,7 +94,7 @@ describe('recorder fan-out (fake devices)', () => {
     const dir = await mkdtemp(join(tmpdir(), 'mc-fanout-'));
     dirs.push(dir);
     const rec = new Recorder({ recordingsDir: dir, send: fakeSend().send, timeouts: { confirmGraceMs: 0 } });
-    const t = await rec.startTake({ devices: [...devices(1), { key: 'bad', name: 'bad', host: 'a b', port: 0 }], delaySeconds: 0 });
+    const t = await rec.startTake({ devices: [...devices(1), { deviceKey: 'bad', name: 'bad', host: 'a b', port: 0 }], delaySeconds: 0 });
     expect(t.devices[1]).toMatchObject({ start: 'skipped', stop: 'not_sent' });
     expect(t.devices[1]!.startError).toMatch(/invalid address/);
     await expect(rec.startTake({ devices: devices(1) })).rejects.toThrow(/stop it first/);

@@ -204,7 +204,7 @@ describe('recorder: whole takes against sim devices', () => {
 
     refusing.setFaults([]);
     await reachable(refusing, true);
-    const retried = await rec.retryStop(entry(refusing).key);
+    const retried = await rec.retryStop(entry(refusing).deviceKey);
     expect(retried.devices[1]).toMatchObject({ stop: 'stopped', mayStillBeRecording: false });
     expect(refusing.state).toBe('ready');
     const done = await rec.settled();
@@ -212,7 +212,7 @@ describe('recorder: whole takes against sim devices', () => {
     const m = await readManifest(done.folder);
     expect(m.devices.map((d) => d.download.ok)).toEqual([true, true]);
     expect(m.devices[1]!.download.sha256).toBe(refusing.recordings[0]!.sha256);
-    await expect(rec.retryStop(entry(refusing).key)).rejects.toThrow(/does not need a STOP/);
+    await expect(rec.retryStop(entry(refusing).deviceKey)).rejects.toThrow(/does not need a STOP/);
   });
 
   it('files owed by a stopped take are downloaded after a restart', async () => {
@@ -227,7 +227,7 @@ describe('recorder: whole takes against sim devices', () => {
     const second = new Recorder({ recordingsDir: first.recordingsDir, send, downloads: new DownloadQueue({ download }) });
     rig.track(second);
     const [r] = await second.recoverTakes();
-    expect(r!.owed).toEqual({ mayStillBeRecording: [], owedFiles: [{ deviceKey: entry(a).key, fileName: a.recordings[0]!.fileName }] });
+    expect(r!.owed).toEqual({ mayStillBeRecording: [], owedFiles: [{ deviceKey: entry(a).deviceKey, fileName: a.recordings[0]!.fileName }] });
     expect(second.downloadOwedFiles(t.takeId)).toHaveLength(1);
     const done = await second.settled(t.takeId);
     expect(done.phase).toBe('done');
@@ -250,7 +250,7 @@ describe('recorder: whole takes against sim devices', () => {
     const recovered = await second.recoverTakes();
     expect(recovered).toHaveLength(1);
     expect(recovered[0]!.take.takeId).toBe(t.takeId);
-    expect(recovered[0]!.owed.mayStillBeRecording.sort()).toEqual([entry(a).key, entry(b).key].sort());
+    expect(recovered[0]!.owed.mayStillBeRecording.sort()).toEqual([entry(a).deviceKey, entry(b).deviceKey].sort());
     expect(recovered[0]!.take.devices.every((d) => d.mayStillBeRecording)).toBe(true);
 
     const stopped = await second.stopTake(t.takeId);

@@ -35,7 +35,7 @@ export interface RecorderRig {
 
 /** How the recorder sees a sim device. */
 export const makeDeviceEntry = (d: SimDevice, name?: string): RecorderDevice => ({
-  key: `${d.host}:${d.port}`,
+  deviceKey: `${d.host}:${d.port}`,
   name: name ?? d.personality,
   host: d.host,
   port: d.port,

@@ -123,7 +123,7 @@ export class Recorder {
     const delaySeconds = options.delaySeconds ?? 3;
     if (!Number.isFinite(delaySeconds) || delaySeconds < 0 || delaySeconds > 600) throw new RangeError('delaySeconds must be between 0 and 600');
     const seen = new Set<string>();
-    const devices = options.devices.filter((d) => !seen.has(d.key) && seen.add(d.key));
+    const devices = options.devices.filter((d) => !seen.has(d.deviceKey) && seen.add(d.deviceKey));
     if (devices.length === 0) throw new Error('no devices for the take');
 
     const name = (options.name ?? '').trim() || 'Take';
@@ -174,7 +174,7 @@ export class Recorder {
     );
     const closePrepared = () => prepared.forEach((c) => c.close());
     // Pre-flight, all devices at once; a bad device is skipped with its reason, never silently.
-    const byKey = new Map(devices.map((d) => [d.key, d]));
+    const byKey = new Map(devices.map((d) => [d.deviceKey, d]));
     await Promise.all(m.devices.map((e) => this.steps.preflight(s, byKey.get(e.deviceKey)!, e)));
     const participants = m.devices.filter((e) => e.start.status === 'pending');
     if (s.stopRequested) {
@@ -196,7 +196,7 @@ export class Recorder {
     m.targetStart = sec(this.clock.now() + delaySeconds * 1000);
     for (const e of participants) {
       const clock = e.clock.offsetMs !== null && e.clock.uncertaintyMs !== null ? { offsetMs: e.clock.offsetMs, uncertaintyMs: e.clock.uncertaintyMs } : null;
-      const decision = targetFor({ key: e.deviceKey, name: e.name, host: '', port: 0, scheduleOnRawClock: e.scheduleOnRawClock }, m.targetStart, clock);
+      const decision = targetFor({ deviceKey: e.deviceKey, name: e.name, host: '', port: 0, scheduleOnRawClock: e.scheduleOnRawClock }, m.targetStart, clock);
       e.start.targetSent = decision.targetSent;
       e.start.targetReason = decision.targetReason;
       if (decision.warning) e.warnings.push(decision.warning);

@@ -60,8 +60,8 @@ export function newDevice(d: RecorderDevice): ManifestDevice {
   const badAddress = addressOf(formatAddress(d)) === null;
   const excluded = d.included === false || badAddress;
   return {
-    deviceKey: d.key,
-    name: d.name.trim() || d.key,
+    deviceKey: d.deviceKey,
+    name: d.name.trim() || d.deviceKey,
     address: formatAddress(d),
     deviceType: d.deviceType ?? null,
     scheduleOnRawClock: schedulesOnRawClock(d),

@@ -10,8 +10,8 @@ export type SendFn = (address: DeviceAddress, command: Command, options?: SendOp
 
 /** One device as the recorder needs it (the fleet, the CLI or a test builds these). */
 export interface RecorderDevice {
-  /** Fleet key (mDNS instance or `host:port`). */
-  key: string;
+  /** The fleet's key of the device (mDNS instance or `host:port`). */
+  deviceKey: string;
   /** Operator's label; empty = the device's own deviceId (learned in pre-flight), else the key. */
   name: string;
   host: string;

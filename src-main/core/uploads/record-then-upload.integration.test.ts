@@ -40,7 +40,7 @@ describe('record, then upload', { timeout: 60_000 }, () => {
     }
     const rec = new Recorder({ recordingsDir: root, send, downloads: null, autoDownload: false, timeouts: { stopMs: 15_000, confirmIntervalMs: 400 } });
     const started = await rec.startTake({
-      devices: sims.map((d) => ({ key: `${d.host}:${d.port}`, name: `${d.personality} cam`, host: d.host, port: d.port })),
+      devices: sims.map((d) => ({ deviceKey: `${d.host}:${d.port}`, name: `${d.personality} cam`, host: d.host, port: d.port })),
       delaySeconds: 1,
       name: 'Up 1',
     });
