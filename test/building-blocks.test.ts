@@ -95,6 +95,7 @@ describe('one address module', () => {
     const one = (source: string) => handMadeAddresses([{ file: 'src-main/core/x.ts', source }]);
     expect(one('const m = /^\\[([^\\]]+)\\]:(\\d{1,5})$/.exec(s);')).toHaveLength(1);
     expect(one("import { isIPv4, isIPv6 } from 'node:net';")).toHaveLength(1);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text the scan must catch
     expect(one("const key = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;")).toHaveLength(1);
     expect(one("import { formatAddress, parseAddress } from '../../src-shared/address';")).toEqual([]);
   });
@@ -134,5 +135,26 @@ describe('one Emitter', () => {
     expect(one('  private readonly events = new EventEmitter();')).toHaveLength(1);
     expect(one('  private readonly _onDidChange = new Emitter<View>("x");\n  readonly onDidChange = this._onDidChange.event;')).toEqual([]);
     expect(handWrittenEmitters([{ file: EMITTER_HOME, source: 'private readonly listeners = new Set<Entry<T>>();' }])).toEqual([]);
+  });
+});
+
+describe('one name per concept in the contract', () => {
+  const api = readFileSync(join(root, 'src-shared/api.ts'), 'utf8');
+  const block = (name: string) => {
+    const start = api.indexOf(`export interface ${name} {`);
+    expect(start, name).toBeGreaterThanOrEqual(0);
+    return api.slice(start, api.indexOf('\n}\n', start));
+  };
+
+  it("the fleet's key is deviceKey in every view and event", () => {
+    for (const view of ['DeviceView', 'DownloadView', 'UploadView', 'TakeDeviceView']) expect(block(view), view).toMatch(/\n {2}deviceKey: string;/);
+    expect(block('DeviceView')).not.toMatch(/\n {2}(id|key): string;/);
+    expect(api).toMatch(/type: 'deviceRemoved'; deviceKey: string/);
+  });
+
+  it('the name a device gave its file is fileName, never remoteName', () => {
+    expect(block('DownloadView')).toMatch(/\n {2}fileName: string;/);
+    const named = production.filter((f) => /\bremoteName\b/.test(f.source)).map((f) => f.file);
+    expect(named).toEqual([]);
   });
 });
