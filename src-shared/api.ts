@@ -384,7 +384,7 @@ export interface ControllerApi {
 
 /** Validate a method call's arguments; the transports call this before the controller sees anything. */
 export function validateArgs(method: string, args: unknown): Result<unknown[]> {
-  if (!Object.prototype.hasOwnProperty.call(API_ARGS, method)) return err('unknown_method', `no such method: ${String(method).slice(0, 64)}`);
+  if (!Object.hasOwn(API_ARGS, method)) return err('unknown_method', `no such method: ${String(method).slice(0, 64)}`);
   const schema = API_ARGS[method as ApiMethod];
   const r = schema.safeParse(args);
   if (!r.success) {

@@ -42,7 +42,7 @@ function withinBounds(value: unknown, depth: number): boolean {
   }
   let n = 0;
   for (const key in value as Record<string, unknown>) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    if (!Object.hasOwn(value, key)) continue;
     if (++n > MAX_DEVICE_ITEMS || key.length > MAX_DEVICE_KEY_CHARS) return false;
     if (!withinBounds((value as Record<string, unknown>)[key], depth + 1)) return false;
   }
@@ -62,7 +62,7 @@ function boundedCopy(value: unknown, depth: number): unknown {
   const out: Record<string, unknown> = {};
   let n = 0;
   for (const key in value as Record<string, unknown>) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    if (!Object.hasOwn(value, key)) continue;
     if (++n > MAX_DEVICE_ITEMS) break;
     // defineProperty: a `__proto__` key from JSON.parse stays plain data, never a prototype.
     Object.defineProperty(out, boundString(key, MAX_DEVICE_KEY_CHARS), {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_REPLY_BYTES } from './constants';
-import { ProtocolError } from './errors';
+import type { ProtocolError } from './errors';
 import { boundDeviceValue } from './bound';
 import { DEVICE_STRING_KEEP_BYTES, JsonObjectFramer, concat, decodeFirstObject, decodeJsonObject, type FramerResult } from './framer';
 import { mulberry32 } from '../prng';

@@ -25,7 +25,7 @@ export function normalizeStatus(raw: string): string {
   return raw
     .trim()
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2') // camelCase → camel_Case
-    .replace(/[\s\-]+/g, '_')
+    .replace(/[\s-]+/g, '_')
     .toLowerCase();
 }
 

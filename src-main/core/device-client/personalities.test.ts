@@ -20,7 +20,7 @@ import {
 } from '../../../src-shared/protocol';
 import { startSimDevice, type Fault, type Personality, type SimDevice, type SimDeviceOptions } from '../../../sim';
 import { waitUntil } from '../../../sim/client.testing';
-import { DownloadError, download, send, type DownloadOptions, type SendOptions } from './index';
+import { type DownloadError, download, send, type DownloadOptions, type SendOptions } from './index';
 
 const FILE_SIZE = 300_000;
 const started: SimDevice[] = [];

@@ -78,7 +78,7 @@ export const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`;
 export function applyReply(e: Entry, timed: TimedReply, isStatusPoll: boolean, at: number): void {
   const r = timed?.reply;
   if (!r || typeof r.status !== 'string') return;
-  const has = (k: string) => isStatusPoll || Object.prototype.hasOwnProperty.call(r.raw ?? {}, k);
+  const has = (k: string) => isStatusPoll || Object.hasOwn(r.raw ?? {}, k);
   if (r.deviceId) {
     if (e.deviceId !== null && e.deviceId !== r.deviceId) {
       // A different device now answers at this address: its clock and state are not the old one's.

@@ -33,9 +33,9 @@ export function safeSegment(raw: string, fallback = 'unnamed'): string {
     .replace(/\s+/g, '-')
     .replace(/[^\p{L}\p{N}._-]+/gu, '-')
     .replace(/-{2,}/g, '-')
-    .replace(/^[.\-]+/, '')
+    .replace(/^[.-]+/, '')
     .slice(0, MAX_SEGMENT)
-    .replace(/[.\-]+$/, '');
+    .replace(/[.-]+$/, '');
   return s.length > 0 ? s : fallback;
 }
 
