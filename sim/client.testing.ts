@@ -127,7 +127,7 @@ export function splitFrame(data: Buffer): { headerLength: number; header: Record
 export const frameComplete = (data: Buffer): boolean => {
   if (data.length > 0 && data[0] === 0x7b) return isJsonObject(data);
   const f = splitFrame(data);
-  if (!f || !f.header || typeof f.header.fileSize !== 'number') return false;
+  if (!f?.header || typeof f.header.fileSize !== 'number') return false;
   return f.body.length >= f.header.fileSize;
 };
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimDevice } from './device';
-import { ask, command, exchange, frameComplete, splitFrame, sleep, waitUntil } from './client.testing';
+import { ask, command, exchange, frameComplete, splitFrame, waitUntil } from './client.testing';
 import type { Personality, SimDevice, SimDeviceOptions } from './types';
 
 const started: SimDevice[] = [];

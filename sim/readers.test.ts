@@ -45,7 +45,7 @@ describe('readers', () => {
     const r = specReader(1000);
     const tricky = JSON.stringify({ command: 'HEARTBEAT', note: 'a}"{\\', nested: { a: [1, { b: '}' }] } });
     const out: string[] = [];
-    for (const ch of tricky + '\n' + cmd) out.push(...kinds(r.push(b(ch))));
+    for (const ch of `${tricky}\n${cmd}`) out.push(...kinds(r.push(b(ch))));
     expect(out).toEqual(['command', 'command']);
     const g = specReader();
     expect(kinds(g.push(b('hello {}')))).toEqual(['undecodable']);

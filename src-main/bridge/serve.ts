@@ -8,7 +8,6 @@ import { errorLine } from '../../src-shared/error-line';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import type { ControllerApi } from '../../src-shared/api';
 import { startBridge } from './server';
 
 export interface ServeArgs {

@@ -59,9 +59,9 @@ export async function downloadCommand(argv: string[], io: CliIo): Promise<number
       if (drawn) io.stderr.write('\n');
       const kept = (e as { partialPath?: unknown }).partialPath;
       io.stderr.write(
-        printable(
+        `${printable(
           `multicam download: ${errorLine(e, { withCode: true })}${typeof kept === 'string' && !errorLine(e, { withCode: true }).includes(kept) ? ` (received bytes kept at ${kept})` : ''}`,
-        ) + '\n',
+        )}\n`,
       );
       return EXIT_PARTIAL;
     }

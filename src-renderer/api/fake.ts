@@ -439,12 +439,12 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
     },
     async clipDuration(id) {
       const d = world.downloads.get(id);
-      if (!d || d.state !== 'done') return err('not_ready', 'No file yet.');
+      if (d?.state !== 'done') return err('not_ready', 'No file yet.');
       return ok(Math.round((d.total ?? d.bytes) / 2_000_000) + 0.5);
     },
     async thumbnail(id) {
       const d = world.downloads.get(id);
-      if (!d || d.state !== 'done') return err('not_ready', 'No file yet.');
+      if (d?.state !== 'done') return err('not_ready', 'No file yet.');
       let hue = 0;
       for (const ch of d.deviceKey) hue = (hue * 17 + ch.charCodeAt(0)) % 360;
       return ok(thumbSvg(d.deviceName, hue));
@@ -456,14 +456,14 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
     },
     async exportTake(takeId, format) {
       const t = world.takes.get(takeId);
-      if (!t?.sync || t.sync.state !== 'done') return err('not_ready', 'This take has not been analysed yet.');
+      if (!t || t.sync?.state !== 'done') return err('not_ready', 'This take has not been analysed yet.');
       const ext = format === 'fcpxml' ? '.fcpxml' : format === 'xmeml' ? '.xml' : '.otio';
       const skipped = t.sync.devices.filter((d) => !d.ok).map((d) => ({ name: d.name, reason: d.reason ?? 'not aligned' }));
       return ok({ path: `${t.folder}/${t.name}-multicam${ext}`, angles: t.sync.devices.length - skipped.length, skipped });
     },
     async contactSheet(takeId) {
       const t = world.takes.get(takeId);
-      if (!t?.sync || t.sync.state !== 'done') return err('not_ready', 'The take has not been aligned yet.');
+      if (!t || t.sync?.state !== 'done') return err('not_ready', 'The take has not been aligned yet.');
       const ok_ = t.sync.devices.filter((d) => d.ok);
       return ok({
         instantsMs: [1000, 2000, 3000],
@@ -530,8 +530,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
         const rate = 12_000_000;
         const total = d.total ?? 50_000_000;
         const bytes = Math.min(total, d.bytes + (rate * ms) / 1000);
-        if (bytes >= total)
-          putDownload({ ...d, bytes: total, state: 'done', rateBps: 0, etaSeconds: null, sha256: (d.id + 'a3f19c0e7b5d2468').padEnd(64, '0') });
+        if (bytes >= total) putDownload({ ...d, bytes: total, state: 'done', rateBps: 0, etaSeconds: null, sha256: `${d.id}a3f19c0e7b5d2468`.padEnd(64, '0') });
         else putDownload({ ...d, bytes, rateBps: rate, etaSeconds: (total - bytes) / rate });
       }
     }

@@ -36,7 +36,7 @@ export function ConnectionBanner() {
 
 export function DiscoveryBanner() {
   const discovery = useController((s) => s.discovery);
-  if (!discovery || discovery.state !== 'unavailable') return null;
+  if (discovery?.state !== 'unavailable') return null;
   return (
     <div className="banner banner-warn" role="alert">
       <strong>Discovery unavailable: {discovery.reason ?? 'unknown reason'}.</strong> Devices will not appear on their own; add them by address.

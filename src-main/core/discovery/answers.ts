@@ -71,7 +71,7 @@ function records(packet: unknown): Rr[] {
 /** `multiCam-x._multicam._tcp.local` → `multiCam-x` (instance labels may contain dots). */
 export function instanceLabel(fqdn: string, serviceFqdn: string): string | null {
   const f = fqdn.replace(/\.$/, '');
-  const suffix = '.' + serviceFqdn.replace(/\.$/, '');
+  const suffix = `.${serviceFqdn.replace(/\.$/, '')}`;
   if (f.length <= suffix.length || !f.toLowerCase().endsWith(suffix.toLowerCase())) return null;
   // dns-packet escapes a literal dot inside a label as `\.`; show the operator's name.
   return f.slice(0, f.length - suffix.length).replace(/\\\./g, '.');
