@@ -61,4 +61,17 @@ describe('SettingsStore', () => {
     expect(s.devicePrefs('multiCam-A')).toEqual({ label: 'Wide', included: false });
     expect(s.devicePrefs('other')).toEqual({});
   });
+
+  it('re-keys an IPv6 device saved under an uncompressed spelling, and leaves instance names as they are', () => {
+    const dir = fresh();
+    writeFileSync(
+      join(dir, 'devices.json'),
+      JSON.stringify({ '[fe80:0:0::1]:8080': { label: 'Old spelling' }, 'multiCam-Forest': { label: 'Wide' }, ['__proto__']: { label: 'x' } }),
+    );
+    const s = new SettingsStore(dir);
+    expect(s.devicePrefs('[fe80::1]:8080')).toEqual({ label: 'Old spelling' });
+    expect(s.devicePrefs('multiCam-Forest')).toEqual({ label: 'Wide' });
+    expect(s.devicePrefs('multicam-forest')).toEqual({});
+    expect(s.devicePrefs('toString')).toEqual({});
+  });
 });

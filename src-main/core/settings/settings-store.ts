@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parseAddress } from '../../../src-shared/address';
 import { SettingsSchema, type Settings, type SettingsPatch } from '../../../src-shared/api';
 
 export function defaultSettings(home: string = homedir()): Settings {
@@ -59,7 +60,7 @@ export class SettingsStore {
     mkdirSync(dataDir, { recursive: true });
     this.settings = this.loadSettings();
     const p = DevicePrefsSchema.safeParse(readJson(this.prefsPath) ?? {});
-    this.prefs = p.success ? p.data : {};
+    this.prefs = p.success ? canonicalPrefKeys(p.data) : {};
     if (!p.success) this.loadWarnings.push('devices.json was unreadable; device labels were reset');
   }
 
@@ -110,4 +111,20 @@ export class SettingsStore {
     this.prefs[id] = { ...this.prefs[id], ...patch };
     writeFileAtomic(this.prefsPath, `${JSON.stringify(this.prefs, null, 2)}\n`);
   }
+}
+
+/**
+ * An IPv6 device saved by an older version may be keyed by an uncompressed spelling
+ * (`[fe80:0::1]:8080`); the fleet now keys it canonically (`[fe80::1]:8080`), so re-key it on
+ * load or its label and colour would be lost. Only bracketed keys: an mDNS instance name also
+ * parses as a host name, and lower-casing it would lose its preferences instead.
+ */
+function canonicalPrefKeys(prefs: DevicePrefs): DevicePrefs {
+  const out: DevicePrefs = Object.create(null); // a `__proto__` key stays a plain key
+  for (const [key, value] of Object.entries(prefs)) {
+    const parsed = key.startsWith('[') ? parseAddress(key, { requirePort: true }) : null;
+    const k = parsed?.ok ? parsed.value.key : key;
+    out[k] = k === key ? { ...out[k], ...value } : { ...value, ...out[k] };
+  }
+  return out;
 }
