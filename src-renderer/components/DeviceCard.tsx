@@ -6,6 +6,7 @@ import { useTicking } from '../lib/ticker';
 import { useAction } from '../lib/useAction';
 import { isLive, useApi, useController, useDevice, useLive } from '../store/context';
 import { Elapsed } from './Banners';
+import { ProgressBar } from './ProgressBar';
 
 function LastSeen({ at }: { at: number | null }) {
   const text = useTicking((now) => formatAgo(at, now), 1000);
@@ -244,16 +245,7 @@ function UploadQueue({ device }: { device: DeviceView }) {
   const pct = item.uploadProgress ?? (item.fileSize && item.bytesUploaded !== null ? (item.bytesUploaded / item.fileSize) * 100 : null);
   return (
     <div className="card-upload">
-      <div
-        className="progress"
-        role="progressbar"
-        aria-label={`Upload of ${item.fileName} from ${device.name}`}
-        aria-valuemin={0}
-        aria-valuemax={100}
-        aria-valuenow={pct === null ? undefined : Math.round(pct)}
-      >
-        <div className="progress-fill progress-upload" style={{ width: `${Math.max(0, Math.min(100, pct ?? 0))}%` }} />
-      </div>
+      <ProgressBar label={`Upload of ${item.fileName} from ${device.name}`} pct={pct} tone="upload" />
       <span className="small">
         Upload {pct === null ? '' : `${Math.round(pct)}%`} {formatRate(item.uploadSpeed)}
         {device.uploadQueue.length > 1 ? ` · ${device.uploadQueue.length - 1} more queued` : ''}

@@ -18,6 +18,7 @@ import {
   useUpload,
 } from '../store/context';
 import { rollState, TakeProblems, TakeStateChip } from './RecordPanel';
+import { ProgressBar } from './ProgressBar';
 import { TakeSyncPanel } from './TakeSync';
 
 /** Thumbnails already fetched per controller (data: URL, or null for "no thumbnail"). */
@@ -162,17 +163,12 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
         </div>
         {(d.state === 'active' || d.state === 'queued' || (d.state === 'failed' && d.bytes > 0)) && (
           <>
-            <div
-              className="progress"
-              role="progressbar"
-              aria-label={`Download of ${d.path} from ${d.deviceName}`}
-              aria-valuemin={0}
-              aria-valuemax={100}
-              aria-valuenow={pct === null ? undefined : Math.round(pct)}
-              aria-valuetext={`${formatBytes(d.bytes)} of ${formatBytes(d.total)}`}
-            >
-              <div className={`progress-fill${d.state === 'failed' ? ' progress-bad' : ''}`} style={{ width: `${pct ?? 0}%` }} />
-            </div>
+            <ProgressBar
+              label={`Download of ${d.path} from ${d.deviceName}`}
+              pct={pct}
+              valueText={`${formatBytes(d.bytes)} of ${formatBytes(d.total)}`}
+              tone={d.state === 'failed' ? 'bad' : undefined}
+            />
             <div className="small">
               {formatBytes(d.bytes)} / {formatBytes(d.total)}
               {pct !== null ? ` · ${Math.floor(pct)}%` : ''}
@@ -245,18 +241,7 @@ export function UploadRow({ id }: { id: string }) {
       <span className="small">
         ☁ {UP_LABEL[u.state]} {u.state === 'uploading' && pct !== null ? `${Math.round(pct)}%` : ''} {u.state === 'uploading' ? formatRate(u.rateBps) : ''}
       </span>
-      {(u.state === 'uploading' || u.state === 'queued') && (
-        <div
-          className="progress progress-thin"
-          role="progressbar"
-          aria-label={`Upload of ${u.fileName} from ${u.deviceName}`}
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={pct === null ? undefined : Math.round(pct)}
-        >
-          <div className="progress-fill progress-upload" style={{ width: `${pct ?? 0}%` }} />
-        </div>
-      )}
+      {(u.state === 'uploading' || u.state === 'queued') && <ProgressBar label={`Upload of ${u.fileName} from ${u.deviceName}`} pct={pct} thin tone="upload" />}
       {u.state === 'done' && <span className="small mono">{u.key}</span>}
       {u.error && <span className="file-error">{u.error}</span>}
       {u.state === 'failed' && (
