@@ -10,36 +10,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimDevice, type SimDevice, type SimDeviceOptions } from '../../sim/index';
 import { readManifestUploads } from '../core/uploads/manifest';
-import { startS3Server, type TestS3Server } from '../core/uploads/s3-server.testing';
+import { isolateAwsEnv, startS3Server, type TestS3Server } from '../core/uploads/s3-server.testing';
 import { writeFixtureTake, type FixtureDevice } from '../core/uploads/take-fixture.testing';
 import { refusedPort } from '../core/device-client/servers.testing';
 import { uploadCommand } from './upload';
 
-const CRED_ENV = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_DEFAULT_PROFILE',
-  'AWS_SHARED_CREDENTIALS_FILE',
-  'AWS_CONFIG_FILE',
-  'AWS_EC2_METADATA_DISABLED',
-  'AWS_REGION',
-];
-const saved: Record<string, string | undefined> = {};
+let restoreEnv: () => void;
 let s3: TestS3Server;
 let work: string;
 const sims: SimDevice[] = [];
 const allOutput: string[] = [];
 
 beforeAll(async () => {
-  for (const k of CRED_ENV) saved[k] = process.env[k];
-  for (const k of CRED_ENV) delete process.env[k];
   s3 = await startS3Server();
   work = await mkdtemp(join(tmpdir(), 'multicam-cli-upload-'));
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
-  process.env.AWS_SHARED_CREDENTIALS_FILE = join(work, 'no-credentials');
-  process.env.AWS_CONFIG_FILE = join(work, 'no-config');
+  restoreEnv = isolateAwsEnv(work); // no credentials or config files there
   process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
 });
@@ -47,9 +32,7 @@ afterAll(async () => {
   await Promise.all(sims.map((d) => d.stop().catch(() => undefined)));
   await s3?.stop();
   await rm(work, { recursive: true, force: true });
-  for (const k of CRED_ENV)
-    if (saved[k] === undefined) delete process.env[k];
-    else process.env[k] = saved[k];
+  restoreEnv?.();
 });
 
 async function sim(o: SimDeviceOptions): Promise<SimDevice> {

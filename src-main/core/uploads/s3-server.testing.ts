@@ -67,3 +67,37 @@ export async function startS3Server(opts: { dir?: string; bucket?: string } = {}
     },
   };
 }
+
+/** Every variable the AWS SDK's default credential chain reads (and the region it falls back on). */
+const AWS_ENV = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_DEFAULT_PROFILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_EC2_METADATA_DISABLED',
+  'AWS_REGION',
+];
+
+/**
+ * Keep a test away from the machine's own AWS set-up: clear every credential variable, point the
+ * shared credentials/config files into `dir` (files the test writes, or none) and turn the EC2
+ * metadata service off. Returns the function that puts the environment back.
+ */
+export function isolateAwsEnv(dir: string): () => void {
+  const saved = new Map(AWS_ENV.map((k) => [k, process.env[k]]));
+  for (const k of AWS_ENV) delete process.env[k];
+  process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
+  process.env.AWS_CONFIG_FILE = join(dir, 'config');
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  return () => {
+    for (const [k, v] of saved)
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  };
+}

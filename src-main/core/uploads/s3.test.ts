@@ -7,44 +7,24 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { expirySeconds, presignPut } from './presign';
 import { createS3Client, headObject, testConnection, StorageError } from './s3';
 import { refusedPort } from '../device-client/servers.testing';
-import { startS3Server, type TestS3Server } from './s3-server.testing';
-
-const CRED_ENV = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AWS_PROFILE',
-  'AWS_DEFAULT_PROFILE',
-  'AWS_SHARED_CREDENTIALS_FILE',
-  'AWS_CONFIG_FILE',
-  'AWS_WEB_IDENTITY_TOKEN_FILE',
-  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
-  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
-  'AWS_EC2_METADATA_DISABLED',
-];
+import { isolateAwsEnv, startS3Server, type TestS3Server } from './s3-server.testing';
 
 let s3: TestS3Server;
 let home: string;
-const savedEnv: Record<string, string | undefined> = {};
+let restoreEnv: () => void;
 
 beforeAll(async () => {
   s3 = await startS3Server();
   home = await mkdtemp(join(tmpdir(), 'multicam-aws-'));
-  for (const k of CRED_ENV) savedEnv[k] = process.env[k];
-  for (const k of CRED_ENV) delete process.env[k];
   // Only files we write; never the machine's own, never the EC2 metadata service.
-  process.env.AWS_SHARED_CREDENTIALS_FILE = join(home, 'credentials');
-  process.env.AWS_CONFIG_FILE = join(home, 'config');
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  restoreEnv = isolateAwsEnv(home);
   // Written before any SDK call: the SDK caches the shared files for the life of the process.
   // No [default] profile, so the default chain still finds nothing.
   await writeFile(join(home, 'credentials'), `[multicam-test]\naws_access_key_id = ${s3.accessKeyId}\naws_secret_access_key = ${s3.secretAccessKey}\n`);
 });
 afterAll(async () => {
   await s3?.stop();
-  for (const k of CRED_ENV)
-    if (savedEnv[k] === undefined) delete process.env[k];
-    else process.env[k] = savedEnv[k];
+  restoreEnv?.();
   await rm(home, { recursive: true, force: true });
 });
 
