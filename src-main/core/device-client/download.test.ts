@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../../src-shared/protocol';
+import { stopHashWorker } from './hash-off-thread';
 import { DownloadError, download, type DownloadOptions, type DownloadProgress } from './index';
 import { delay, frameHead, refusedPort, startServer, writeAsync, writeBytewise, type Handler, type TestServer } from './servers.testing';
 
@@ -335,6 +336,33 @@ describe('download: failures leave nothing under the final name', () => {
     expect(e.code).toBe('aborted');
     expect(e.bytesReceived).toBe(1000);
     expect(await listing()).toEqual(['v.mp4.partial']);
+  });
+
+  it('the SHA-256 thread stopping mid-transfer → write_failed saying so, no final file, every byte kept', async () => {
+    const MiB = 1024 * 1024;
+    const body = randomBytes(5 * MiB);
+    const server = await serve(async (socket) => {
+      await writeAsync(socket, Buffer.concat([frameHead({ fileName: 'v', fileSize: body.length }), body.subarray(0, 3 * MiB)]));
+      await delay(300);
+      await writeAsync(socket, body.subarray(3 * MiB));
+    });
+    let stopping: Promise<void> | null = null;
+    const e = await failure(
+      download(server.address, 'v.mp4', dest, {
+        ...SHORT,
+        progressIntervalMs: 0,
+        onProgress: (p) => {
+          if (p.bytes >= MiB) stopping ??= stopHashWorker();
+        },
+      }),
+    );
+    await stopping;
+    expect(e.code).toBe('write_failed');
+    expect(e.message).toMatch(/SHA-256 thread stopped.*cannot be verified/);
+    expect(await listing()).toEqual(['v.mp4.partial']);
+    const kept = await fs.readFile(e.partialPath!);
+    expect(kept.length).toBe(e.bytesReceived);
+    expect(kept.equals(body.subarray(0, kept.length))).toBe(true);
   });
 
   it('abort while waiting for the header → aborted, nothing kept', async () => {

@@ -1,14 +1,13 @@
 /**
- * GET_VIDEO to a file: socket (reading into one reused buffer) → frame decoder (SHA-256 on the
- * way) → large writes to `<final>.part` (file-writer.ts, copying into reused buffers), with
- * backpressure, never holding the file in memory. Verified
+ * GET_VIDEO to a file: socket (reading into one reused buffer) → frame decoder → large writes to
+ * `<final>.part` (file-writer.ts, copying into reused shared buffers that a worker thread hashes
+ * with SHA-256 on the way, hash-off-thread.ts), with backpressure, never holding the file in memory. Verified
  * bytes are fsynced (mostly while the transfer runs) and published under the final name without ever overwriting an existing file. On failure nothing is left under the
  * final name, the `.part` is gone, and body bytes that did arrive are kept at `<final>.partial`
  * (an OAK device deletes its file once sent, so they may be all there is).
  */
 import { formatAddress } from '../../../src-shared/address';
 import { errorLine } from '../../../src-shared/error-line';
-import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import type net from 'node:net';
 import path from 'node:path';
@@ -26,6 +25,7 @@ import {
 import { openConnection, validateAddress, withRetries } from './connect';
 import { DownloadError, classifySocketError } from './errors';
 import { ChunkFileWriter } from './file-writer';
+import { createStreamHash, sharedBuffer, type StreamHash } from './hash-off-thread';
 import { ProgressMeter } from './progress';
 import { sanitizeFileName } from './sanitize';
 import { defaultNow } from './send';
@@ -88,7 +88,9 @@ async function transfer(
   const startedAt = now();
 
   const decoder = new VideoFrameDecoder();
-  const hash = createHash('sha256');
+  let hash: StreamHash | null = null;
+  /** The hasher's failure (its thread stopped): the file cannot be verified, so the download fails. */
+  let hashError: unknown = null;
   // `as`: assigned inside the data handler, so flow analysis must not pin it to null.
   let header = null as VideoHeader | null;
   let socket: net.Socket | null = null;
@@ -106,7 +108,17 @@ async function transfer(
     // A slow disk pauses the socket; bytes reaching the file are progress too, not a stall.
     // The writer copies: the socket reads every chunk into the same buffer (no allocation and no
     // garbage per read, which cost as much CPU as the copy into the writer's reused buffers).
-    writer = new ChunkFileWriter(fh, { copy: true, onWritten: () => stallTimer?.refresh() });
+    const sha = createStreamHash();
+    hash = sha;
+    writer = new ChunkFileWriter(fh, {
+      copy: true,
+      allocate: sharedBuffer,
+      observe: (bytes) =>
+        sha.update(bytes).catch((e: unknown) => {
+          hashError ??= e;
+        }),
+      onWritten: () => stallTimer?.refresh(),
+    });
     const out = writer;
     // Until the receive loop below takes over, anything read is kept (copied), never dropped.
     const early: Buffer[] = [];
@@ -135,9 +147,9 @@ async function transfer(
     if (signal?.aborted) throw new ProtocolError('aborted', 'aborted while connecting');
     sock.write(command);
 
-    // Socket chunks go to the writer by reference (no copy); SHA-256 runs here on the event loop
-    // while the thread pool writes earlier batches. Any failure ends the loop normally, so every
-    // byte received reaches the disk (and can be kept as `.partial`) before it is reported.
+    // Body bytes are copied into the writer's buffers; the thread pool writes earlier batches and
+    // the hash worker reads them meanwhile. Any failure ends the loop normally, so every byte
+    // received reaches the disk (and can be kept as `.partial`) before it is reported.
     const failure = await new Promise<unknown>((resolve) => {
       let settled = false;
       const settle = (e: unknown) => {
@@ -162,12 +174,11 @@ async function transfer(
         try {
           let complete = false;
           let full = false;
-          // `read` is a view of the reused read buffer: body bytes are copied out (hash, writer)
+          // `read` is a view of the reused read buffer: body bytes are copied out (into the writer)
           // at once, but the frame head may span reads and the decoder keeps it: a copy then.
           const chunk = decoder.phase === 'body' ? read : Buffer.from(read);
           for (const ev of decoder.push(chunk)) {
             if (ev.type === 'data') {
-              hash.update(ev.chunk);
               if (!out.write(ev.chunk)) full = true;
             } else if (ev.type === 'header') {
               header = ev.header;
@@ -193,6 +204,7 @@ async function transfer(
           stallTimer?.refresh();
           meter.update(decoder.bytesReceived);
           if (out.error !== null) throw out.error;
+          if (hashError !== null) throw hashError;
           if (complete) {
             if (decoder.extraBytes > 0) {
               throw new ProtocolError('size_mismatch', `device sent more than the ${header!.fileSize} bytes its header announced`);
@@ -224,6 +236,7 @@ async function transfer(
     await out.finish(); // the rest of the bytes, then fsync (mostly done already, in the background)
     await out.close();
     if (out.error !== null) throw out.error;
+    const sha256 = await sha.digest(); // every buffer was given to it, in order, before this
     const written = (await fsp.stat(partPath)).size;
     if (decoder.bytesReceived !== expected || written !== expected) {
       throw new ProtocolError('size_mismatch', `wrote ${written} bytes, expected ${expected}`);
@@ -234,11 +247,12 @@ async function transfer(
     });
     await syncDir(path.dirname(finalPath));
     meter.finish();
-    return { path: finalPath, bytes: expected, sha256: hash.digest('hex'), seconds: (now() - startedAt) / 1000, header: header! };
+    return { path: finalPath, bytes: expected, sha256, seconds: (now() - startedAt) / 1000, header: header! };
   } catch (e) {
     cleanup();
     // Everything received goes to the file before it is kept (or removed).
     await writer?.close();
+    hash?.dispose();
     const received = decoder.bytesReceived;
     let partialPath: string | undefined;
     if (received > 0) partialPath = await keepPartial(partPath, finalPath);

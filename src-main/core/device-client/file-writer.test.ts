@@ -64,6 +64,50 @@ describe('ChunkFileWriter', () => {
     expect(peak).toBeLessThanOrEqual(4 * MiB + scratch.length);
   });
 
+  it('copy mode with an observer: every byte seen once in file order, and a buffer it holds is neither reused nor beyond the limit', async () => {
+    const file = path.join(dir, 'observed.part');
+    const body = randomBytes(6 * MiB + 4321);
+    const seen: Buffer[] = [];
+    const held: Array<{ copy: Buffer; view: Buffer; release: () => void }> = [];
+    const w = new ChunkFileWriter(await fs.open(file, 'w'), {
+      copy: true,
+      minWriteBytes: MiB,
+      maxBufferedBytes: 3 * MiB,
+      observe: (bytes) => {
+        seen.push(Buffer.from(bytes));
+        // Held until released below: the writer must not fill this buffer again meanwhile.
+        return new Promise<void>((release) => held.push({ copy: Buffer.from(bytes), view: bytes, release }));
+      },
+    });
+    const scratch = Buffer.alloc(128 * KiB);
+    for (let off = 0; off < body.length; off += scratch.length) {
+      const n = body.copy(scratch, 0, off, off + scratch.length);
+      if (!w.write(scratch.subarray(0, n))) {
+        // The writer stops the caller while the observer holds its buffers, even once written.
+        await w.flush();
+        expect(w.bytesQueued - w.bytesWritten).toBe(0);
+        let woke = false;
+        const drained = w.drained().then(() => {
+          woke = true;
+        });
+        await new Promise((r) => setTimeout(r, 20));
+        expect(woke).toBe(false);
+        for (const h of held.splice(0)) {
+          expect(h.view.equals(h.copy)).toBe(true); // untouched while held
+          h.release();
+        }
+        await drained;
+      }
+    }
+    await w.finish();
+    for (const h of held.splice(0)) h.release();
+    await w.close();
+    expect(w.error).toBeNull();
+    expect(sha256(Buffer.concat(seen))).toBe(sha256(body));
+    expect(seen.slice(0, -1).every((b) => b.length === MiB)).toBe(true);
+    expect(sha256(await fs.readFile(file))).toBe(sha256(body));
+  });
+
   it('asks the caller to wait beyond its buffer limit, so memory stays bounded', async () => {
     const file = path.join(dir, 'b.part');
     const w = new ChunkFileWriter(await fs.open(file, 'w'), { minWriteBytes: MiB, maxBufferedBytes: 4 * MiB });

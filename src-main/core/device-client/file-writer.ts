@@ -28,6 +28,14 @@ export interface FileWriterOptions {
    * read, no garbage to collect). Default false.
    */
   copy?: boolean;
+  /**
+   * Copy mode: sees each buffer once filled (the last one may be short), in file order. A buffer
+   * is reused only after it is written and the returned promise has settled, so another thread
+   * can read it meanwhile (SHA-256 off the event loop). Buffers it holds count as buffered.
+   */
+  observe?: (bytes: Buffer) => Promise<void> | undefined;
+  /** Copy mode: makes the reused buffers (shared memory, for an observer on another thread). */
+  allocate?: (size: number) => Buffer;
 }
 
 const MiB = 1024 * 1024;
@@ -43,6 +51,9 @@ export class ChunkFileWriter {
   private staged = 0;
   private owned: Buffer[] = [];
   private spare: Buffer[] = [];
+  /** Copy mode: buffers still being written or observed (2 = both), and their bytes. */
+  private holds = new Map<Buffer, { count: number; bytes: number }>();
+  private heldBytes = 0;
   private inFlightBytes = 0;
   private written = 0;
   private syncedUpTo = 0;
@@ -96,14 +107,14 @@ export class ChunkFileWriter {
   }
 
   private buffered(): number {
-    return this.pendingBytes + this.inFlightBytes + this.staged;
+    return this.options.copy ? this.heldBytes + this.staged : this.pendingBytes + this.inFlightBytes;
   }
 
   /** Copy mode: fill the stage buffer; a full one joins the pending writes. */
   private copyIn(chunk: Uint8Array): void {
     let off = 0;
     while (off < chunk.length) {
-      this.stage ??= this.spare.pop() ?? Buffer.allocUnsafe(this.minWriteBytes);
+      this.stage ??= this.spare.pop() ?? (this.options.allocate ?? Buffer.allocUnsafe)(this.minWriteBytes);
       const n = Math.min(chunk.length - off, this.stage.length - this.staged);
       this.stage.set(chunk.subarray(off, off + n), this.staged);
       this.staged += n;
@@ -113,12 +124,35 @@ export class ChunkFileWriter {
   }
 
   private pushStage(): void {
-    if (!this.stage || this.staged === 0) return;
-    this.pending.push(this.staged === this.stage.length ? this.stage : this.stage.subarray(0, this.staged));
-    this.pendingBytes += this.staged;
-    this.owned.push(this.stage);
+    const stage = this.stage;
+    const bytes = this.staged;
+    if (!stage || bytes === 0) return;
+    const view = bytes === stage.length ? stage : stage.subarray(0, bytes);
+    this.pending.push(view);
+    this.pendingBytes += bytes;
+    this.owned.push(stage);
     this.stage = null;
     this.staged = 0;
+    const hold = { count: 1, bytes };
+    this.holds.set(stage, hold);
+    this.heldBytes += bytes;
+    const observed = this.options.observe?.(view);
+    if (observed) {
+      hold.count++;
+      const release = () => this.release(stage);
+      observed.then(release, release);
+    }
+  }
+
+  /** One use of a copy-mode buffer is over; with none left it is spare again. */
+  private release(buf: Buffer): void {
+    const hold = this.holds.get(buf);
+    if (!hold) return;
+    if (--hold.count > 0) return;
+    this.holds.delete(buf);
+    this.heldBytes -= hold.bytes;
+    this.spare.push(buf);
+    this.wakeDrain();
   }
 
   /** Resolves once buffered bytes fall to half the limit (or a failure: check `error`). */
@@ -181,7 +215,7 @@ export class ChunkFileWriter {
         this.inFlightBytes = 0;
         this.written += n;
         this.writing = null;
-        this.spare.push(...owned); // written: reused for the next chunks
+        for (const buf of owned) this.release(buf); // written: reused once nothing else reads it
         this.maybeSync();
         try {
           this.options.onWritten?.(this.written);
@@ -197,6 +231,8 @@ export class ChunkFileWriter {
         this.pending = [];
         this.pendingBytes = 0;
         this.owned = [];
+        this.holds.clear();
+        this.heldBytes = 0;
         this.stage = null;
         this.staged = 0;
         this.writing = null;
