@@ -92,7 +92,11 @@ async function simProcesses(total: number, processes: number) {
   return {
     devices,
     /** When each device received its latest START (ms, comparable across processes). */
-    starts: async () => (await ask<{ receivedAt: Array<[number, number | null]> }>('starts')).flatMap((r) => r.receivedAt.map(([, t]) => t)),
+    starts: async () => {
+      const replies = await ask<{ receivedAt: Array<[number, number | null]>; gcMs: number }>('starts');
+      // gcMs: garbage collection time in the sim processes during the arrival window.
+      return { times: replies.flatMap((r) => r.receivedAt.map(([, t]) => t)), gcMs: Math.max(...replies.map((r) => r.gcMs)) };
+    },
     /** The widest spread of same-instant timers (one per device) among the processes. */
     timers: async () => Math.max(...(await ask<{ spread: number }>(`timers ${Math.ceil(total / processes)}`)).map((r) => r.spread)),
     stop: () =>
@@ -122,7 +126,7 @@ async function fanOut(ctx: BenchContext, root: string): Promise<void> {
       { label: 'connections opened during pre-flight, all sims in 1 process', preconnect: true, sims: oneSims },
     ];
     const results = new Map(
-      modes.map((m) => [m.label, { spread: [] as number[], replySpread: [] as number[], written: [] as number[], lastWritten: [] as number[] }]),
+      modes.map((m) => [m.label, { spread: [] as number[], gcFree: [] as number[], gcRuns: 0, replySpread: [] as number[], written: [] as number[], lastWritten: [] as number[] }]),
     );
     let accepted = 0;
     for (let run = 0; run < runs; run++) {
@@ -145,10 +149,13 @@ async function fanOut(ctx: BenchContext, root: string): Promise<void> {
         });
         const t = await rec.startTake({ devices: mode.sims.devices, delaySeconds: 2, name: 'fanout' });
         accepted = t.devices.filter((d) => d.start === 'accepted').length;
-        const received = (await mode.sims.starts()).filter((x): x is number => x !== null);
+        const arrivals = await mode.sims.starts();
+        const received = arrivals.times.filter((x): x is number => x !== null);
         if (received.length !== n) throw new Error(`${mode.label}: ${received.length}/${n} devices received START`);
         const r = results.get(mode.label)!;
         r.spread.push(spread(received));
+        if (arrivals.gcMs > 0) r.gcRuns++;
+        else r.gcFree.push(spread(received));
         // The sims' reply timestamps (stamped when each reply is built): what this bench reported before.
         r.replySpread.push(spread(starts.map((s) => s.reply.timestamp! * 1000)));
         r.written.push(spread(starts.map((s) => s.sentAt)));
@@ -175,6 +182,9 @@ async function fanOut(ctx: BenchContext, root: string): Promise<void> {
       const r = results.get(m.label)!;
       ctx.report(`  ${m.label}:`);
       ctx.report(`    receive-instant spread (stamped by each sim on arrival): ${ms(r.spread)}  (goal p95 ≤ 5 ms)`);
+      ctx.report(
+        `      ${r.gcRuns}/${runs} runs had a garbage collection in a sim process during the arrivals${r.gcFree.length > 0 ? `; the other runs: ${ms(r.gcFree)}` : ''}`,
+      );
       ctx.report(`    reply-timestamp spread (stamped as each reply is built): ${ms(r.replySpread)}`);
       ctx.report(
         `    first → last START written: p50 ${f1(pct(r.written, 50))} ms, p95 ${f1(pct(r.written, 95))} ms; fan-out call → last written p50 ${f1(pct(r.lastWritten, 50))} ms`,
