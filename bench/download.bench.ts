@@ -5,7 +5,8 @@
  * 1. One download of 1 GiB and of 4 GiB (quick: 256 MiB): `download()` (frame decoding, SHA-256,
  *    fsync) vs a raw socket→file copy with one fsync at the end (download-readers.ts).
  * 2. 8 concurrent downloads from 8 devices (8 × 512 MiB; quick: 8 × 64 MiB), aggregate rate.
- * 3. Peak RSS and CPU time of each, every transfer running in a child process of its own.
+ * 3. Peak RSS and CPU time of each, every transfer running in a child process of its own, and how
+ *    busy the event loop was (in the app that loop also serves the UI, IPC and every device).
  * 4. The reader PROTOCOL.md shows (8 KiB recv, whole file in memory) on a small file.
  * Raw and download alternate, in both orders; each line gives the median and the spread over the
  * rounds, and the median of the per-round ratios. The devices are `spec` virtual devices in their
@@ -56,6 +57,8 @@ interface ChildResult {
   bytes: number;
   seconds: number;
   cpuSeconds: number;
+  mainThreadCpuSeconds: number;
+  eventLoopUtilization: number;
   maxRssBytes: number;
 }
 
@@ -169,6 +172,9 @@ export default async function downloadBench(ctx: BenchContext): Promise<void> {
       `  download()         ${fmt(median(dl))} MiB/s (${spread(dl)})  CPU ${cpu(rs.map((r) => r.dl))} s/GiB  peak RSS ${rss(rs.map((r) => r.dl))} MiB`,
     );
     ctx.report(`  ratio download/raw ${fmt(median(ratios), 2)} (${spread(ratios, 2)})  (target ≥ 0.80)`);
+    const loop = (xs: ChildResult[]) =>
+      `busy ${fmt(median(xs.map((x) => x.eventLoopUtilization * 100)))}%, its CPU ${fmt(median(xs.map((x) => x.mainThreadCpuSeconds / (bytes / GiB))), 2)} s/GiB`;
+    ctx.report(`  event loop during the transfer: raw ${loop(rs.map((r) => r.raw))}; download() ${loop(rs.map((r) => r.dl))} (SHA-256 on a worker)`);
   };
 
   try {
@@ -196,7 +202,7 @@ export default async function downloadBench(ctx: BenchContext): Promise<void> {
     report(`${DEVICES} concurrent downloads from ${DEVICES} devices, ${fmt(perDevice / MiB)} MiB each (aggregate)`, rs, DEVICES * perDevice);
     for (let i = 1; i <= DEVICES; i++) await fs.rm(path.join(deviceDir, `device-${i}`, conc));
 
-    // Context: the hash runs on the event-loop thread, next to receiving.
+    // Context: what hashing costs, now taken off the event loop by a worker thread.
     const block = randomBytes(64 * 1024);
     const hashStart = performance.now();
     const h = createHash('sha256');

@@ -126,7 +126,10 @@ async function fanOut(ctx: BenchContext, root: string): Promise<void> {
       { label: 'connections opened during pre-flight, all sims in 1 process', preconnect: true, sims: oneSims },
     ];
     const results = new Map(
-      modes.map((m) => [m.label, { spread: [] as number[], gcFree: [] as number[], gcRuns: 0, replySpread: [] as number[], written: [] as number[], lastWritten: [] as number[] }]),
+      modes.map((m) => [
+        m.label,
+        { spread: [] as number[], gcFree: [] as number[], gcRuns: 0, replySpread: [] as number[], written: [] as number[], lastWritten: [] as number[] },
+      ]),
     );
     let accepted = 0;
     for (let run = 0; run < runs; run++) {

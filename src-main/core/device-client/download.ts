@@ -1,7 +1,7 @@
 /**
  * GET_VIDEO to a file: socket (reading into one reused buffer) → frame decoder → large writes to
- * `<final>.part` (file-writer.ts, copying into reused shared buffers that a worker thread hashes
- * with SHA-256 on the way, hash-off-thread.ts), with backpressure, never holding the file in memory. Verified
+ * `<final>.part` (file-writer.ts, copying into reused buffers that go on, once written, to a worker
+ * thread taking the SHA-256: hash-off-thread.ts), with backpressure, never holding the file in memory. Verified
  * bytes are fsynced (mostly while the transfer runs) and published under the final name without ever overwriting an existing file. On failure nothing is left under the
  * final name, the `.part` is gone, and body bytes that did arrive are kept at `<final>.partial`
  * (an OAK device deletes its file once sent, so they may be all there is).
@@ -25,7 +25,7 @@ import {
 import { openConnection, validateAddress, withRetries } from './connect';
 import { DownloadError, classifySocketError } from './errors';
 import { ChunkFileWriter } from './file-writer';
-import { createStreamHash, sharedBuffer, type StreamHash } from './hash-off-thread';
+import { createStreamHash, type StreamHash } from './hash-off-thread';
 import { ProgressMeter } from './progress';
 import { sanitizeFileName } from './sanitize';
 import { defaultNow } from './send';
@@ -112,10 +112,10 @@ async function transfer(
     hash = sha;
     writer = new ChunkFileWriter(fh, {
       copy: true,
-      allocate: sharedBuffer,
-      observe: (bytes) =>
-        sha.update(bytes).catch((e: unknown) => {
+      observe: (written) =>
+        sha.update(written).catch((e: unknown) => {
           hashError ??= e;
+          return [];
         }),
       onWritten: () => stallTimer?.refresh(),
     });
@@ -148,7 +148,7 @@ async function transfer(
     sock.write(command);
 
     // Body bytes are copied into the writer's buffers; the thread pool writes earlier batches and
-    // the hash worker reads them meanwhile. Any failure ends the loop normally, so every byte
+    // the hash worker takes the written ones. Any failure ends the loop normally, so every byte
     // received reaches the disk (and can be kept as `.partial`) before it is reported.
     const failure = await new Promise<unknown>((resolve) => {
       let settled = false;

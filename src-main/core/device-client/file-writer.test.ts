@@ -64,21 +64,32 @@ describe('ChunkFileWriter', () => {
     expect(peak).toBeLessThanOrEqual(4 * MiB + scratch.length);
   });
 
-  it('copy mode with an observer: every byte seen once in file order, and a buffer it holds is neither reused nor beyond the limit', async () => {
+  it('copy mode with an observer: written buffers handed over in file order, held ones neither refilled nor beyond the limit, returned ones reused', async () => {
     const file = path.join(dir, 'observed.part');
     const body = randomBytes(6 * MiB + 4321);
     const seen: Buffer[] = [];
-    const held: Array<{ copy: Buffer; view: Buffer; release: () => void }> = [];
+    const held: Array<{ views: Buffer[]; copies: Buffer[]; give: (b: Buffer[]) => void }> = [];
+    const memories = new Set<ArrayBufferLike>();
     const w = new ChunkFileWriter(await fs.open(file, 'w'), {
       copy: true,
       minWriteBytes: MiB,
       maxBufferedBytes: 3 * MiB,
-      observe: (bytes) => {
-        seen.push(Buffer.from(bytes));
-        // Held until released below: the writer must not fill this buffer again meanwhile.
-        return new Promise<void>((release) => held.push({ copy: Buffer.from(bytes), view: bytes, release }));
+      observe: (views) => {
+        for (const v of views) {
+          seen.push(Buffer.from(v));
+          memories.add(v.buffer);
+          expect(v.byteOffset).toBe(0); // the whole memory is the writer's: it may be moved
+        }
+        // Held until given back below: the writer must not fill these buffers again meanwhile.
+        return new Promise<Buffer[]>((give) => held.push({ views, copies: views.map((v) => Buffer.from(v)), give }));
       },
     });
+    const giveBack = () => {
+      for (const h of held.splice(0)) {
+        h.views.forEach((v, i) => expect(v.equals(h.copies[i]!)).toBe(true)); // untouched while held
+        h.give(h.views.map((v) => Buffer.from(v.buffer)));
+      }
+    };
     const scratch = Buffer.alloc(128 * KiB);
     for (let off = 0; off < body.length; off += scratch.length) {
       const n = body.copy(scratch, 0, off, off + scratch.length);
@@ -92,20 +103,19 @@ describe('ChunkFileWriter', () => {
         });
         await new Promise((r) => setTimeout(r, 20));
         expect(woke).toBe(false);
-        for (const h of held.splice(0)) {
-          expect(h.view.equals(h.copy)).toBe(true); // untouched while held
-          h.release();
-        }
+        giveBack();
         await drained;
       }
     }
     await w.finish();
-    for (const h of held.splice(0)) h.release();
+    giveBack();
     await w.close();
     expect(w.error).toBeNull();
     expect(sha256(Buffer.concat(seen))).toBe(sha256(body));
     expect(seen.slice(0, -1).every((b) => b.length === MiB)).toBe(true);
     expect(sha256(await fs.readFile(file))).toBe(sha256(body));
+    // Given-back buffers are filled again: 7 MiB went through at most 4 buffers' worth of memory.
+    expect(memories.size).toBeLessThanOrEqual(4);
   });
 
   it('asks the caller to wait beyond its buffer limit, so memory stays bounded', async () => {

@@ -29,13 +29,12 @@ export interface FileWriterOptions {
    */
   copy?: boolean;
   /**
-   * Copy mode: sees each buffer once filled (the last one may be short), in file order. A buffer
-   * is reused only after it is written and the returned promise has settled, so another thread
-   * can read it meanwhile (SHA-256 off the event loop). Buffers it holds count as buffered.
+   * Copy mode: after each write, the buffers just written are handed over (views of exactly the
+   * bytes, in file order; each view's memory is the writer's alone, so it can be moved to another
+   * thread: SHA-256 off the event loop). The promise gives the buffers back (new objects over the
+   * same memory) for reuse. Buffers away count as buffered.
    */
-  observe?: (bytes: Buffer) => Promise<void> | undefined;
-  /** Copy mode: makes the reused buffers (shared memory, for an observer on another thread). */
-  allocate?: (size: number) => Buffer;
+  observe?: (written: Buffer[]) => Promise<Buffer[]>;
 }
 
 const MiB = 1024 * 1024;
@@ -51,8 +50,7 @@ export class ChunkFileWriter {
   private staged = 0;
   private owned: Buffer[] = [];
   private spare: Buffer[] = [];
-  /** Copy mode: buffers still being written or observed (2 = both), and their bytes. */
-  private holds = new Map<Buffer, { count: number; bytes: number }>();
+  /** Copy mode: bytes in buffers that are not spare (pending, being written, or with the observer). */
   private heldBytes = 0;
   private inFlightBytes = 0;
   private written = 0;
@@ -114,7 +112,8 @@ export class ChunkFileWriter {
   private copyIn(chunk: Uint8Array): void {
     let off = 0;
     while (off < chunk.length) {
-      this.stage ??= this.spare.pop() ?? (this.options.allocate ?? Buffer.allocUnsafe)(this.minWriteBytes);
+      // Never from Node's shared pool: the memory is this buffer's alone (an observer may move it).
+      this.stage ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(this.minWriteBytes);
       const n = Math.min(chunk.length - off, this.stage.length - this.staged);
       this.stage.set(chunk.subarray(off, off + n), this.staged);
       this.staged += n;
@@ -133,26 +132,19 @@ export class ChunkFileWriter {
     this.owned.push(stage);
     this.stage = null;
     this.staged = 0;
-    const hold = { count: 1, bytes };
-    this.holds.set(stage, hold);
     this.heldBytes += bytes;
-    const observed = this.options.observe?.(view);
-    if (observed) {
-      hold.count++;
-      const release = () => this.release(stage);
-      observed.then(release, release);
-    }
   }
 
-  /** One use of a copy-mode buffer is over; with none left it is spare again. */
-  private release(buf: Buffer): void {
-    const hold = this.holds.get(buf);
-    if (!hold) return;
-    if (--hold.count > 0) return;
-    this.holds.delete(buf);
-    this.heldBytes -= hold.bytes;
-    this.spare.push(buf);
-    this.wakeDrain();
+  /** Copy mode: written buffers go to the observer, if any, then back to the spares. */
+  private reuse(written: Buffer[], owned: Buffer[], bytes: number): void {
+    const back = (bufs: Buffer[]) => {
+      this.heldBytes = Math.max(0, this.heldBytes - bytes); // a write failure already zeroed it
+      this.spare.push(...bufs);
+      this.wakeDrain();
+    };
+    if (!this.options.observe) return back(owned);
+    // Lost buffers (an observer that failed) are simply allocated again.
+    this.options.observe(written).then(back, () => back([]));
   }
 
   /** Resolves once buffered bytes fall to half the limit (or a failure: check `error`). */
@@ -215,7 +207,7 @@ export class ChunkFileWriter {
         this.inFlightBytes = 0;
         this.written += n;
         this.writing = null;
-        for (const buf of owned) this.release(buf); // written: reused once nothing else reads it
+        if (this.options.copy) this.reuse(bufs as Buffer[], owned, n);
         this.maybeSync();
         try {
           this.options.onWritten?.(this.written);
@@ -231,7 +223,6 @@ export class ChunkFileWriter {
         this.pending = [];
         this.pendingBytes = 0;
         this.owned = [];
-        this.holds.clear();
         this.heldBytes = 0;
         this.stage = null;
         this.staged = 0;

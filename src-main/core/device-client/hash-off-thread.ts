@@ -1,33 +1,30 @@
 /**
- * SHA-256 of a download on a worker thread. Hashing on the event loop cost ~0.8 s of CPU per GiB
- * there, serialised with the socket reads and the copies into the write buffers: a single 4 GiB
- * download reached 0.76 of a raw socket→file copy with it and 1.05 without it. The writer's
- * buffers live in shared memory, so a buffer goes to the worker without a copy; the worker hashes
- * buffers in the order they were sent and acknowledges each, and the writer reuses a buffer only
- * once it has been both written and acknowledged.
+ * SHA-256 of a download on a worker thread, so hashing (~0.8 s of CPU per GiB here) does not sit
+ * between the socket reads on the event loop. The writer hands over each batch of buffers once
+ * written; their memory is moved to the worker (transferred, not copied), hashed in order, and
+ * moved back for reuse.
  *
  * One worker serves every download of the process (streams by id). If it cannot be started the
- * hash runs in place, as before; if it stops mid-transfer every stream it held fails with a
- * clear error rather than a wrong digest.
+ * hash runs in place; if it stops mid-transfer every stream it held fails with a clear error
+ * rather than a wrong digest.
  */
 import { errorLine } from '../../../src-shared/error-line';
 import { ProtocolError } from '../../../src-shared/protocol';
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
-/** An incremental SHA-256 whose updates may complete later (the buffer is the hasher's until then). */
+/** An incremental SHA-256 that may take the bytes' memory away while it works. */
 export interface StreamHash {
-  /** Hash `bytes` after everything given before; resolves once `bytes` may be reused. */
-  update(bytes: Uint8Array): Promise<void>;
+  /**
+   * Hash `views` after everything given before. Each view's memory (its whole ArrayBuffer, which
+   * must be the caller's alone) is moved away and comes back through the promise as a Buffer over
+   * the whole of it, ready for reuse.
+   */
+  update(views: Buffer[]): Promise<Buffer[]>;
   /** The hex digest of everything given; the stream is finished afterwards. */
   digest(): Promise<string>;
   /** Forget the stream (a failed download); never throws. */
   dispose(): void;
-}
-
-/** A buffer in memory the hash worker can read without a copy. */
-export function sharedBuffer(size: number): Buffer {
-  return Buffer.from(new SharedArrayBuffer(size), 0, size);
 }
 
 // Plain JavaScript evaluated in the worker (no loader there, and no file to find in a bundle).
@@ -39,8 +36,9 @@ parentPort.on('message', (m) => {
   if (m.t === 'u') {
     let h = hashes.get(m.id);
     if (!h) hashes.set(m.id, (h = createHash('sha256')));
-    h.update(new Uint8Array(m.buf, m.off, m.len));
-    parentPort.postMessage({ t: 'u', id: m.id });
+    for (const [ab, off, len] of m.items) h.update(new Uint8Array(ab, off, len));
+    const abs = m.items.map((item) => item[0]);
+    parentPort.postMessage({ t: 'u', id: m.id, abs }, abs);
   } else if (m.t === 'd') {
     const h = hashes.get(m.id) ?? createHash('sha256');
     hashes.delete(m.id);
@@ -51,7 +49,8 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type Waiter = { digest: boolean; resolve: (hex: string) => void; reject: (e: unknown) => void };
+type Answer = { t: 'u' | 'd'; id: number; hex?: string; abs?: ArrayBuffer[] };
+type Waiter = { digest: boolean; resolve: (a: Answer | null) => void; reject: (e: unknown) => void };
 /** Per stream, in order: the updates and then the digest waiting for the worker's answer. */
 type Stream = { waiting: Waiter[] };
 
@@ -71,12 +70,12 @@ function getWorker(): Worker | null {
     return null;
   }
   w.unref(); // only a stream being hashed keeps it referenced
-  w.on('message', (m: { t: 'u' | 'd'; id: number; hex?: string }) => {
+  w.on('message', (m: Answer) => {
     const s = streams.get(m.id);
     const waiter = s?.waiting.shift();
     if (!s || !waiter) return;
     if (m.t === 'd') streams.delete(m.id);
-    waiter.resolve(m.hex ?? '');
+    waiter.resolve(m);
     if (streams.size === 0) w.unref();
   });
   const stopped = (e: unknown) => {
@@ -109,9 +108,9 @@ export function createStreamHash(options: { offThread?: boolean } = {}): StreamH
 function inPlaceHash(): StreamHash {
   const h = createHash('sha256');
   return {
-    update: (bytes) => {
-      h.update(bytes);
-      return Promise.resolve();
+    update: (views) => {
+      for (const v of views) h.update(v);
+      return Promise.resolve(views.map((v) => Buffer.from(v.buffer)));
     },
     digest: () => Promise.resolve(h.digest('hex')),
     dispose: () => {},
@@ -125,13 +124,13 @@ function workerHash(w: Worker): StreamHash {
   let failure: unknown = null;
   streams.set(id, stream);
   w.ref();
-  const ask = (message: { t: 'u' | 'd'; id: number; [field: string]: unknown }, transfer: ArrayBuffer[] = []): Promise<string> => {
+  const ask = (message: { t: 'u' | 'd'; id: number; [field: string]: unknown }, transfer: ArrayBuffer[] = []): Promise<Answer | null> => {
     if (failure !== null) return Promise.reject(failure);
     if (worker !== w || !streams.has(id)) {
       failure = new ProtocolError('write_failed', 'the SHA-256 thread stopped; the file cannot be verified');
       return Promise.reject(failure);
     }
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<Answer | null>((resolve, reject) => {
       stream.waiting.push({
         digest: message.t === 'd',
         resolve,
@@ -144,26 +143,25 @@ function workerHash(w: Worker): StreamHash {
     });
   };
   return {
-    update: async (bytes) => {
+    update: async (views) => {
       if (finished) throw new Error('update after digest');
-      if (bytes.length === 0) return;
-      // Shared memory goes by reference; anything else is copied once and handed over.
-      const shared = bytes.buffer instanceof SharedArrayBuffer;
-      const view = shared ? bytes : new Uint8Array(bytes);
-      await ask({ t: 'u', id, buf: view.buffer, off: view.byteOffset, len: view.byteLength }, shared ? [] : [view.buffer as ArrayBuffer]);
+      if (views.length === 0) return [];
+      const abs = views.map((v) => v.buffer as ArrayBuffer);
+      const answer = await ask({ t: 'u', id, items: views.map((v) => [v.buffer, v.byteOffset, v.byteLength]) }, abs);
+      return (answer?.abs ?? []).map((ab) => Buffer.from(ab));
     },
-    digest: () => {
-      if (finished) return Promise.reject(new Error('digest taken twice'));
+    digest: async () => {
+      if (finished) throw new Error('digest taken twice');
       finished = true;
-      return ask({ t: 'd', id });
+      return (await ask({ t: 'd', id }))?.hex ?? '';
     },
     dispose: () => {
       if (!streams.delete(id)) return;
       finished = true;
-      // Buffers waiting for the worker are free again; a digest still awaited will never come.
+      // Updates still out come back empty (their buffers are dropped); a digest still awaited never comes.
       for (const waiter of stream.waiting.splice(0)) {
         if (waiter.digest) waiter.reject(new ProtocolError('aborted', 'the download was abandoned before its SHA-256 was taken'));
-        else waiter.resolve('');
+        else waiter.resolve(null);
       }
       if (worker === w) w.postMessage({ t: 'x', id });
       if (streams.size === 0) w.unref();
