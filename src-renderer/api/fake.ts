@@ -23,6 +23,7 @@ import type {
   UploadView,
 } from '../../src-shared/api';
 import { err, ok } from '../../src-shared/api';
+import { Emitter } from '../../src-shared/event';
 import { ALWAYS_OPEN, type Transport } from './transport';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -139,7 +140,7 @@ const clone = <T>(v: T): T => structuredClone(v);
 
 export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
   const now = options.now ?? Date.now;
-  const listeners = new Set<(e: ControllerEvent) => void>();
+  const events = new Emitter<ControllerEvent>('fake controller: event');
   const calls: Array<{ method: ApiMethod; args: unknown[] }> = [];
   const overrides = new Map<ApiMethod, (...args: unknown[]) => Promise<Result<unknown>>>();
   let virtualCount = 0;
@@ -163,7 +164,7 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
   function emit(body: EventBody): ControllerEvent {
     world.seq += 1;
     const event = { ...clone(body), seq: world.seq } as ControllerEvent;
-    for (const l of [...listeners]) l(event);
+    events.fire(event);
     return event;
   }
   const putDevice = (partial: Partial<DeviceView> & { deviceKey: string }) => {
@@ -571,10 +572,10 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
     handle(method: ApiMethod, impl: (...a: unknown[]) => Promise<Result<unknown>>) {
       overrides.set(method, impl);
     },
-    listenerCount: () => listeners.size,
+    listenerCount: () => events.listenerCount,
     subscribe(listener: (e: ControllerEvent) => void) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      const sub = events.event(listener);
+      return () => sub.dispose();
     },
   });
 

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ControllerEvent } from '../../src-shared/api';
+import { errorLine } from '../../src-shared/error-line';
+import { setListenerErrorHandler } from '../../src-shared/event';
 import { bridgeUrl, createWsClient, tokenFromLocation, type SocketLike, type WsClient } from './ws-client';
 
 /** A server-side view of one fake socket. */
@@ -90,6 +92,31 @@ describe('WebSocket transport', () => {
     off();
     last().reply({ type: 'event', event: { seq: 6, type: 'activeTakeChanged', takeId: 't' } });
     expect(got).toEqual([{ seq: 5, type: 'activeTakeChanged', takeId: null }]);
+  });
+
+  it('a throwing subscriber is reported and does not keep the event (or the connection state) from the others', () => {
+    const { client, last } = setup();
+    const reported: string[] = [];
+    const prev = setListenerErrorHandler((e, emitter) => reported.push(`${emitter}: ${errorLine(e)}`));
+    try {
+      const got: number[] = [];
+      client.api.subscribe(() => {
+        throw new Error('panel bug');
+      });
+      client.api.subscribe((e) => got.push(e.seq));
+      const phases: string[] = [];
+      client.connection.subscribe(() => {
+        throw new Error('badge bug');
+      });
+      client.connection.subscribe((st) => phases.push(st.phase));
+      last().open();
+      last().reply({ type: 'event', event: { seq: 7, type: 'activeTakeChanged', takeId: null } });
+      expect(got).toEqual([7]);
+      expect(phases).toContain('open');
+      expect(reported).toEqual(expect.arrayContaining(['bridge: controller event: panel bug', 'bridge: connection state: badge bug']));
+    } finally {
+      setListenerErrorHandler(prev);
+    }
   });
 
   it('fails pending calls on disconnect, reconnects with backoff, keeps event listeners', async () => {

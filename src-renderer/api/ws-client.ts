@@ -10,6 +10,7 @@
 import { errorLine } from '../../src-shared/error-line';
 import { err, type ControllerEvent, type Result } from '../../src-shared/api';
 import { createApiClient } from '../../src-shared/api-client';
+import { Emitter } from '../../src-shared/event';
 import { BRIDGE_FILES_PATH, BRIDGE_PATH, type BridgeClientMessage, type BridgeServerMessage } from '../../src-shared/bridge-protocol';
 import type { ConnectionSource, ConnectionState, Transport } from './transport';
 
@@ -79,13 +80,15 @@ export function createWsClient(options: WsClientOptions): WsClient {
   let disposed = false;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   const pending = new Map<number, Pending>();
-  const eventListeners = new Set<(e: ControllerEvent) => void>();
-  const stateListeners = new Set<(s: ConnectionState) => void>();
+  // One emitter type everywhere (src-shared/event.ts): a throwing listener is reported, never
+  // stops the others or the socket's message handling.
+  const events = new Emitter<ControllerEvent>('bridge: controller event');
+  const states = new Emitter<ConnectionState>('bridge: connection state');
   let state: ConnectionState = { phase: 'connecting', attempt: 0, nextRetryAt: null, error: null, opens: 0 };
 
   function setState(patch: Partial<ConnectionState>) {
     state = { ...state, ...patch };
-    for (const l of [...stateListeners]) l(state);
+    states.fire(state);
   }
 
   function failAll(message: string) {
@@ -155,7 +158,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
       const r = msg.result;
       p.resolve(r && typeof r === 'object' && 'ok' in r ? r : err('bad_reply', `The controller gave an unreadable answer to ${p.method}.`));
     } else if (msg.type === 'event' && msg.event && typeof msg.event === 'object') {
-      for (const l of [...eventListeners]) l(msg.event);
+      events.fire(msg.event);
     }
   }
 
@@ -182,15 +185,15 @@ export function createWsClient(options: WsClientOptions): WsClient {
   }
 
   const api = createApiClient(call, (listener) => {
-    eventListeners.add(listener);
-    return () => eventListeners.delete(listener);
+    const sub = events.event(listener);
+    return () => sub.dispose();
   });
 
   const connection: ConnectionSource = {
     get: () => state,
     subscribe(listener) {
-      stateListeners.add(listener);
-      return () => stateListeners.delete(listener);
+      const sub = states.event(listener);
+      return () => sub.dispose();
     },
   };
 
