@@ -142,9 +142,10 @@ export class ChunkFileWriter {
       this.spare.push(...bufs);
       this.wakeDrain();
     };
-    if (!this.options.observe) return back(owned);
-    // Lost buffers (an observer that failed) are simply allocated again.
-    this.options.observe(written).then(back, () => back([]));
+    if (this.options.observe) {
+      // Lost buffers (an observer that failed) are simply allocated again.
+      this.options.observe(written).then(back, () => back([]));
+    } else back(owned);
   }
 
   /** Resolves once buffered bytes fall to half the limit (or a failure: check `error`). */
