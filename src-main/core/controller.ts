@@ -173,6 +173,11 @@ export class Controller extends ControllerServices implements ControllerApi {
     return this.actions.resolveDownloadPath(downloadId);
   }
 
+  /** What an editor gets for a download: an OAK zip's extracted video(s) once taken out, else the file. */
+  resolveEditorFiles(downloadId: string): Promise<Result<string[]>> {
+    return this.actions.resolveEditorFiles(downloadId);
+  }
+
   revealDownload(downloadId: string): Promise<Result<void>> {
     return this.actions.revealDownload(downloadId);
   }

@@ -164,6 +164,32 @@ describe('drag-out and reveal', () => {
     expect(wc.startDrag).toHaveBeenCalledWith({ file: takeFile, icon });
     expect(api.calls).toEqual([]); // the controller's own startDrag (browser-mode `unsupported`) is not used
   });
+  it("an OAK zip: the editor gets the video taken out of it (the controller's editor files), never a file outside or missing", async () => {
+    const zip = join(dir, 'take-001', 'oak.zip');
+    const extracted = join(dir, 'take-001', 'oak.mp4');
+    writeFileSync(zip, 'zip');
+    writeFileSync(extracted, 'video');
+    const ipc2 = fakeIpcMain();
+    const editorFiles = vi.fn(
+      (id: string): Result<string[]> => (id === 'dl-zip' ? ok([extracted, join(dir, 'take-001', 'absent.mp4'), 'relative.mp4']) : ok([])),
+    );
+    registerIpcHandlers({
+      ipcMain: ipc2,
+      api,
+      getWebContents: () => wc as unknown as WebContentsLike,
+      files: {
+        resolveDownloadPath: (id) => (id === 'dl-zip' || id === 'dl-plain' ? ok(id === 'dl-zip' ? zip : takeFile) : err('not_found', 'no')),
+        resolveEditorFiles: editorFiles,
+      },
+      shell,
+      dragIcon: icon,
+    });
+    expect(await ipc2.handlers.get('api:startDrag')!(fromOurWindow(), 'dl-zip')).toEqual(ok(undefined));
+    expect(wc.startDrag).toHaveBeenLastCalledWith({ file: extracted, icon });
+    // Nothing usable from the editor list: the download itself.
+    expect(await ipc2.handlers.get('api:startDrag')!(fromOurWindow(), 'dl-plain')).toEqual(ok(undefined));
+    expect(wc.startDrag).toHaveBeenLastCalledWith({ file: takeFile, icon });
+  });
   it('never uses a renderer-supplied path', async () => {
     for (const p of ['/etc/passwd', join(dir, 'take-001', 'cam-a.mp4'), '../../secret']) {
       expect(await invoke('startDrag', fromOurWindow(), p)).toMatchObject({ ok: false });

@@ -45,6 +45,8 @@ export interface WebContentsLike {
 export interface DownloadFileResolver {
   /** Absolute path of a finished download inside its take folder, or an error Result. */
   resolveDownloadPath(downloadId: string): Result<string> | Promise<Result<string>>;
+  /** The files an editor gets for a download (an OAK zip's extracted video rather than the zip). */
+  resolveEditorFiles?(downloadId: string): Result<string[]> | Promise<Result<string[]>>;
   /** Every finished file of a take (whole-take drag), each inside its take folder. */
   resolveTakeFiles?(takeId: string): Result<string[]> | Promise<Result<string[]>>;
   /** The take's folder (Reveal folder). */
@@ -105,7 +107,12 @@ export function registerIpcHandlers(o: IpcHandlerOptions): { dispose(): void } {
     async startDrag([downloadId], wc) {
       const f = await resolveFile(downloadId as string);
       if (!f.ok) return f;
-      wc.startDrag({ file: f.value, icon: o.dragIcon as never });
+      // An OAK device's zip: the editor gets the video taken out of it, when there is one.
+      const editor = o.files.resolveEditorFiles ? await o.files.resolveEditorFiles(downloadId as string) : ok([f.value]);
+      const files: string[] = [];
+      if (editor.ok) for (const p of editor.value) if (typeof p === 'string' && isAbsolute(p) && (await isFile(p))) files.push(p);
+      if (files.length === 0) files.push(f.value);
+      wc.startDrag(files.length === 1 ? { file: files[0]!, icon: o.dragIcon as never } : { file: files[0]!, files, icon: o.dragIcon as never });
       return ok(undefined);
     },
     async startTakeDrag([takeId], wc) {

@@ -4,7 +4,7 @@
  * and in a takeChanged event; then the take exports and has a contact sheet. Also the worker on
  * its own, on a folder without take.json.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TakeView } from '../../../src-shared/api';
@@ -50,6 +50,20 @@ describe.skipIf(!hasFfmpeg)('automatic sync after a take', { timeout: 180_000 },
     }
     const onDisk = JSON.parse(readFileSync(join(take.folder, 'take.json'), 'utf8'));
     expect(onDisk.sync).toEqual(take.sync);
+
+    // Drag-out hands an editor videos, never an OAK device's zip: the video sync took out of it.
+    const snap = await c.getSnapshot();
+    const files = snap.ok ? snap.value.downloads.filter((x) => x.takeId === takeId) : [];
+    expect(files.filter((f) => /\.zip$/i.test(f.fileName))).toHaveLength(1);
+    for (const f of files) {
+      const editor = await c.resolveEditorFiles(f.id);
+      if (!editor.ok) throw new Error(editor.error.message);
+      expect(editor.value).toHaveLength(1);
+      expect(editor.value[0]).toMatch(/\.(mp4|mov)$/i);
+      expect(existsSync(editor.value[0]!)).toBe(true);
+    }
+    const whole = await c.resolveTakeFiles(takeId);
+    expect(whole.ok && whole.value.map((p) => p.slice(-4).toLowerCase()).sort()).toEqual(['.mov', '.mp4', '.mp4']);
 
     const exported = await c.exportTake(takeId, 'fcpxml');
     expect(exported.ok && exported.value.angles).toBe(3);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wrapInZip } from '../../../sim/scene/recording';
-import { extractedName, extractVideos } from './unzip';
+import { extractedName, extractedVideosOf, extractVideos } from './unzip';
 
 let root = '';
 beforeAll(async () => {
@@ -92,6 +92,22 @@ describe('extracting the video from an OAK zip', () => {
     await extractVideos(zip, dir);
     expect((await stat(got!.path)).mtimeMs).toBe(before);
     expect((await readdir(dir)).sort()).toEqual(['Cam-oak_video_1795255200.mp4', 'Cam-oak_video_1795255200.zip']);
+  });
+
+  it('extractedVideosOf: nothing before extraction, nothing for a half-written or wrong-sized file, the video once whole; never writes', async () => {
+    const dir = await takeDir('found');
+    const video = Buffer.from(Array.from({ length: 40_000 }, (_, i) => (i * 13) & 0xff));
+    const zip = join(dir, 'Cam-oak_video_1.zip');
+    await writeFile(zip, video);
+    await wrapInZip(zip, 'video.mp4');
+    expect(await extractedVideosOf(zip, dir)).toEqual([]);
+    await writeFile(join(dir, 'Cam-oak_video_1.mp4'), video.subarray(0, 1000)); // a cut-short copy
+    expect(await extractedVideosOf(zip, dir)).toEqual([]);
+    await rm(join(dir, 'Cam-oak_video_1.mp4'));
+    const [extracted] = await extractVideos(zip, dir);
+    expect(await extractedVideosOf(zip, dir)).toEqual([extracted]);
+    expect(await extractedVideosOf(join(dir, 'missing.zip'), dir)).toEqual([]);
+    expect((await readdir(dir)).sort()).toEqual(['Cam-oak_video_1.mp4', 'Cam-oak_video_1.zip']);
   });
 
   it('deflated members with hostile names land inside the folder under sanitised names; other files are left alone', async () => {

@@ -57,6 +57,33 @@ async function sizeOf(path: string): Promise<number | null> {
 
 /** The video members of `zipPath`, extracted into `folder` (or found there from an earlier run). */
 export async function extractVideos(zipPath: string, folder: string): Promise<ExtractedVideo[]> {
+  return withVideos(zipPath, folder, async (zip, planned) => {
+    for (const v of planned) if ((await sizeOf(v.path)) !== v.bytes) await writeMember(zip, v.entry, v.path, v.bytes);
+    return planned.map(({ entry: _entry, ...video }) => video);
+  });
+}
+
+/**
+ * The videos of `zipPath` already taken out into `folder` (whole: the size the zip declares), by
+ * an earlier `extractVideos`; nothing is written. Empty when there are none or the zip is unreadable.
+ * What an editor should get instead of the zip (drag-out), read quickly from the zip's directory.
+ */
+export async function extractedVideosOf(zipPath: string, folder: string): Promise<ExtractedVideo[]> {
+  try {
+    return await withVideos(zipPath, folder, async (_zip, planned) => {
+      const out: ExtractedVideo[] = [];
+      for (const { entry: _entry, ...video } of planned) if ((await sizeOf(video.path)) === video.bytes) out.push(video);
+      return out;
+    });
+  } catch {
+    return [];
+  }
+}
+
+type Planned = ExtractedVideo & { entry: yauzl.Entry };
+
+/** Open the zip, check its video members and name their local files, then hand them to `use`. */
+async function withVideos<T>(zipPath: string, folder: string, use: (zip: yauzl.ZipFile, planned: Planned[]) => Promise<T>): Promise<T> {
   let zip: yauzl.ZipFile;
   try {
     // Names stay raw bytes: only a sanitised base name is ever used (a hostile path in one
@@ -70,7 +97,7 @@ export async function extractVideos(zipPath: string, folder: string): Promise<Ex
     const videos = await videoEntries(zip);
     if (videos.length === 0) throw new UnzipError('the zip holds no video file');
     let budget = zipBytes * MAX_RATIO + SLACK;
-    const out: ExtractedVideo[] = [];
+    const planned: Planned[] = [];
     const used = new Set<string>();
     for (const entry of videos) {
       if (entry.isEncrypted()) throw new UnzipError(`the video in the zip (${basename(entry.fileName).slice(0, 80)}) is encrypted`);
@@ -82,11 +109,9 @@ export async function extractVideos(zipPath: string, folder: string): Promise<Ex
       let file = extractedName(zipPath, entry.fileName, videos.length === 1);
       for (let n = 2; used.has(file.toLowerCase()); n++) file = file.replace(/(_\d+)?(\.[^.]+)$/, `_${n}$2`);
       used.add(file.toLowerCase());
-      const path = join(folder, file);
-      if ((await sizeOf(path)) !== size) await writeMember(zip, entry, path, size);
-      out.push({ member: entry.fileName, file, path, bytes: size });
+      planned.push({ member: entry.fileName, file, path: join(folder, file), bytes: size, entry });
     }
-    return out;
+    return await use(zip, planned);
   } finally {
     zip.close();
   }

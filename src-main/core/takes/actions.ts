@@ -7,13 +7,14 @@
 import { errorLine } from '../../../src-shared/error-line';
 import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { err, ok, type ContactSheet, type ExportFormat, type Result, TAKE_NOTE_MAX, type TakeView } from '../../../src-shared/api';
 import type { ControllerEventInput } from '../controller-events';
 import type { DownloadQueue } from '../downloads';
 import { ExportError, exportTake as writeExport } from '../export';
 import { guarded } from '../services';
 import { contactSheet as makeContactSheet } from '../sync/contact-sheet';
+import { extractedVideosOf } from '../sync/unzip';
 import type { SyncService } from '../sync/service';
 import type { Thumbnails } from '../thumbnails';
 import { probeDuration } from '../thumbnails/duration';
@@ -57,6 +58,18 @@ export class TakeActions {
     }, 'not_found');
   }
 
+  /**
+   * The files to hand an editor for a download (drag-out): the video(s) taken out of an OAK
+   * device's zip once the take's sync has extracted them — no editor opens a zip — else the file.
+   */
+  async resolveEditorFiles(downloadId: string): Promise<Result<string[]>> {
+    const file = await this.resolveDownloadPath(downloadId);
+    if (!file.ok) return file;
+    if (!/\.zip$/i.test(file.value)) return ok([file.value]);
+    const videos = await extractedVideosOf(file.value, dirname(file.value));
+    return ok(videos.length > 0 ? videos.map((v) => v.path) : [file.value]);
+  }
+
   /** Show a finished file in the OS file manager, through the opener the composition root gave (browser mode, desktop). */
   async revealDownload(downloadId: string): Promise<Result<void>> {
     const reveal = this.d.opener();
@@ -72,15 +85,15 @@ export class TakeActions {
     return folder ? ok(folder) : err('not_found', `no take ${takeId}`);
   }
 
-  /** Every finished file of a take, each proven inside its folder (the desktop app's whole-take drag). */
+  /** Every finished file of a take as an editor wants it (resolveEditorFiles), each inside its folder (the desktop app's whole-take drag). */
   async resolveTakeFiles(takeId: string): Promise<Result<string[]>> {
     const take = this.d.takeById(takeId);
     if (!take) return err('not_found', `no take ${takeId}`);
     const out: string[] = [];
     for (const d of take.devices) {
       if (!d.downloadId) continue;
-      const f = await this.resolveDownloadPath(d.downloadId);
-      if (f.ok) out.push(f.value);
+      const f = await this.resolveEditorFiles(d.downloadId);
+      if (f.ok) out.push(...f.value);
     }
     return out.length ? ok(out) : err('not_ready', 'This take has no downloaded files yet.');
   }
