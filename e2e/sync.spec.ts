@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { expect, expectCardsRolling, stopTake, test } from './fixtures/controller';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -70,5 +71,63 @@ test.describe('sync and export', () => {
     await expect(sheet).toHaveCount(0);
     await sync.evaluate((el) => el.scrollIntoView({ block: 'end' }));
     await mc.screenshot('sync-aligned-1920');
+  });
+});
+
+test.describe('an OAK camera after the take', () => {
+  test.skip(!hasFfmpeg, 'needs ffmpeg');
+  test.use({
+    mcOptions: {
+      simDevices: [
+        { personality: 'oak', scene: { width: 320, height: 180, fps: { num: 25, den: 1 } } },
+        { personality: 'spec', scene: { startErrorMs: 12, width: 320, height: 180, fps: { num: 25, den: 1 } } },
+      ],
+    },
+  });
+
+  test('its zip is offered to the editor as the video taken out of it: row, drag-out name and bytes', async ({ mc, page }) => {
+    test.setTimeout(180_000);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await mc.open();
+    const names = mc.sims.map(mc.nameOf);
+    for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
+    const rec = page.getByRole('region', { name: 'Recording' });
+    await rec.getByLabel('Next take').fill('Scene 9');
+    await rec.getByRole('button', { name: 'Record' }).click();
+    await expectCardsRolling(page, names);
+    await page.waitForTimeout(4000);
+    await stopTake(page);
+
+    const take = page.getByRole('region', { name: 'Takes' }).getByRole('article', { name: 'Scene 9' });
+    await expect(take.getByRole('region', { name: 'Alignment of Scene 9' }).getByText('2 of 2 cameras aligned')).toBeVisible({ timeout: 120_000 });
+    const snap = await mc.controller.getSnapshot();
+    if (!snap.ok) throw new Error(snap.error.message);
+    const zip = snap.value.downloads.find((d) => /\.zip$/i.test(d.path));
+    expect(zip, 'the OAK download').toBeDefined();
+    const row = take.locator(`[aria-label="${zip!.deviceName}: ${zip!.path}"]`);
+    const video = zip!.path.replace(/\.zip$/i, '.mp4');
+    await expect(row.locator('.file-name')).toHaveText(video);
+    await expect(row.getByText(`taken out of ${zip!.path}`)).toBeVisible();
+    // Its picture and length come from the video too (a zip has neither).
+    await expect(row.locator('img.thumb')).toHaveAttribute('src', /^data:image\/png;base64,/, { timeout: 20_000 });
+    await expect(row.locator('.clip-duration')).toHaveText(/^00:0\d$/, { timeout: 20_000 });
+
+    const url = await row.locator('[draggable="true"]').evaluate((el) => {
+      const dt = new DataTransfer();
+      el.dispatchEvent(new DragEvent('dragstart', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      return dt.getData('DownloadURL');
+    });
+    const m = /^video\/mp4:([^:]+):(http:.+)$/.exec(url);
+    expect(m, url).not.toBeNull();
+    expect(m![1]).toBe(video);
+    const got = await page.request.get(m![2]!);
+    expect(got.status()).toBe(200);
+    const folder = snap.value.takes.find((t) => t.name === 'Scene 9')!.folder;
+    expect((await got.body()).equals(readFileSync(join(folder, video)))).toBe(true);
+    await row.scrollIntoViewIfNeeded();
+    await mc.screenshot('oak-editor-file-1280');
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await row.scrollIntoViewIfNeeded();
+    await mc.screenshot('oak-editor-file-1920');
   });
 });

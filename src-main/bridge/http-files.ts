@@ -1,8 +1,9 @@
 /**
  * Browser mode's finished files: `GET /files/<downloadId>/<name>?token=…` answers the exact bytes
  * of a downloaded video so the page can drag it out (Chromium `DownloadURL`). The file is found by
- * download id through the controller (proven inside its take folder); the name in the URL is only
- * what the browser saves it as. Without the page's token: 403, nothing read.
+ * download id through the controller (proven inside its take folder); the name in the URL picks
+ * among that download's files (an OAK zip or the video taken out of it), never a path. Without
+ * the page's token: 403, nothing read.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -12,7 +13,20 @@ import type { Result } from '../../src-shared/api';
 import { BRIDGE_FILES_PATH } from '../../src-shared/bridge-protocol';
 import { SECURITY_HEADERS } from './http-static';
 
-export type ResolveFile = (downloadId: string) => Promise<Result<string>>;
+/** The file of a download, by id; `name` (the URL's last part, untrusted) may pick among its files. */
+export type ResolveFile = (downloadId: string, name: string) => Promise<Result<string>>;
+
+/** The controller's files as the page offers them: a download, or the video taken out of its OAK zip when the URL names it. */
+export function controllerFiles(c: {
+  resolveDownloadPath(id: string): Promise<Result<string>>;
+  resolveEditorFiles(id: string): Promise<Result<string[]>>;
+}): ResolveFile {
+  return async (id, name) => {
+    const editor = await c.resolveEditorFiles(id);
+    const hit = editor.ok ? editor.value.find((p) => basename(p) === name) : undefined;
+    return hit ? { ok: true, value: hit } : c.resolveDownloadPath(id);
+  };
+}
 
 const VIDEO_TYPES: Record<string, string> = {
   '.mp4': 'video/mp4',
@@ -43,10 +57,12 @@ export function createFilesHandler(opts: { resolve: ResolveFile | null; tokenOk:
       plain(res, 403, 'forbidden: this address needs the token of the page');
       return true;
     }
-    const [rawId] = url.pathname.slice(BRIDGE_FILES_PATH.length).split('/');
+    const [rawId, rawName] = url.pathname.slice(BRIDGE_FILES_PATH.length).split('/');
     let id: string;
+    let asked: string;
     try {
       id = decodeURIComponent(rawId ?? '');
+      asked = decodeURIComponent(rawName ?? '').slice(0, 1024);
     } catch {
       plain(res, 400, 'bad file id');
       return true;
@@ -55,7 +71,7 @@ export function createFilesHandler(opts: { resolve: ResolveFile | null; tokenOk:
       plain(res, 404, 'no such file');
       return true;
     }
-    const file = await opts.resolve(id);
+    const file = await opts.resolve(id, asked);
     if (!file.ok) {
       plain(res, file.error.code === 'not_ready' ? 409 : 404, file.error.message);
       return true;

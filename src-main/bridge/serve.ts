@@ -8,6 +8,7 @@ import { errorLine } from '../../src-shared/error-line';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { controllerFiles } from './http-files';
 import { startBridge } from './server';
 
 export interface ServeArgs {
@@ -114,7 +115,7 @@ export async function main(): Promise<number> {
     port: args.port,
     staticDir: args.staticDir,
     allowedHosts: args.allowHosts,
-    resolveFile: (id) => api.resolveDownloadPath(id),
+    resolveFile: controllerFiles(api),
   });
   process.stdout.write(`MultiCam Controller (browser mode): ${bridge.url}\n`);
   if (args.open) openInBrowser(bridge.url);

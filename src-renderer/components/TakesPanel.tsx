@@ -3,6 +3,7 @@ import { TAKE_NOTE_MAX, type DownloadView, type TakeDeviceView, type TakeView } 
 import { formatBytes, formatDuration, formatEta, formatRate, shortSha } from '../lib/format';
 import { plainError } from '../../src-shared/plain';
 import { useAction } from '../lib/useAction';
+import { editorFileOf } from '../lib/editor-file';
 import { useShallow } from 'zustand/react/shallow';
 import {
   useApi,
@@ -29,27 +30,29 @@ function cacheFor(api: object): Map<string, string | null> {
   return c;
 }
 
-function Thumbnail({ download }: { download: DownloadView }) {
+/** `file`: the file an editor gets (editorFileOf); asked again once an OAK zip's video is out. */
+function Thumbnail({ download, file }: { download: DownloadView; file: string }) {
   const api = useApi();
   const done = download.state === 'done';
   const thumbCache = cacheFor(api);
-  const [src, setSrc] = useState<string | null>(() => thumbCache.get(download.id) ?? null);
+  const key = `${download.id}\n${file}`;
+  const [src, setSrc] = useState<string | null>(() => thumbCache.get(key) ?? null);
   useEffect(() => {
     if (!done) return;
-    if (thumbCache.has(download.id)) {
-      setSrc(thumbCache.get(download.id) ?? null);
+    if (thumbCache.has(key)) {
+      setSrc(thumbCache.get(key) ?? null);
       return;
     }
     let live = true;
     void api.thumbnail(download.id).then((r) => {
       const url = r.ok && /^data:image\//.test(r.value) ? r.value : null;
-      thumbCache.set(download.id, url);
+      thumbCache.set(key, url);
       if (live) setSrc(url);
     });
     return () => {
       live = false;
     };
-  }, [api, done, download.id, thumbCache]);
+  }, [api, done, download.id, key, thumbCache]);
   if (done && src) return <img className="thumb" src={src} alt={`First frame of ${download.deviceName}'s video`} draggable={false} />;
   return (
     <div className="thumb thumb-placeholder" aria-hidden="true">
@@ -61,25 +64,30 @@ function Thumbnail({ download }: { download: DownloadView }) {
 /** Clip lengths already fetched per controller (seconds, or null for "unknown"). */
 const durationCaches = new WeakMap<object, Map<string, number | null>>();
 
-function ClipDuration({ download }: { download: DownloadView }) {
+function ClipDuration({ download, file }: { download: DownloadView; file: string }) {
   const api = useApi();
   let cache = durationCaches.get(api);
   if (!cache) durationCaches.set(api, (cache = new Map()));
   const c = cache;
-  const [seconds, setSeconds] = useState<number | null>(() => c.get(download.id) ?? null);
+  const key = `${download.id}\n${file}`;
+  const [seconds, setSeconds] = useState<number | null>(() => c.get(key) ?? null);
   const done = download.state === 'done';
   useEffect(() => {
-    if (!done || c.has(download.id)) return;
+    if (!done) return;
+    if (c.has(key)) {
+      setSeconds(c.get(key) ?? null);
+      return;
+    }
     let live = true;
     void api.clipDuration(download.id).then((r) => {
       const v = r.ok && Number.isFinite(r.value) ? r.value : null;
-      c.set(download.id, v);
+      c.set(key, v);
       if (live) setSeconds(v);
     });
     return () => {
       live = false;
     };
-  }, [api, c, done, download.id]);
+  }, [api, c, done, download.id, key]);
   if (!done || seconds === null) return null;
   return <span className="clip-duration">{formatDuration(seconds * 1000)}</span>;
 }
@@ -121,7 +129,10 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
   const drag = useAction(() => api.startDrag(id));
   const fileUrl = useFileUrl();
   const live = useLive();
+  const takeSync = useTake(d?.takeId ?? null)?.sync;
   if (!d) return <div className="file-row file-waiting">Waiting for the download to be queued…</div>;
+  // An OAK zip: the editor gets (and the row names) the video taken out of it.
+  const editorFile = editorFileOf(d, takeSync);
 
   const canDrag = d.state === 'done' && (caps.dragOut || !!fileUrl);
   const pct = d.total ? Math.min(100, (d.bytes / d.total) * 100) : null;
@@ -132,7 +143,7 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
       void drag.run();
       return;
     }
-    const name = baseName(d.path);
+    const name = baseName(editorFile);
     if (fileUrl) setDownloadUrls(e.dataTransfer, [{ name, url: fileUrl(d.id, name) }]);
   };
   const error = retry.error ?? cancel.error ?? reveal.error ?? drag.error;
@@ -141,18 +152,19 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
     <div className={`file-row file-${d.state}`} role="group" aria-label={`${d.deviceName}: ${d.path}`}>
       {canDrag ? (
         <div className="drag-handle" draggable onDragStart={onDragStart} title="Drag into your editor">
-          <Thumbnail download={d} />
+          <Thumbnail download={d} file={editorFile} />
         </div>
       ) : (
-        <Thumbnail download={d} />
+        <Thumbnail download={d} file={editorFile} />
       )}
       <div className="file-body">
         <span className="file-device">{d.deviceName}</span>
-        <span className="file-name mono">{d.path}</span>
+        <span className="file-name mono">{editorFile}</span>
+        {editorFile !== d.path && <span className="small">taken out of {baseName(d.path)}</span>}
         <div className="file-status">
           <span className={`dl-state dl-${d.state}`}>{DL_LABEL[d.state]}</span>
           {d.partial && <span className="flag-partial">PARTIAL FILE — kept {formatBytes(d.bytes)}</span>}
-          {d.state === 'done' && <ClipDuration download={d} />}
+          {d.state === 'done' && <ClipDuration download={d} file={editorFile} />}
           {d.state === 'done' && <span className="small">{formatBytes(d.total ?? d.bytes)}</span>}
           {d.state === 'done' && d.sha256 && (
             <span className="small mono" title={`sha256 ${d.sha256}`}>
@@ -457,10 +469,11 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus, onTrashed }: { takeId
       return;
     }
     const downloads = storeApi.getState().downloads;
+    const name = (id: string) => baseName(downloads[id] ? editorFileOf(downloads[id], take.sync) : id);
     if (fileUrl)
       setDownloadUrls(
         e.dataTransfer,
-        doneFiles.map((id) => ({ name: baseName(downloads[id]?.path ?? id), url: fileUrl(id, baseName(downloads[id]?.path ?? id)) })),
+        doneFiles.map((id) => ({ name: name(id), url: fileUrl(id, name(id)) })),
       );
   };
   return (

@@ -159,9 +159,9 @@ export class TakeActions {
   async clipDuration(downloadId: string): Promise<Result<number>> {
     const cached = this.durations.get(downloadId);
     if (cached !== undefined) return ok(cached);
-    const file = await this.resolveDownloadPath(downloadId);
+    const file = await this.resolveEditorFiles(downloadId);
     if (!file.ok) return file;
-    const seconds = await this.d.thumbnails.bounded(() => probeDuration(file.value)).catch(() => null);
+    const seconds = await this.d.thumbnails.bounded(() => probeDuration(file.value[0]!)).catch(() => null);
     if (seconds === null) return err('unsupported', 'No duration: ffprobe is not installed or the file has no readable length.');
     this.durations.set(downloadId, seconds);
     return ok(seconds);
@@ -170,9 +170,10 @@ export class TakeActions {
   async thumbnail(downloadId: string): Promise<Result<string>> {
     return guarded(async () => {
       const url = await this.d.thumbnails.of(downloadId, async () => {
-        const path = await this.resolveDownloadPath(downloadId);
+        // An OAK zip has no frame of its own: the video taken out of it (a failure is not cached).
+        const path = await this.resolveEditorFiles(downloadId);
         if (!path.ok) throw Object.assign(new Error(path.error.message), { code: path.error.code });
-        return path.value;
+        return path.value[0]!;
       });
       if (!url) throw Object.assign(new Error('No thumbnail: ffmpeg is not installed or the file has no decodable frame.'), { code: 'unsupported' });
       return url;
