@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { startHostileDevice, type HostileBehaviour, type HostileDevice } from '.
 import { download, send } from '../../src-main/core/device-client';
 import { DownloadQueue } from '../../src-main/core/downloads/queue';
 import { Recorder } from '../../src-main/core/recorder/recorder';
+import { loadManifestFile, type ManifestDevice, type TakeManifest } from '../../src-main/core/takes/schema';
 
 const BIN = resolve(import.meta.dirname, '../../bin/multicam.js');
 let out: string;
@@ -56,15 +57,21 @@ function cli(args: string[], opts: { onStderr?: (text: string, child: ChildProce
   });
 }
 
-/** Every take.json under `out`, parsed (throws on invalid JSON). */
-async function manifests(): Promise<Array<{ folder: string; m: any }>> {
-  const found: Array<{ folder: string; m: any }> = [];
+/** Every take.json under `out`, read and validated as the app reads it (throws if one is not a valid manifest). */
+async function manifests(): Promise<Array<{ folder: string; m: TakeManifest }>> {
+  const found: Array<{ folder: string; m: TakeManifest }> = [];
   for (const name of await readdir(out)) {
     const folder = join(out, name);
-    const text = await readFile(join(folder, 'take.json'), 'utf8').catch(() => null);
-    if (text !== null) found.push({ folder, m: JSON.parse(text) });
+    if (await stat(join(folder, 'take.json')).catch(() => null)) found.push({ folder, m: await loadManifestFile(folder) });
   }
   return found;
+}
+
+/** The manifest entry of the device at `address` (fails the test when there is none). */
+function entryOf(m: TakeManifest, address: string): ManifestDevice {
+  const entry = m.devices.find((d) => d.address === address);
+  if (!entry) throw new Error(`take.json has no device ${address}`);
+  return entry;
 }
 
 async function allFiles(dir: string): Promise<string[]> {
@@ -78,11 +85,11 @@ const sha256 = async (p: string) =>
     .digest('hex');
 
 /** The good device's one file is in the take folder, byte for byte what it recorded. */
-async function expectGoodFileIntact(good: HostileDevice, folder: string, m: any): Promise<void> {
-  const entry = m.devices.find((d: any) => d.address === good.address);
+async function expectGoodFileIntact(good: HostileDevice, folder: string, m: TakeManifest): Promise<void> {
+  const entry = entryOf(m, good.address);
   expect(entry.download.ok).toBe(true);
   const [expected] = [...good.files.values()];
-  expect(await sha256(join(folder, entry.download.path))).toBe(expected);
+  expect(await sha256(join(folder, entry.download.path!))).toBe(expected);
 }
 
 // Terminal control: ESC, BEL, and the bidi override a device put in its strings.
@@ -96,14 +103,14 @@ describe('hostile devices through the real CLI', () => {
     const r = await cli(['record', '--device', good.address, '--device', bad.address, '--delay', '1', '--duration', '1', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(CONTROL);
-    const [{ folder, m }] = (await manifests()) as [{ folder: string; m: any }];
+    const [{ folder, m }] = (await manifests()) as [{ folder: string; m: TakeManifest }];
     expect(m.phase).toBe('done');
     await expectGoodFileIntact(good, folder, m);
     // The hostile device's reply was kept bounded in the manifest, and its file too arrived.
-    const entry = m.devices.find((d: any) => d.address === bad.address);
+    const entry = entryOf(m, bad.address);
     expect(JSON.stringify(entry.start.reply ?? {}).length).toBeLessThan(20_000);
     expect(entry.download.ok).toBe(true);
-    expect(await sha256(join(folder, entry.download.path))).toBe([...bad.files.values()][0]);
+    expect(await sha256(join(folder, entry.download.path!))).toBe([...bad.files.values()][0]);
     expect(JSON.parse(r.stdout).takeId).toBe(m.takeId);
   }, 120_000);
 
@@ -114,7 +121,7 @@ describe('hostile devices through the real CLI', () => {
     expect(rec.code).toBe(2);
     expect(rec.stderr).toMatch(/bad/); // the failing device is named in the summary…
     expect(rec.stderr).not.toMatch(CONTROL); // …without its escapes
-    const [{ folder, m }] = (await manifests()) as [{ folder: string; m: any }];
+    const [{ folder, m }] = (await manifests()) as [{ folder: string; m: TakeManifest }];
     await expectGoodFileIntact(good, folder, m);
 
     const dl = await cli(['download', '--device', bad.address, '--file', 'whatever.mp4', '--out', out]);
@@ -129,7 +136,7 @@ describe('hostile devices through the real CLI', () => {
     const refuser = await device('refuser', ['start-refuse']);
     const rec = await cli(['record', ...[good, resetter, refuser].flatMap((d) => ['--device', d.address]), '--delay', '1', '--duration', '1', '--out', out]);
     expect(rec.code).toBe(2);
-    const [{ folder, m }] = (await manifests()) as [{ folder: string; m: any }];
+    const [{ folder, m }] = (await manifests()) as [{ folder: string; m: TakeManifest }];
     await expectGoodFileIntact(good, folder, m);
     // take.json keeps the technical line…
     const devices = m.devices as Array<{ address: string; start: { error: string | null } }>;
@@ -164,7 +171,7 @@ describe('hostile devices through the real CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(good.commands).toContain('STOP_RECORDING');
     expect(bad.commands).toContain('STOP_RECORDING');
-    const [{ folder, m }] = (await manifests()) as [{ folder: string; m: any }];
+    const [{ folder, m }] = (await manifests()) as [{ folder: string; m: TakeManifest }];
     expect(m.phase).toBe('done');
     await expectGoodFileIntact(good, folder, m);
     expect((await allFiles(out)).filter((f) => f.endsWith('.part'))).toEqual([]);
@@ -189,9 +196,9 @@ describe('hostile devices through the real recorder and download queue', () => {
       await recorder.stopTake(take.takeId);
       const final = await recorder.settled(take.takeId);
       await recorder.flush();
-      const m = JSON.parse(await readFile(join(final.folder, 'take.json'), 'utf8'));
+      const m = await loadManifestFile(final.folder);
       await expectGoodFileIntact(good, final.folder, m);
-      const entry = m.devices.find((d: any) => d.address === slow.address);
+      const entry = entryOf(m, slow.address);
       expect(entry.download.ok).toBe(false);
       expect(entry.download.error).toMatch(/stalled|arrived in the last/);
       expect(entry.download.partial).toBeTruthy();
