@@ -156,6 +156,14 @@ test.describe('cards', () => {
     await page.keyboard.press('Tab'); // keyboard focus (focus-visible) on the More button
     await expect(card.locator('.name-tip')).toBeVisible();
     await expect(card.locator('.name-tip')).toHaveText(long);
+    // Opened from the keyboard, the More panel names the device itself: the tip never covers it,
+    // also while Tab moves through the panel's buttons.
+    await page.keyboard.press('Enter');
+    await expect(card.locator('.more-panel')).toBeVisible();
+    await page.keyboard.press('Tab');
+    await expect(card.locator('.name-tip')).toBeHidden();
+    await page.keyboard.press('Escape');
+    await expect(card.locator('.more-panel')).toHaveCount(0);
 
     // Colour labels are in the small menu, not on the card.
     await expect(card.getByRole('button', { name: /^Label / })).toHaveCount(0);

@@ -457,14 +457,14 @@ export function createFakeApi(options: FakeApiOptions = {}): FakeControllerApi {
     },
     async exportTake(takeId, format) {
       const t = world.takes.get(takeId);
-      if (!t || t.sync?.state !== 'done') return err('not_ready', 'This take has not been analysed yet.');
+      if (t?.sync?.state !== 'done') return err('not_ready', 'This take has not been analysed yet.');
       const ext = format === 'fcpxml' ? '.fcpxml' : format === 'xmeml' ? '.xml' : '.otio';
       const skipped = t.sync.devices.filter((d) => !d.ok).map((d) => ({ name: d.name, reason: d.reason ?? 'not aligned' }));
       return ok({ path: `${t.folder}/${t.name}-multicam${ext}`, angles: t.sync.devices.length - skipped.length, skipped });
     },
     async contactSheet(takeId) {
       const t = world.takes.get(takeId);
-      if (!t || t.sync?.state !== 'done') return err('not_ready', 'The take has not been aligned yet.');
+      if (t?.sync?.state !== 'done') return err('not_ready', 'The take has not been aligned yet.');
       const ok_ = t.sync.devices.filter((d) => d.ok);
       return ok({
         instantsMs: [1000, 2000, 3000],

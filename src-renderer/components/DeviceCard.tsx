@@ -60,6 +60,7 @@ function NameWithTail({ name }: { name: string }) {
 export function breakable(name: string): ReactNode {
   const parts = name.split(/(?<=[-_.:@ ])/);
   return parts.map((p, i) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: the pieces of one string, in order; parts may repeat and never reorder.
     <Fragment key={i}>
       {p}
       {i < parts.length - 1 && <wbr />}
@@ -156,6 +157,7 @@ function MoreMenu({ device, canRemove }: { device: DeviceView; canRemove: boolea
   const address = device.host ? (device.port ? `${device.host}:${device.port}` : device.host) : 'address unknown';
   const error = setColor.error ?? remove.error;
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: Escape bubbling up from the panel's own buttons closes it; the wrapper itself is not a control.
     <div className="more" ref={wrapRef} onKeyDown={(e) => e.key === 'Escape' && open && (e.stopPropagation(), close())}>
       <button
         type="button"
@@ -170,6 +172,7 @@ function MoreMenu({ device, canRemove }: { device: DeviceView; canRemove: boolea
         <span aria-hidden="true">⋯</span>
       </button>
       {open && (
+        // biome-ignore lint/a11y/useSemanticElements: a labelled group of facts and buttons, not form fields: a fieldset would say otherwise.
         <div className="more-panel" id={panelId} role="group" aria-label={`${device.name}: details and actions`}>
           <p className="more-name">{breakable(device.name)}</p>
           <dl className="more-facts">
@@ -197,6 +200,7 @@ function MoreMenu({ device, canRemove }: { device: DeviceView; canRemove: boolea
               Rename
             </button>
           )}
+          {/* biome-ignore lint/a11y/useSemanticElements: buttons that act at once (aria-pressed), not form fields to submit. */}
           <div className="swatches" role="group" aria-label="Colour label">
             {LABEL_COLOURS.map(([c, colourName]) => (
               <button
@@ -333,6 +337,7 @@ function DeviceCardImpl({ id }: { id: string }) {
           <input
             type="checkbox"
             role="switch"
+            aria-checked={device.included}
             checked={device.included}
             disabled={include.pending || !live}
             onChange={(e) => void include.run(e.target.checked)}

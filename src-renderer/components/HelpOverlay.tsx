@@ -27,6 +27,7 @@ export function HelpOverlay({ onClose }: { onClose: () => void }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a click beside the dialog closes it; the keyboard has Escape and the Close button.
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div className="modal modal-narrow" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref}>
         <h2 id={titleId}>Keyboard shortcuts</h2>
@@ -36,6 +37,7 @@ export function HelpOverlay({ onClose }: { onClose: () => void }) {
               <tr key={what}>
                 <th scope="row">
                   {keys.map((k, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list in which a key repeats (S, S); it never reorders.
                     <kbd key={i}>{k}</kbd>
                   ))}
                 </th>

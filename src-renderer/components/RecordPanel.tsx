@@ -231,6 +231,7 @@ export function RecordPanel({ shortcutsEnabled = true }: { shortcutsEnabled?: bo
     if (holdTimer.current) clearTimeout(holdTimer.current);
     holdTimer.current = null;
   };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: on unmount only; cancelHold reads a ref, so any render's copy does.
   useEffect(() => cancelHold, []);
 
   const error = start.error ?? stop.error;

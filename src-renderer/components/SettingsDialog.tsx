@@ -168,6 +168,7 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
 
   const error = localError ?? save.error;
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a click beside the dialog closes it; the keyboard has Escape and Cancel.
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div className="modal" role="dialog" aria-modal="true" aria-labelledby={titleId} ref={dialogRef}>
         <form onSubmit={onSubmit} noValidate>

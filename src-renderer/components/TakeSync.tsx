@@ -68,8 +68,10 @@ function Lane({ d, totalMs }: { d: SyncDevice; totalMs: number }) {
       <span className="sync-track" title={detail}>
         <span className="sync-clip" style={{ left: `${left}%`, width: `${width}%` }} />
       </span>
-      <span className="sync-score small" aria-label={detail}>
+      <span className="sync-score small" title={detail}>
         {d.score.toFixed(2)}
+        {/* The detail behind the bare score, for screen readers (the track's tooltip is mouse-only). */}
+        <span className="sr-only"> ({detail})</span>
       </span>
     </li>
   );

@@ -149,8 +149,10 @@ export const DownloadRow = memo(function DownloadRow({ id }: { id: string }) {
   const error = retry.error ?? cancel.error ?? reveal.error ?? drag.error;
 
   return (
+    // biome-ignore lint/a11y/useSemanticElements: one file's facts and actions, not form fields.
     <div className={`file-row file-${d.state}`} role="group" aria-label={`${d.deviceName}: ${d.path}`}>
       {canDrag ? (
+        // biome-ignore lint/a11y/noStaticElementInteractions: dragging is a pointer gesture; from the keyboard the file is reached by "Reveal in folder".
         <div className="drag-handle" draggable onDragStart={onDragStart} title="Drag into your editor">
           <Thumbnail download={d} file={editorFile} />
         </div>
@@ -330,6 +332,7 @@ function TakeReviewControls({ take }: { take: TakeView }) {
   const error = rate.error ?? saveNote.error;
   return (
     <div className="take-review">
+      {/* biome-ignore lint/a11y/useSemanticElements: toggle buttons that act at once (aria-pressed), not form fields. */}
       <div className="review-buttons" role="group" aria-label={`Mark ${take.name}`}>
         <button
           type="button"
@@ -371,6 +374,7 @@ function TakeReviewControls({ take }: { take: TakeView }) {
             value={draft}
             maxLength={TAKE_NOTE_MAX}
             rows={2}
+            // biome-ignore lint/a11y/noAutofocus: shown only when the operator pressed "Add note": the focus goes where they asked.
             autoFocus
             onChange={(e) => setDraft(e.target.value)}
             onKeyDown={(e) => {
@@ -495,6 +499,7 @@ const TakeCard = memo(function TakeCard({ takeId, isFocus, onTrashed }: { takeId
       {finished && (
         <div className="take-actions">
           {canDragTake && (
+            // biome-ignore lint/a11y/noStaticElementInteractions: dragging is a pointer gesture; from the keyboard the take is reached by "Reveal folder".
             <span className="take-drag" draggable onDragStart={onTakeDrag} title={`Drag all ${doneFiles.length} files of ${take.name} into your editor`}>
               ⇱ Drag all {doneFiles.length} file{doneFiles.length === 1 ? '' : 's'}
             </span>
