@@ -8,9 +8,24 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { expect, expectCardsRolling, stopTake, test } from './fixtures/controller';
+import type { Page } from '@playwright/test';
+import { expect, expectCardsRolling, type McEnv, stopTake, test } from './fixtures/controller';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+
+/** At 1280×800: every camera online, one take of `ms` named `name`, stopped. */
+async function recordSceneTake(mc: McEnv, page: Page, name: string, ms: number): Promise<void> {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await mc.open();
+  const names = mc.sims.map(mc.nameOf);
+  for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
+  const rec = page.getByRole('region', { name: 'Recording' });
+  await rec.getByLabel('Next take').fill(name);
+  await rec.getByRole('button', { name: 'Record' }).click();
+  await expectCardsRolling(page, names);
+  await page.waitForTimeout(ms);
+  await stopTake(page);
+}
 
 test.describe('sync and export', () => {
   test.skip(!hasFfmpeg, 'needs ffmpeg');
@@ -27,16 +42,7 @@ test.describe('sync and export', () => {
 
   test('a finished take is aligned by sound, shown lane by lane, with a contact sheet and an editor export', async ({ mc, page }) => {
     test.setTimeout(240_000);
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await mc.open();
-    const names = mc.sims.map(mc.nameOf);
-    for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
-    const rec = page.getByRole('region', { name: 'Recording' });
-    await rec.getByLabel('Next take').fill('Scene 7');
-    await rec.getByRole('button', { name: 'Record' }).click();
-    await expectCardsRolling(page, names);
-    await page.waitForTimeout(6000);
-    await stopTake(page);
+    await recordSceneTake(mc, page, 'Scene 7', 6000);
 
     const take = page.getByRole('region', { name: 'Takes' }).getByRole('article', { name: 'Scene 7' });
     const sync = take.getByRole('region', { name: 'Alignment of Scene 7' });
@@ -87,16 +93,7 @@ test.describe('an OAK camera after the take', () => {
 
   test('its zip is offered to the editor as the video taken out of it: row, drag-out name and bytes', async ({ mc, page }) => {
     test.setTimeout(180_000);
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await mc.open();
-    const names = mc.sims.map(mc.nameOf);
-    for (const n of names) await expect(page.getByRole('article', { name: n }).getByText('Online', { exact: true })).toBeVisible();
-    const rec = page.getByRole('region', { name: 'Recording' });
-    await rec.getByLabel('Next take').fill('Scene 9');
-    await rec.getByRole('button', { name: 'Record' }).click();
-    await expectCardsRolling(page, names);
-    await page.waitForTimeout(4000);
-    await stopTake(page);
+    await recordSceneTake(mc, page, 'Scene 9', 4000);
 
     const take = page.getByRole('region', { name: 'Takes' }).getByRole('article', { name: 'Scene 9' });
     await expect(take.getByRole('region', { name: 'Alignment of Scene 9' }).getByText('2 of 2 cameras aligned')).toBeVisible({ timeout: 120_000 });
