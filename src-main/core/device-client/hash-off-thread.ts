@@ -4,9 +4,9 @@
  * written; their memory is moved to the worker (transferred, not copied), hashed in order, and
  * moved back for reuse.
  *
- * One worker serves every download of the process (streams by id). If it cannot be started the
- * hash runs in place; if it stops mid-transfer every stream it held fails with a clear error
- * rather than a wrong digest.
+ * One worker serves every download of the process (streams by id). If it cannot be started (or
+ * dies before it runs) the hash runs in place; if it stops mid-transfer every stream it held fails
+ * with a clear error rather than a wrong digest, and the next download starts a new worker.
  */
 import { errorLine } from '../../../src-shared/error-line';
 import { ProtocolError } from '../../../src-shared/protocol';
@@ -70,6 +70,12 @@ function getWorker(): Worker | null {
     return null;
   }
   w.unref(); // only a stream being hashed keeps it referenced
+  // A worker that dies before it ever ran (no threads to be had) will not do better next time:
+  // later streams hash in place.
+  let ran = false;
+  w.once('online', () => {
+    ran = true;
+  });
   w.on('message', (m: Answer) => {
     const s = streams.get(m.id);
     const waiter = s?.waiting.shift();
@@ -81,6 +87,7 @@ function getWorker(): Worker | null {
   const stopped = (e: unknown) => {
     if (worker !== w) return;
     worker = null;
+    if (!ran) workerUnavailable = true;
     const err = new ProtocolError('write_failed', `the SHA-256 thread stopped (${errorLine(e)}); the file cannot be verified`, { cause: e });
     for (const [id, s] of streams) {
       streams.delete(id);
