@@ -16,7 +16,12 @@ import { SECURITY_HEADERS } from './http-static';
 /** The file of a download, by id; `name` (the URL's last part, untrusted) may pick among its files. */
 export type ResolveFile = (downloadId: string, name: string) => Promise<Result<string>>;
 
-/** The controller's files as the page offers them: a download, or the video taken out of its OAK zip when the URL names it. */
+/**
+ * The controller's files as the page offers them: the video taken out of an OAK zip when the URL
+ * names it, else the download itself. The browser saves the bytes under the page's name, so a
+ * name that is neither (a video gone since the take was aligned) is refused, never answered with
+ * other bytes; no name at all means the download.
+ */
 export function controllerFiles(c: {
   resolveDownloadPath(id: string): Promise<Result<string>>;
   resolveEditorFiles(id: string): Promise<Result<string[]>>;
@@ -24,7 +29,13 @@ export function controllerFiles(c: {
   return async (id, name) => {
     const editor = await c.resolveEditorFiles(id);
     const hit = editor.ok ? editor.value.find((p) => basename(p) === name) : undefined;
-    return hit ? { ok: true, value: hit } : c.resolveDownloadPath(id);
+    if (hit) return { ok: true, value: hit };
+    const file = await c.resolveDownloadPath(id);
+    if (!file.ok || name === '' || basename(file.value) === name) return file;
+    return {
+      ok: false,
+      error: { code: 'not_found', message: `${name.slice(0, 200)} is not in the take folder (align the take again to take the video out of its zip)` },
+    };
   };
 }
 
